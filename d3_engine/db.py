@@ -1,0 +1,84 @@
+"""The per-run DuckDB file: connection and column-wise inserts (ARCHITECTURE §1).
+
+Tables are created with explicit types and filled from NumPy columns in one statement, never
+row by row. DuckDB is imported lazily so that `d3 --help` stays instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+def connect(path: Path | None, threads: int = 1) -> duckdb.DuckDBPyConnection:
+    """Open (or create) a DuckDB database; None gives an in-memory one."""
+    import duckdb
+
+    con = duckdb.connect(str(path) if path is not None else ":memory:")
+    con.execute(f"SET threads TO {max(1, int(threads))}")
+    # Insertion order is part of what we hand to ordered exports; keep it.
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def _column_array(values: Sequence[Any] | np.ndarray, sql_type: str) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        return values
+    if sql_type in ("DOUBLE",) and all(v is not None for v in values):
+        return np.asarray(values, dtype=np.float64)
+    if sql_type in ("BIGINT", "INTEGER") and all(v is not None for v in values):
+        return np.asarray(values, dtype=np.int64)
+    if sql_type == "BOOLEAN" and all(v is not None for v in values):
+        return np.asarray(values, dtype=bool)
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out
+
+
+def create_table(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    schema: Mapping[str, str],
+    columns: Mapping[str, Sequence[Any] | np.ndarray],
+) -> int:
+    """Create `name` with the given column types and insert the columns in one statement.
+
+    Args:
+        schema: column name → DuckDB type, in table order.
+        columns: column name → values (same length for every column).
+
+    Returns:
+        The number of rows inserted.
+    """
+    cols_sql = ", ".join(f'"{c}" {t}' for c, t in schema.items())
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" ({cols_sql})')
+    lengths = {len(v) for v in columns.values()}
+    if not lengths or lengths == {0}:
+        return 0
+    if len(lengths) != 1:
+        raise ValueError(f"table {name}: columns differ in length {sorted(lengths)}")
+    append_rows(con, name, schema, columns)
+    return lengths.pop()
+
+
+def append_rows(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    schema: Mapping[str, str],
+    columns: Mapping[str, Sequence[Any] | np.ndarray],
+) -> None:
+    """Append columns to an existing table (one vectorised INSERT … SELECT)."""
+    frame = {c: _column_array(columns[c], t) for c, t in schema.items()}
+    select = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in schema.items())
+    view = f"_d3_insert_{name}"
+    con.register(view, frame)
+    try:
+        con.execute(f'INSERT INTO "{name}" SELECT {select} FROM "{view}"')
+    finally:
+        con.unregister(view)

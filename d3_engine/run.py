@@ -1,0 +1,180 @@
+"""`d3 run`: validate, simulate, check, export and publish one run (ARCHITECTURE §1).
+
+The public entry point is `run(options, log)`; it returns the exit code and never leaves a
+half-written run behind: everything is built in a staging folder that is renamed into place
+only when complete (OUT-2).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from d3_engine import ENGINE_VERSION
+from d3_engine.dag import discover_models, order_models, run_models
+from d3_engine.db import connect
+from d3_engine.draws import write_noise
+from d3_engine.errors import EXIT_OK, Interrupted
+from d3_engine.events import EventLog, Progress, elapsed_ms
+from d3_engine.export import export_variable_draws
+from d3_engine.formats import write_sha256sums
+from d3_engine.inputs_db import write_inputs
+from d3_engine.params import write_params
+from d3_engine.publish import compute_run_id, make_staging, publish, remove_own
+from d3_engine.scenarios import variable_values
+from d3_engine.stages import validation_stage
+from d3_engine.summary import RunFacts, write_run_summary
+from d3_engine.validate import Validated
+
+DEFAULT_PATHS_PER_BATCH = 5000
+
+
+@dataclass
+class RunOptions:
+    """Everything `d3 run` can be told on the command line."""
+
+    inputs: Path
+    out: Path
+    pipelines: list[str] | None = None
+    seed: int | None = None
+    fail_on_warning: bool | None = None
+    max_concurrency: int | None = None
+    paths_per_batch: int = DEFAULT_PATHS_PER_BATCH
+    quiet: bool = False
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into `Interrupted` so the staging folder is cleaned up."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted("the run was terminated (SIGTERM)")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: nothing to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run(options: RunOptions, log: EventLog) -> tuple[int, Path | None]:
+    """Run the whole pipeline; returns (exit code, published run folder)."""
+    validated = validation_stage(
+        log, options.inputs, options.pipelines, options.fail_on_warning, options.seed, options.quiet
+    )
+    run_id = compute_run_id(
+        ENGINE_VERSION, validated.seed, validated.pipelines, validated.fail_on_warning, validated.bundle.files
+    )
+    log.run_id = run_id
+    staging = make_staging(options.out, run_id)
+    try:
+        with sigterm_as_interrupt():
+            exit_code = _build(validated, options, log, staging)
+            final = publish(staging, options.out, run_id)
+    except BaseException:
+        remove_own(staging)
+        raise
+    log.emit("export_done", "INFO", artefacts=len(list(_artefacts(final))), run_dir=str(final))
+    return exit_code, final
+
+
+def _workers(options: RunOptions, validated: Validated) -> int:
+    if options.max_concurrency is not None:
+        return max(1, options.max_concurrency)
+    configured = validated.simulation.get("run", {}).get("max_concurrency")
+    return max(1, int(configured)) if configured else 1
+
+
+def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Path) -> int:
+    """Fill the staging folder: run.duckdb, artefacts, run_summary, SHA256SUMS."""
+    plan = validated.plan
+    workers = _workers(options, validated)
+    progress = Progress(enabled=not options.quiet)
+    con = connect(staging / "run.duckdb", threads=workers)
+    try:
+        write_inputs(con, validated)
+        values = variable_values(plan, validated.seed)
+        write_params(con, values, _scope_docs(validated), sorted({o.gpu for o in validated.offers}, key=str.encode))
+        log.emit(
+            "grid_built", "INFO", grid_size=plan.grid_size, replicates=plan.replicates, mc=plan.mc, paths=plan.paths
+        )
+        _emit_overrides(log, validated)
+        start = time.monotonic()
+        write_noise(
+            con,
+            validated.seed,
+            plan,
+            validated.pipelines,
+            options.paths_per_batch,
+            workers,
+            on_batch=lambda done, total: progress.update("draws", done, total),
+        )
+        log.emit("draws_done", "DEBUG", paths=plan.paths, ms=elapsed_ms(start))
+        models = order_models(
+            {
+                n: m
+                for n, m in discover_models().items()
+                if not m.pipelines or set(m.pipelines) & set(validated.pipelines)
+            }
+        )
+        runs = run_models(
+            con,
+            models,
+            _model_vars(validated),
+            on_done=lambda r: log.emit("model_done", "INFO", name=r.name, version=r.version, rows=r.rows, ms=r.ms),
+        )
+        export_variable_draws(con, staging)
+        facts = RunFacts(validated=validated, run_id=log.run_id or "", model_runs=runs, exit_code=EXIT_OK)
+        write_run_summary(staging, facts)
+    finally:
+        con.close()
+    write_sha256sums(staging, exclude=set())
+    return EXIT_OK
+
+
+def _scope_docs(validated: Validated) -> dict[str, Any]:
+    docs = {"general": validated.bundle.data("general")}
+    for pipeline, scope in (("public", "public_tap"), ("private", "private_tap")):
+        if pipeline in validated.pipelines:
+            docs[scope] = validated.bundle.data(scope)
+    return docs
+
+
+def _model_vars(validated: Validated) -> dict[str, Any]:
+    sim = validated.simulation
+    return {
+        "horizon_months": int(sim["targets"]["horizon_months"]),
+        "replicates": validated.plan.replicates,
+        "mc": validated.plan.mc,
+        "fx": validated.fx,
+        "pipelines": validated.pipelines,
+        "percentiles": list(sim["stochastic"]["percentiles"]),
+    }
+
+
+def _emit_overrides(log: EventLog, validated: Validated) -> None:
+    for variable in validated.plan.used:
+        log.emit(
+            "variable_override",
+            "INFO",
+            scope=variable.scope,
+            variable_id=variable.variable_id,
+            path=variable.path,
+            treatment=variable.treatment,
+        )
+
+
+def _artefacts(folder: Path) -> Iterator[Path]:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.name not in ("run.duckdb", "run.duckdb.wal", ".d3-run"):
+            yield path
