@@ -142,17 +142,22 @@ def _macros(root: Path) -> str:
     return "".join(p.read_text(encoding="utf-8") + "\n" for p in sorted((root / "macros").glob("*.sql")))
 
 
-def render(model: Model, variables: dict[str, Any], root: Path | None = None) -> str:
-    """The model's SQL with ref() and var() resolved (StrictUndefined)."""
+def render_text(text: str, variables: dict[str, Any], owner: str = "sql", root: Path | None = None) -> str:
+    """Render SQL text with the macros, ref() and var() (StrictUndefined)."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
     def var(name: str) -> Any:
         if name not in variables:
-            raise RuntimeFailure(f"model {model.name}: var('{name}') is not defined")
+            raise RuntimeFailure(f"{owner}: var('{name}') is not defined")
         return variables[name]
 
-    template = env.from_string(_macros(root or sql_dir()) + model.source)
+    template = env.from_string(_macros(root or sql_dir()) + text)
     return template.render(ref=lambda name: name, var=var).lstrip("\n")
+
+
+def render(model: Model, variables: dict[str, Any], root: Path | None = None) -> str:
+    """The model's SQL with ref() and var() resolved."""
+    return render_text(model.source, variables, f"model {model.name}", root)
 
 
 @dataclass
@@ -188,7 +193,7 @@ def run_models(
                 con.execute(f'CREATE OR REPLACE TABLE "{model.name}" AS {body}')
             except Exception as exc:  # a broken model is an engine bug: name it
                 raise RuntimeFailure(f"SQL model {model.name} v{model.version} failed: {exc}") from exc
-            rows = int(con.execute(f'SELECT count(*) FROM "{model.name}"').fetchone()[0])  # type: ignore[index]
+            rows = int(con.execute(f'SELECT count(*) FROM "{model.name}"').fetchall()[0][0])
         run = ModelRun(model.name, model.version, rows, int((time.monotonic() - start) * 1000), digest, rendered)
         runs.append(run)
         if on_done is not None:

@@ -32,6 +32,7 @@ MAP_GROUPS: dict[str, dict[str, tuple[str, str, str]]] = {
     },
 }
 SKIPPED = {"meta.description", "meta.seed"}
+RENAMED = {"loan.amount_eur": "loan_amount_eur"}
 WEIGHT_GROUPS = {
     "public_tap.acquisition.channel_allocation",
     "private_tap.acquisition.channel_allocation",
@@ -55,7 +56,7 @@ def scalar_keys(scope: str) -> list[tuple[str, str, str]]:
             elif "array" in kinds:
                 continue
             else:
-                column = f"weight_{key}" if prefix.endswith("vendor_weights") else key
+                column = RENAMED.get(path, f"weight_{key}" if prefix.endswith("vendor_weights") else key)
                 sql = (
                     "BOOLEAN"
                     if "boolean" in kinds
@@ -175,6 +176,22 @@ def write_params(
             counts[table] = create_table(con, table, types, rows)
     counts["params"] = _write_long_params(con, values)
     return counts
+
+
+def write_settings(con: duckdb.DuckDBPyConnection, simulation: Any, fx: float) -> int:
+    """`run_settings`: one row of the run-level scalars of simulation.yaml plus the EUR/USD rate.
+
+    These keys are not variable targets, so they do not vary by parameter set.
+    """
+    schema: dict[str, str] = {}
+    columns: dict[str, list[Any]] = {}
+    for path, column, sql in scalar_keys("simulation"):
+        _, value = leaf_value(simulation, path)
+        schema[column] = sql
+        columns[column] = [value]
+    schema["eur_usd_fx_rate"] = "DOUBLE"
+    columns["eur_usd_fx_rate"] = [fx]
+    return create_table(con, "run_settings", schema, columns)
 
 
 def _write_long_params(con: duckdb.DuckDBPyConnection, values: ParamValues) -> int:

@@ -148,7 +148,7 @@ def _check_brackets(bundle: Bundle, brackets: Any) -> None:
             problem = "the last bracket must have no up_to_eur"
         elif any(v is None for v in bounds[:-1]):
             problem = "every bracket but the last needs up_to_eur"
-        elif not all(a < b for a, b in itertools.pairwise(bounds)):
+        elif not all(a < b for a, b in itertools.pairwise(bounds[:-1])):
             problem = "up_to_eur values must be strictly ascending"
     if problem:
         bundle.findings.error(

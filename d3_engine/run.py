@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 from d3_engine import ENGINE_VERSION
+from d3_engine.context import RunContext
 from d3_engine.dag import discover_models, order_models, run_models
 from d3_engine.db import connect
 from d3_engine.draws import write_noise
@@ -25,7 +26,7 @@ from d3_engine.events import EventLog, Progress, elapsed_ms
 from d3_engine.export import export_variable_draws
 from d3_engine.formats import write_sha256sums
 from d3_engine.inputs_db import write_inputs
-from d3_engine.params import write_params
+from d3_engine.params import write_params, write_settings
 from d3_engine.publish import compute_run_id, make_staging, publish, remove_own
 from d3_engine.scenarios import variable_values
 from d3_engine.stages import validation_stage
@@ -103,6 +104,7 @@ def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Pa
     con = connect(staging / "run.duckdb", threads=workers)
     try:
         write_inputs(con, validated)
+        write_settings(con, validated.simulation, validated.fx)
         values = variable_values(plan, validated.seed)
         write_params(con, values, _scope_docs(validated), sorted({o.gpu for o in validated.offers}, key=str.encode))
         log.emit(
@@ -133,13 +135,21 @@ def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Pa
             _model_vars(validated),
             on_done=lambda r: log.emit("model_done", "INFO", name=r.name, version=r.version, rows=r.rows, ms=r.ms),
         )
-        export_variable_draws(con, staging)
-        facts = RunFacts(validated=validated, run_id=log.run_id or "", model_runs=runs, exit_code=EXIT_OK)
+        ctx = RunContext(con, staging, validated)
+        export_all(ctx)
+        facts = RunFacts(
+            validated=validated, run_id=log.run_id or "", model_runs=runs, exit_code=EXIT_OK, extra=ctx.summary_extra
+        )
         write_run_summary(staging, facts)
     finally:
         con.close()
     write_sha256sums(staging, exclude=set())
     return EXIT_OK
+
+
+def export_all(ctx: RunContext) -> None:
+    """Every artefact of the run; each pipeline's exporter adds its files and summary blocks."""
+    export_variable_draws(ctx.con, ctx.run_dir)
 
 
 def _scope_docs(validated: Validated) -> dict[str, Any]:

@@ -1,0 +1,42 @@
+# d3 — the two commands a newcomer types: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv install run test lint bench clean lock
+
+venv: $(BIN)/python
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "d3 needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+# Exact versions from requirements.lock (RNG-7), then d3 itself without re-resolving.
+$(STAMP): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/d3 run --inputs inputs --out outputs
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check d3_engine tests tools
+	$(BIN)/ruff format --check d3_engine tests tools
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python tools/bench.py
+
+lock: venv
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^d3-engine' > requirements.lock.new
+	@mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache build *.egg-info
