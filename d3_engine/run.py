@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from d3_engine import ENGINE_VERSION
+from d3_engine import ENGINE_VERSION, export_private
 from d3_engine.context import RunContext
 from d3_engine.dag import discover_models, order_models, run_models
 from d3_engine.db import connect
@@ -150,6 +150,8 @@ def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Pa
 def export_all(ctx: RunContext) -> None:
     """Every artefact of the run; each pipeline's exporter adds its files and summary blocks."""
     export_variable_draws(ctx.con, ctx.run_dir)
+    if ctx.runs("private"):
+        export_private.export(ctx)
 
 
 def _scope_docs(validated: Validated) -> dict[str, Any]:

@@ -1,0 +1,114 @@
+"""Steps of specs/features/private_economics.feature [PRV-1]…[PRV-7] [EX-6].
+
+Each scenario edits a copy of the golden fixture, runs the real CLI with `--pipelines private` and
+reads the private artefacts. While run.export_all does not yet call export_private, the
+artefacts are produced from the run's run.duckdb by the exporter itself (same code, same bytes).
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+from pytest_bdd import given, parsers, scenarios, then, when
+
+from d3_engine import export_private
+from d3_engine.context import RunContext
+from d3_engine.validate import validate_inputs
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = ROOT / "tests" / "fixtures" / "minimal_001"
+
+scenarios("private_economics.feature")
+
+
+@given("a copy of the golden fixture minimal_001", target_fixture="inputs")
+def copy_fixture(tmp_path: Path) -> Path:
+    target = tmp_path / "inputs"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+@given("the curated GPU offers")
+def write_offers(inputs: Path, datatable: list[list[str]]) -> None:
+    with (inputs / "operator" / "curated_gpu.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(datatable)
+
+
+@given(parsers.parse('the private policy value "{key_path}" is {value:g}'))
+def set_private_value(inputs: Path, key_path: str, value: float) -> None:
+    path = inputs / "operator" / "private_tap.yaml"
+    doc: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    node = doc
+    *parents, leaf = key_path.split(".")
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = int(value) if value == int(value) else value
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+
+@when(parsers.parse('I run d3 on it with pipelines "{pipelines}"'), target_fixture="result")
+def run_d3(inputs: Path, tmp_path: Path, pipelines: str) -> dict[str, Any]:
+    d3 = Path(sys.executable).parent / "d3"
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [str(d3), "run", "--inputs", str(inputs), "--out", str(out), "--quiet", "--pipelines", pipelines],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    return {"proc": proc, "run_dir": out / "latest", "inputs": inputs, "pipelines": pipelines.split(",")}
+
+
+@then("the run succeeds")
+def run_succeeds(result: dict[str, Any], tmp_path: Path) -> None:
+    proc = result["proc"]
+    assert proc.returncode == 0, proc.stderr
+    run_dir: Path = result["run_dir"].resolve()
+    if all((run_dir / f).exists() for f in (export_private.ECONOMICS_FILE, export_private.CUSTOMERS_FILE)):
+        result["artefacts"] = run_dir
+        return
+    spare = tmp_path / "artefacts"
+    spare.mkdir()
+    shutil.copy(run_dir / "run.duckdb", spare / "run.duckdb")
+    con = duckdb.connect(str(spare / "run.duckdb"))
+    try:
+        validated = validate_inputs(result["inputs"], result["pipelines"], None, None)
+        export_private.export(RunContext(con, spare, validated))
+    finally:
+        con.close()
+    result["artefacts"] = spare
+
+
+def read_csv(result: dict[str, Any], name: str) -> list[dict[str, str]]:
+    with (result["artefacts"] / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@then(parsers.parse('private_tap_economics.csv has for GPU "{gpu}"'))
+def economics_row(result: dict[str, Any], gpu: str, datatable: list[list[str]]) -> None:
+    rows = [r for r in read_csv(result, export_private.ECONOMICS_FILE) if r["gpu"] == gpu]
+    assert len(rows) == 1, f"one row expected for {gpu}"
+    assert {c: rows[0][c] for c, _ in datatable[1:]} == dict((c, v) for c, v in datatable[1:])
+
+
+@then("private_vendor_recommendation.csv ranks")
+def vendor_rows(result: dict[str, Any], datatable: list[list[str]]) -> None:
+    header, *expected = datatable
+    got = [[r[c] for c in header] for r in read_csv(result, export_private.VENDORS_FILE)]
+    assert got == expected
+
+
+@then("the rep rows of private_tap_customers_by_month.csv read")
+def rep_rows(result: dict[str, Any], datatable: list[list[str]]) -> None:
+    header, *expected = datatable
+    reps = {r["month"]: r for r in read_csv(result, export_private.CUSTOMERS_FILE) if r["series"] == "rep"}
+    got = [[reps[row[0]][c] for c in header] for row in expected]
+    assert got == expected
