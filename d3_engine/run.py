@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from d3_engine import ENGINE_VERSION, export_private
+from d3_engine import ENGINE_VERSION, autoscaler_model, export_private, export_public
 from d3_engine.context import RunContext
 from d3_engine.dag import discover_models, order_models, run_models
 from d3_engine.db import connect
@@ -122,13 +122,11 @@ def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Pa
             on_batch=lambda done, total: progress.update("draws", done, total),
         )
         log.emit("draws_done", "DEBUG", paths=plan.paths, ms=elapsed_ms(start))
-        models = order_models(
-            {
-                n: m
-                for n, m in discover_models().items()
-                if not m.pipelines or set(m.pipelines) & set(validated.pipelines)
-            }
-        )
+        discovered = discover_models()
+        if "public" in validated.pipelines:
+            discovered["autoscaler"] = autoscaler_model.model()
+        selected = set(validated.pipelines)
+        models = order_models({n: m for n, m in discovered.items() if not m.pipelines or set(m.pipelines) & selected})
         runs = run_models(
             con,
             models,
@@ -150,6 +148,8 @@ def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Pa
 def export_all(ctx: RunContext) -> None:
     """Every artefact of the run; each pipeline's exporter adds its files and summary blocks."""
     export_variable_draws(ctx.con, ctx.run_dir)
+    if ctx.runs("public"):
+        export_public.export(ctx)
     if ctx.runs("private"):
         export_private.export(ctx)
 
