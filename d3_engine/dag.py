@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -138,20 +139,26 @@ def order_models(models: dict[str, Model]) -> list[Model]:
     return ordered
 
 
+@cache
+def _environment() -> jinja2.Environment:
+    """One Jinja environment for all SQL (StrictUndefined: a missing name is an error, never empty)."""
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+
+@cache
 def _macros(root: Path) -> str:
+    """The text of every macro file (read once per process)."""
     return "".join(p.read_text(encoding="utf-8") + "\n" for p in sorted((root / "macros").glob("*.sql")))
 
 
 def render_text(text: str, variables: dict[str, Any], owner: str = "sql", root: Path | None = None) -> str:
     """Render SQL text with the macros, ref() and var() (StrictUndefined)."""
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
-
     def var(name: str) -> Any:
         if name not in variables:
             raise RuntimeFailure(f"{owner}: var('{name}') is not defined")
         return variables[name]
 
-    template = env.from_string(_macros(root or sql_dir()) + text)
+    template = _environment().from_string(_macros(root or sql_dir()) + text)
     return template.render(ref=lambda name: name, var=var).lstrip("\n")
 
 
