@@ -1,0 +1,26 @@
+-- check: ACC-A1
+-- severity: warning
+-- series: p50
+-- rule: public active customers never fall month on month on the p50 series: active_t ≥ active_{t−1} − 1e-9·max(1, active_{t−1}) for t = 2..H [ACC-A1]
+-- skip: not_run:public flag_false:require_monotonic_growth_public_active_customers
+WITH p50 AS (
+    {{ pctl(ref('public_month'), ['month'], 'active_customers', [50]) }}
+),
+
+series AS (
+    SELECT month, value AS active, lag(value) OVER (ORDER BY month) AS previous
+    FROM p50
+)
+
+SELECT month, active, previous, 'month=' || month AS detail_key
+FROM series
+WHERE month >= 2 AND active < previous - 1e-9 * greatest(1, previous)
+ORDER BY month
+-- @paths
+SELECT DISTINCT path_id
+FROM (
+    SELECT path_id, month, active_customers AS active,
+        lag(active_customers) OVER (PARTITION BY path_id ORDER BY month) AS previous
+    FROM {{ ref('public_month') }}
+)
+WHERE month >= 2 AND active < previous - 1e-9 * greatest(1, previous)
