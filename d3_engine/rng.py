@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +28,7 @@ import numpy.typing as npt
 __all__ = [
     "BLOCK_LIMIT",
     "SCOPE_IDS",
+    "Lattice",
     "VariableSpec",
     "block_size",
     "draw_variable",
@@ -86,8 +87,9 @@ def resolve_seed(
     Order: CLI ``--seed`` > ``stochastic.random_seed`` > ``run.random_seed`` >
     ``public_tap.meta.seed`` > ``private_tap.meta.seed``. Returns ``(seed, source)`` with ``source``
     one of the exact strings recorded in ``run_summary.seed_source``, or ``(None, None)`` when no seed
-    is found (the caller raises ERROR ``missing_seed``). Range/type validation is done elsewhere; here
-    only presence (not None) decides.
+    is found (the caller raises ERROR ``missing_seed``). A value that is not an integer ≥ 0 (text,
+    a float, a boolean, a negative number) is skipped: the schema check reports it as its own
+    ERROR, and resolving must not crash on it.
     """
     candidates: list[tuple[Any, str]] = [
         (cli_seed, "cli"),
@@ -97,8 +99,8 @@ def resolve_seed(
         (private_meta_seed, "private_tap.meta.seed"),
     ]
     for value, source in candidates:
-        if value is not None:
-            return int(value), source
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value, source
     return None, None
 
 
@@ -175,6 +177,55 @@ def lattice(lo: Decimal, hi: Decimal, step: Decimal) -> list[Decimal]:
         return [lo + k * step for k in range(k_max + 1)]
 
 
+class Lattice(Sequence[Decimal]):
+    """The lattice ``min + k·step``, k = 0..K, as a lazy sequence of exact decimals ([IN-13]).
+
+    A lattice may be huge (a tiny step on a wide range) while a run reads only a few of its values
+    (a fixed or random variable) or must be refused with ``too_many_paths`` first (a grid axis), so
+    values are computed on demand instead of materialised.
+    """
+
+    def __init__(self, lo: Decimal, hi: Decimal, step: Decimal):
+        self.lo, self.hi, self.step = lo, hi, step
+        self.k_max = lattice_steps(lo, hi, step)
+
+    def __len__(self) -> int:
+        return self.k_max + 1
+
+    @overload
+    def __getitem__(self, index: int) -> Decimal: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Decimal]: ...
+
+    def __getitem__(self, index: int | slice) -> Decimal | list[Decimal]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        k = index + len(self) if index < 0 else index
+        if not 0 <= k <= self.k_max:
+            raise IndexError(f"lattice index {index} outside 0..{self.k_max}")
+        return _lattice_value(self.lo, self.step, k)
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, Decimal | int):
+            return False
+        with localcontext() as ctx:
+            ctx.prec = _DECIMAL_PREC
+            k = (Decimal(value) - self.lo) / self.step
+        return k == k.to_integral_value() and 0 <= k <= self.k_max
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Lattice):
+            return NotImplemented
+        return (self.lo, self.step, self.k_max) == (other.lo, other.step, other.k_max)
+
+    def __hash__(self) -> int:
+        return hash((self.lo, self.step, self.k_max))
+
+    def __repr__(self) -> str:
+        return f"Lattice({self.lo}..{self[-1]} step {self.step}, {len(self)} values)"
+
+
 def _lattice_value(lo: Decimal, step: Decimal, k: int) -> Decimal:
     """Exact ``min + k·step`` (no float round trip, so the value is the CSV lattice value)."""
     with localcontext() as ctx:
@@ -204,6 +255,39 @@ def _numeric_default(spec: VariableSpec) -> Decimal:
     return spec.default if isinstance(spec.default, Decimal) else Decimal(spec.default)
 
 
+def _lattice_indices(
+    gen: np.random.Generator, spec: VariableSpec, dist: str, lo: Decimal, hi: Decimal, step: Decimal, br: int
+) -> npt.NDArray[np.int64]:
+    """Lattice indices k of one numeric block: one vectorised call of the rule of [RNG-4], then snap."""
+    k_max = lattice_steps(lo, hi, step)
+    if dist == "uniform":
+        # floor(U·(K+1)) makes each of the K+1 values equally likely; min() guards U·(K+1) rounding up
+        # to K+1 in float64.
+        return np.minimum(np.floor(gen.random(br) * (k_max + 1)), k_max).astype(np.int64)
+    if dist == "normal":
+        x = float(_numeric_default(spec)) + float(spec.params["sd"]) * gen.standard_normal(br)
+    elif dist == "lognormal":
+        z = gen.standard_normal(br)
+        mean = float(_numeric_default(spec))
+        sd = float(spec.params["sd"])
+        # Moment matching so the lognormal has the given mean (default) and standard deviation.
+        sigma2 = math.log(1.0 + (sd * sd) / (mean * mean))
+        mu = math.log(mean) - sigma2 / 2.0
+        x = np.exp(mu + math.sqrt(sigma2) * z)
+    elif dist == "beta":
+        b = gen.beta(float(spec.params["a"]), float(spec.params["b"]), br)
+        x = float(lo) + b * (float(hi) - float(lo))
+    elif dist == "triangular":
+        if lo == hi:
+            # numpy rejects left == right; the only possible value is min, so no call is made.
+            return np.zeros(br, dtype=np.int64)
+        mode = spec.params.get("mode", _numeric_default(spec))
+        x = gen.triangular(float(lo), float(mode), float(hi), br)
+    else:
+        raise ValueError(f"variable {spec.variable_id!r}: unknown distribution {dist!r}")
+    return _snap(x, lo, step, k_max)
+
+
 def draw_variable_block(master_seed: int, spec: VariableSpec, grid_index: int, rb: int, br: int) -> list[Decimal | str]:
     """Draw one whole replicate block ``rb`` of size ``br`` = BR for a random variable ([RNG-4]).
 
@@ -222,41 +306,7 @@ def draw_variable_block(master_seed: int, spec: VariableSpec, grid_index: int, r
     lo = _require(spec.lo, "min", spec)
     hi = _require(spec.hi, "max", spec)
     step = _require(spec.step, "step", spec)
-    k_max = lattice_steps(lo, hi, step)
-
-    ks: npt.NDArray[np.int64]
-    if dist == "uniform":
-        u = generator(master_seed, key).random(br)
-        # floor(U·(K+1)) makes each of the K+1 values equally likely; min() guards U·(K+1) rounding up
-        # to K+1 in float64.
-        ks = np.minimum(np.floor(u * (k_max + 1)), k_max).astype(np.int64)
-    elif dist == "normal":
-        z = generator(master_seed, key).standard_normal(br)
-        x = float(_numeric_default(spec)) + float(spec.params["sd"]) * z
-        ks = _snap(x, lo, step, k_max)
-    elif dist == "lognormal":
-        z = generator(master_seed, key).standard_normal(br)
-        mean = float(_numeric_default(spec))
-        sd = float(spec.params["sd"])
-        # Moment matching so the lognormal has the given mean (default) and standard deviation.
-        sigma2 = math.log(1.0 + (sd * sd) / (mean * mean))
-        mu = math.log(mean) - sigma2 / 2.0
-        x = np.exp(mu + math.sqrt(sigma2) * z)
-        ks = _snap(x, lo, step, k_max)
-    elif dist == "beta":
-        b = generator(master_seed, key).beta(float(spec.params["a"]), float(spec.params["b"]), br)
-        x = float(lo) + b * (float(hi) - float(lo))
-        ks = _snap(x, lo, step, k_max)
-    elif dist == "triangular":
-        if lo == hi:
-            # numpy rejects left == right; the only possible value is min, so no call is made.
-            ks = np.zeros(br, dtype=np.int64)
-        else:
-            mode = spec.params.get("mode", _numeric_default(spec))
-            x = generator(master_seed, key).triangular(float(lo), float(mode), float(hi), br)
-            ks = _snap(x, lo, step, k_max)
-    else:
-        raise ValueError(f"variable {spec.variable_id!r}: unknown distribution {dist!r}")
+    ks = _lattice_indices(generator(master_seed, key), spec, dist, lo, hi, step, br)
 
     # Many replicates share few lattice values; compute each exact decimal once.
     cache: dict[int, Decimal] = {}

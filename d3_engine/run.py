@@ -120,6 +120,13 @@ def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Pa
             options.paths_per_batch,
             workers,
             on_batch=lambda done, total: progress.update("draws", done, total),
+            on_job=lambda event, g, r, done, total: log.emit(
+                event,
+                "DEBUG",
+                grid_index=g,
+                replicate_index=r,
+                **({"mc_progress": f"{done}/{total}"} if event == "job_done" else {}),
+            ),
         )
         log.emit("draws_done", "DEBUG", paths=plan.paths, ms=elapsed_ms(start))
         discovered = discover_models()

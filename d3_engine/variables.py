@@ -8,13 +8,14 @@ the RNG needs.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from d3_engine.errors import Findings
 from d3_engine.load import Bundle
-from d3_engine.rng import VariableSpec, lattice, lattice_steps
+from d3_engine.rng import Lattice, VariableSpec, lattice_steps
 from d3_engine.schemas import did_you_mean, load_schema
 
 SCOPES = ("general", "public_tap", "private_tap")
@@ -59,7 +60,7 @@ class Variable:
     unit: str
     kind: str  # numeric | discrete
     file: str
-    values: tuple[Decimal | str, ...]  # the lattice (numeric) or values= (discrete)
+    values: Sequence[Decimal | str]  # the lattice (numeric, lazy) or values= (discrete)
     default: Decimal | str
     spec: VariableSpec
 
@@ -153,7 +154,7 @@ class _RowCheck:
                 "use unit enum exactly when type is discrete",
             )
             return None
-        if kind == "numeric" and unit != key.get("x-unit"):
+        if unit != key.get("x-unit"):  # [IN-13]: a discrete variable too must match (enum keys only)
             self.fail(
                 "unit_range",
                 "unit",
@@ -167,7 +168,12 @@ class _RowCheck:
         roots = ALLOWED_ROOTS[self.scope]
         hint = f"target a scalar key under one of: {', '.join(roots)}"
         if ".." in path or not path.startswith(roots):
-            self.fail("variable_path", "path", f"path '{path}' is outside the allowed roots", hint)
+            self.fail(
+                "variable_path",
+                "path",
+                f"path '{path}' is outside the allowed roots of {self.scope}: {', '.join(roots)}",
+                hint,
+            )
             return None
         exists, value = leaf_value(self.bundle.data(self.scope), path)
         if (
@@ -196,6 +202,19 @@ class _RowCheck:
                 "fill all four with plain decimal numbers",
             )
             return None
+        if not self._lattice_ok(lo, hi, step, default, unit):
+            return None
+        self._check_range(unit, key, lo, hi, default)
+        points = Lattice(lo, hi, step)
+        self._check_key_rule(path, points)
+        spec = self._spec(lo, hi, step, default)
+        if not self.ok or spec is None:
+            return None
+        treatment = str(self.values.get("treatment"))
+        return Variable(self.scope, self.vid, path, treatment, unit, "numeric", self.rel, points, default, spec)
+
+    def _lattice_ok(self, lo: Decimal, hi: Decimal, step: Decimal, default: Decimal, unit: str) -> bool:
+        """[IN-13]/[IN-14] lattice rules; reports the first one broken."""
         if step <= 0 or lo > hi:
             self.fail(
                 "lattice",
@@ -203,44 +222,25 @@ class _RowCheck:
                 f"need step > 0 and min ≤ max (min {lo}, max {hi}, step {step})",
                 "correct the lattice",
             )
-            return None
-        if not _on_lattice(hi, lo, step):
+        elif not _on_lattice(hi, lo, step):
             self.fail(
                 "lattice",
                 "max",
                 f"(max − min)/step = {(hi - lo) / step} is not an integer",
                 "choose max = min + k·step",
             )
-            return None
-        if not lo <= default <= hi or not _on_lattice(default, lo, step):
+        elif not lo <= default <= hi or not _on_lattice(default, lo, step):
             self.fail(
                 "lattice",
                 "default",
                 f"default {default} is not on the lattice {lo}..{hi} step {step}",
                 "choose a default equal to min + k·step within [min, max]",
             )
-            return None
-        if unit in INTEGER_UNITS and (lo != lo.to_integral_value() or step != step.to_integral_value()):
+        elif unit in INTEGER_UNITS and (lo != lo.to_integral_value() or step != step.to_integral_value()):
             self.fail("lattice", "min/step", f"unit {unit} needs an integer lattice", "use whole numbers")
-            return None
-        self._check_range(unit, key, lo, hi, default)
-        points = tuple(lattice(lo, hi, step))
-        self._check_key_rule(path, points)
-        spec = self._spec(lo, hi, step, default)
-        if not self.ok or spec is None:
-            return None
-        return Variable(
-            self.scope,
-            self.vid,
-            path,
-            str(self.values.get("treatment")),
-            unit,
-            "numeric",
-            self.rel,
-            points,
-            default,
-            spec,
-        )
+        else:
+            return True
+        return False
 
     def _check_range(self, unit: str, key: dict[str, Any], lo: Decimal, hi: Decimal, default: Decimal) -> None:
         low, high = UNIT_RANGES[unit]
@@ -267,21 +267,28 @@ class _RowCheck:
                 "write percent values in 0..100 (55, not 0.55)",
             )
 
-    def _check_key_rule(self, path: str, points: tuple[Decimal | str, ...]) -> None:
+    def _check_key_rule(self, path: str, points: Sequence[Decimal | str]) -> None:
+        """IN-16 rules no clamp repairs, on every lattice value of a low_to_high or random variable.
+
+        The search stops at the first bad value: a lattice may be huge, but 86400 has only 96
+        divisors and {1, 3} two members, so a bad value turns up within the first hundred.
+        """
+        if self.values.get("treatment") == "fixed":
+            return  # the default is checked with the default parameter set
         if path == "autoscaling.evaluation_interval_s":
-            bad = [p for p in points if isinstance(p, Decimal) and (p == 0 or Decimal(86400) % p != 0)]
-            if bad and self.values.get("treatment") != "fixed":
+            bad = next((p for p in points if isinstance(p, Decimal) and (p == 0 or Decimal(86400) % p != 0)), None)
+            if bad is not None:
                 self.fail(
                     "lattice",
                     "min/max/step",
-                    f"lattice value {bad[0]} does not divide 86400",
+                    f"lattice value {bad} does not divide 86400",
                     "use a lattice whose every value divides 86400",
                 )
         if path == "tax.vat_period_months":
-            vat_bad = [p for p in points if p not in (Decimal(1), Decimal(3))]
-            if vat_bad and self.values.get("treatment") != "fixed":
+            vat_bad = next((p for p in points if p not in (Decimal(1), Decimal(3))), None)
+            if vat_bad is not None:
                 self.fail(
-                    "lattice", "min/max/step", f"lattice value {vat_bad[0]} is not 1 or 3", "use min 1, max 3, step 2"
+                    "lattice", "min/max/step", f"lattice value {vat_bad} is not 1 or 3", "use min 1, max 3, step 2"
                 )
 
     def _spec(self, lo: Decimal, hi: Decimal, step: Decimal, default: Decimal) -> VariableSpec | None:

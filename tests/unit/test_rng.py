@@ -10,6 +10,7 @@ import pytest
 
 from d3_engine.rng import (
     SCOPE_IDS,
+    Lattice,
     VariableSpec,
     block_size,
     draw_variable,
@@ -393,3 +394,46 @@ def test_resolve_seed_order(
     expected: tuple[int | None, str | None],
 ) -> None:
     assert resolve_seed(cli, sim, pub, prv) == expected
+
+
+@pytest.mark.parametrize(
+    ("sim", "pub", "expected"),
+    [
+        ({"stochastic": {"random_seed": "abc"}, "run": {"random_seed": 3}}, 4, (3, "run.random_seed")),
+        ({"stochastic": {"random_seed": True}, "run": {"random_seed": 3}}, 4, (3, "run.random_seed")),
+        ({"run": {"random_seed": -1}}, 4, (4, "public_tap.meta.seed")),
+        ({"run": {"random_seed": 7.0}}, 4, (4, "public_tap.meta.seed")),
+        ({"run": {"random_seed": "7"}}, None, (None, None)),
+    ],
+)
+def test_resolve_seed_skips_values_that_are_not_seeds(
+    sim: dict[str, object], pub: int | None, expected: tuple[int | None, str | None]
+) -> None:
+    """A bad seed is the schema's type_error; resolving must neither crash nor use it [RNG-1]."""
+    assert resolve_seed(None, sim, pub, None) == expected
+
+
+# ---------------------------------------------------------------------------------------------------
+# [IN-13] Lazy lattice
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_lattice_sequence_is_exact_and_lazy() -> None:
+    grid = Lattice(D("5"), D("15"), D("0.05"))
+    assert len(grid) == 201 and grid.k_max == 200
+    assert grid[0] == D(5) and grid[99] == D("9.95") and grid[-1] == D(15) and grid[200] == D("15.00")
+    assert list(grid) == lattice(D("5"), D("15"), D("0.05"))
+    assert grid[1:4] == [D("5.05"), D("5.10"), D("5.15")]
+    assert D("9.95") in grid and D("9.951") not in grid and D(16) not in grid and "9.95" not in grid
+    assert 10 in grid
+    with pytest.raises(IndexError):
+        grid[201]
+    with pytest.raises(IndexError):
+        grid[-202]
+    assert grid == Lattice(D("5.0"), D("15"), D("0.050")) and hash(grid) == hash(Lattice(D(5), D(15), D("0.05")))
+    assert grid != Lattice(D(5), D(15), D("0.1"))
+    huge = Lattice(D(0), D(10) ** 15, D(1))
+    assert len(huge) == 10**15 + 1 and huge[-1] == D(10) ** 15
+    assert repr(Lattice(D(0), D(1), D("0.5"))) == "Lattice(0..1.0 step 0.5, 3 values)"
+    single = Lattice(D(3), D(3), D(1))
+    assert list(single) == [D(3)]
