@@ -235,3 +235,26 @@ def acceptance_block(results: list[CheckResult]) -> dict[str, Any]:
 def failed_with(results: list[CheckResult], severity: str) -> list[str]:
     """Ids of failed checks of a given effective severity."""
     return [r.check.check_id for r in results if r.status == "fail" and r.effective_severity == severity]
+
+
+def check_state(con: duckdb.DuckDBPyConnection, pipelines: list[str]) -> dict[str, Any]:
+    """What the skip rules look at: pipelines, the targets of run_settings, whether anything was simulated."""
+    cursor = con.execute("SELECT * FROM run_settings")
+    row = cursor.fetchall()[0]
+    state: dict[str, Any] = dict(zip([d[0] for d in cursor.description or []], row, strict=True))
+    state["pipelines"] = pipelines
+    simulated = False
+    if "public" in pipelines:
+        count = con.execute(
+            "SELECT count(*) FROM public_autoscaling_summary WHERE model <> 'ALL' AND months_simulated > 0"
+        ).fetchall()[0][0]
+        simulated = count > 0
+    state["simulated"] = simulated
+    return state
+
+
+def acceptance_exit_code(results: list[CheckResult]) -> int:
+    """4 when any check fails with effective severity error (ACC-0), else 0."""
+    from d3_engine.errors import EXIT_ACCEPTANCE, EXIT_OK
+
+    return EXIT_ACCEPTANCE if failed_with(results, "error") else EXIT_OK

@@ -17,8 +17,9 @@ from types import FrameType
 from typing import Any
 
 from d3_engine import ENGINE_VERSION, autoscaler_model, export_private, export_public
+from d3_engine.checks import acceptance_block, acceptance_exit_code, check_state, failed_with, run_checks
 from d3_engine.context import RunContext
-from d3_engine.dag import discover_models, order_models, run_models
+from d3_engine.dag import ModelRun, discover_models, order_models, run_models
 from d3_engine.db import connect
 from d3_engine.draws import write_noise
 from d3_engine.errors import EXIT_OK, Interrupted
@@ -140,16 +141,37 @@ def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Pa
             _model_vars(validated),
             on_done=lambda r: log.emit("model_done", "INFO", name=r.name, version=r.version, rows=r.rows, ms=r.ms),
         )
-        ctx = RunContext(con, staging, validated)
-        export_all(ctx)
-        facts = RunFacts(
-            validated=validated, run_id=log.run_id or "", model_runs=runs, exit_code=EXIT_OK, extra=ctx.summary_extra
-        )
-        write_run_summary(staging, facts)
+        exit_code = _check_and_export(RunContext(con, staging, validated), runs, log)
     finally:
         con.close()
     write_sha256sums(staging, exclude=set())
-    return EXIT_OK
+    return exit_code
+
+
+def _check_and_export(ctx: RunContext, runs: list[ModelRun], log: EventLog) -> int:
+    """Acceptance checks (ACC-0), every artefact, then run_summary; returns the exit code."""
+    validated = ctx.validated
+    results = run_checks(
+        ctx.con,
+        ctx.run_dir,
+        _model_vars(validated),
+        validated.plan.paths,
+        validated.fail_on_warning,
+        check_state(ctx.con, validated.pipelines),
+    )
+    exit_code = acceptance_exit_code(results)
+    log.emit(
+        "acceptance_checked",
+        "INFO",
+        passed=exit_code == EXIT_OK,
+        failed_error=failed_with(results, "error"),
+        failed_warning=failed_with(results, "warning"),
+    )
+    ctx.summary_extra["acceptance"] = acceptance_block(results)
+    export_all(ctx)
+    facts = RunFacts(validated, log.run_id or "", runs, exit_code, extra=ctx.summary_extra)
+    write_run_summary(ctx.run_dir, facts)
+    return exit_code
 
 
 def export_all(ctx: RunContext) -> None:
