@@ -7,13 +7,26 @@ message on stderr and their exit code; `run_done` is always the last stdout line
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from d3_engine import ENGINE_VERSION
-from d3_engine.errors import EXIT_OK, EXIT_RUNTIME, D3Error, Interrupted, UsageError, ValidationFailed
+from d3_engine.errors import (
+    EXIT_ACCEPTANCE,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_RUNTIME,
+    D3Error,
+    Interrupted,
+    UsageError,
+    ValidationFailed,
+)
 from d3_engine.events import EventLog
 from d3_engine.paths import shipped_inputs_dir
 
@@ -33,16 +46,60 @@ def parse_pipelines(text: str | None) -> list[str] | None:
     return [p.strip() for p in text.split(",") if p.strip()]
 
 
+_SIGNALLED: list[str] = []  # names of the signals received during the current command
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises `Interrupted` for the whole command, so it ends with exit 3 and `run_done`."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        _SIGNALLED.append("SIGTERM")
+        raise Interrupted("the run was terminated (SIGTERM)")
+
+    _SIGNALLED.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals can only be handled in the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def as_interruption(exc: BaseException) -> Interrupted | None:
+    """The interruption behind a failure, if any.
+
+    A signal that arrives while DuckDB runs a query surfaces as the query's error ("Query
+    interrupted"), possibly wrapped by the model runner; it is still an interruption (INTERRUPTED).
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, Interrupted):
+            return seen
+        if isinstance(seen, KeyboardInterrupt) or "Query interrupted" in str(seen):
+            cause = " or ".join(_SIGNALLED) or "Ctrl-C or SIGTERM"
+            return Interrupted(f"the run was interrupted ({cause})")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def guarded(command: str, log: EventLog, body: Callable[[], tuple[int, Path | None]], debug: bool) -> int:
     """Run a command body with the CLI-2 exit-code and event discipline."""
     run_dir: Path | None = None
     try:
-        code, run_dir = body()
+        with sigterm_interrupts():
+            code, run_dir = body()
+        if code == EXIT_ACCEPTANCE:
+            message = "an acceptance check of effective severity error failed; see acceptance.csv"
+            sys.stderr.write(f"d3 {command}: {message}\n")
+            log.emit("error", "ERROR", code=code, kind="ACCEPTANCE_FAILED", message=message)
     except ValidationFailed as failed:
         code = failed.exit_code
         log.emit("error", "ERROR", code=code, kind=failed.kind, message=str(failed))
     except (D3Error, KeyboardInterrupt) as exc:
-        failure = exc if isinstance(exc, D3Error) else Interrupted("the run was interrupted (Ctrl-C)")
+        failure = as_interruption(exc) or (exc if isinstance(exc, D3Error) else Interrupted("interrupted"))
         code = failure.exit_code
         sys.stderr.write(f"d3 {command}: {failure}\n")
         if debug:
@@ -125,6 +182,40 @@ def cmd_validate(
     return guarded("validate", log, body, debug)
 
 
+def cmd_report(run_dir: Path, quiet: bool, debug: bool) -> int:
+    """`d3 report`: re-render the report of a published run from its run.duckdb (CLI-1, OUT-10)."""
+    log = EventLog("WARN" if quiet else "INFO")
+    log.emit(
+        "run_start",
+        "INFO",
+        command="report",
+        inputs=None,
+        out=str(run_dir),
+        pipelines=None,
+        engine_version=ENGINE_VERSION,
+    )
+
+    def body() -> tuple[int, Path | None]:
+        if not (run_dir / "run.duckdb").is_file():
+            raise UsageError(
+                f"{run_dir} holds no run.duckdb. To fix this, pass --run with a run folder that d3 published"
+            )
+        from d3_engine.report import rerender
+
+        files = rerender(run_dir)
+        log.emit("export_done", "INFO", artefacts=len(files), run_dir=str(run_dir))
+        return EXIT_OK, run_dir
+
+    return guarded("report", log, body, debug)
+
+
+def report_usage_error(message: str) -> None:
+    """A usage error of `d3 run`/`d3 validate` still ends stdout with `error` and `run_done` (OUT-11)."""
+    log = EventLog("INFO")
+    log.emit("error", "ERROR", code=EXIT_INVALID, kind="VALIDATION_ERROR", message=message)
+    log.emit("run_done", "INFO", exit_code=EXIT_INVALID, run_dir=None)
+
+
 def cmd_schema(out: Path | None) -> int:
     """`d3 schema`: print all schemas as one JSON object, or write one file each."""
     from d3_engine.schemas import all_schemas
@@ -133,8 +224,14 @@ def cmd_schema(out: Path | None) -> int:
     if out is None:
         sys.stdout.write(json.dumps(schemas, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
         return EXIT_OK
-    out.mkdir(parents=True, exist_ok=True)
-    for name, schema in schemas.items():
-        (out / name).write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, schema in schemas.items():
+            (out / name).write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        sys.stderr.write(
+            f"d3 schema: cannot write to {out}: {exc.strerror or exc}. To fix this, choose a folder you can write to\n"
+        )
+        return EXIT_RUNTIME
     sys.stderr.write(f"d3 schema: wrote {len(schemas)} schemas to {out}\n")
     return EXIT_OK
