@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from d3_engine.load import Bundle
 from d3_engine.offers import (
+    Candidate,
     CatalogueModel,
     Offer,
     baselines,
@@ -17,8 +18,7 @@ from d3_engine.offers import (
     normalise_offers,
 )
 from d3_engine.rules import get
-
-MODELS = "operator/curated_public_tap_models.csv"
+from d3_engine.schemas import num
 
 
 def check_offers(bundle: Bundle) -> list[Offer]:
@@ -43,39 +43,12 @@ def check_catalogue(bundle: Bundle, offers: list[Offer], public_runs: bool) -> l
     models = normalise_models(bundle, bundle.findings)
     if not offers or not models:
         return models
-    rel = bundle.tables["curated_public_tap_models"].rel
     measured = measured_throughput(bundle, bundle.findings)
     ref, per_gpu = baselines(bundle)
     allow = bool(get(bundle.data("public_tap"), "allow_tps_heuristic", False))
     cands = candidates(models, offers, measured, ref, per_gpu, allow)
-    largest = max(o.vram_gb for o in offers)
     for model in models:
-        mine = [c for c in cands if c.model == model.identity]
-        if model.vram_gb_required > largest:
-            bundle.findings.error(
-                "model_fits_no_gpu",
-                rel,
-                f"line {model.line}",
-                f"model '{model.identity}' needs {model.vram_gb_required:g} GB VRAM; "
-                f"the largest curated GPU has {largest:g} GB",
-                "add an offer for a larger GPU or lower vram_gb_required",
-            )
-        elif not mine:
-            bundle.findings.error(
-                "no_throughput",
-                rel,
-                f"line {model.line}",
-                f"model '{model.identity}' fits some GPUs but none has a throughput",
-                "add an aggregate row to facts/tps_model_gpu.csv or a baseline with allow_tps_heuristic: true",
-            )
-        elif len(mine) == 1:
-            bundle.findings.warning(
-                "single_gpu_model",
-                rel,
-                f"line {model.line}",
-                f"model '{model.identity}' has exactly one candidate GPU ({mine[0].gpu})",
-                "add offers for more GPUs to compare costs",
-            )
+        _check_model(bundle, model, [c for c in cands if c.model == model.identity], offers, allow)
     served = {c.gpu for c in cands}
     measured_gpus = {t.gpu for t in measured}
     for gpu in sorted({o.gpu for o in offers}, key=str.encode):
@@ -89,6 +62,43 @@ def check_catalogue(bundle: Bundle, offers: list[Offer], public_runs: bool) -> l
             )
     _check_source_tags(bundle, [c.source_tag for c in cands if c.source_tag])
     return models
+
+
+def _check_model(
+    bundle: Bundle, model: CatalogueModel, mine: list[Candidate], offers: list[Offer], allow: bool
+) -> None:
+    """model_fits_no_gpu, no_throughput or single_gpu_model for one catalogue model (IN-11, PUB-2)."""
+    rel, where = bundle.tables["curated_public_tap_models"].rel, f"line {model.line}"
+    fitting = sorted({o.gpu for o in offers if o.vram_gb >= model.vram_gb_required}, key=str.encode)
+    if not fitting:
+        largest = max(o.vram_gb for o in offers)
+        bundle.findings.error(
+            "model_fits_no_gpu",
+            rel,
+            where,
+            f"model '{model.identity}' needs {num(model.vram_gb_required)} GB VRAM; "
+            f"the largest curated GPU has {num(largest)} GB",
+            "add an offer for a larger GPU to operator/curated_gpu.csv or lower vram_gb_required",
+        )
+    elif not mine:
+        how = "" if allow else " (allow_tps_heuristic is false, so baselines are not used)"
+        bundle.findings.error(
+            "no_throughput",
+            rel,
+            where,
+            f"model '{model.identity}' fits {', '.join(fitting)} but none has a throughput for hf_id "
+            f"'{model.hf_id or ''}'{how}",
+            "add an aggregate row to facts/tps_model_gpu.csv, or a baseline in facts/gpu_baselines.yaml "
+            "with allow_tps_heuristic: true",
+        )
+    elif len(mine) == 1:
+        bundle.findings.warning(
+            "single_gpu_model",
+            rel,
+            where,
+            f"model '{model.identity}' has exactly one candidate GPU ({mine[0].gpu})",
+            "add offers for more GPUs to compare costs",
+        )
 
 
 def _check_source_tags(bundle: Bundle, used: list[str]) -> None:

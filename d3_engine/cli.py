@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import ClickException  # typer 0.29 vendors click
 
 from d3_engine import ENGINE_VERSION
 
@@ -126,9 +127,42 @@ def schema_command(
     raise typer.Exit(cmd_schema(out))
 
 
-def main() -> None:
-    """Console entry point; typer's parser exits 2 on usage errors with a message on stderr (CLI-2)."""
-    app()
+@app.command("report")
+def report_command(
+    run: Annotated[Path, typer.Option("--run", help="A published run folder.")] = Path("outputs/latest"),
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Re-render report.md, report.html and the charts of a run from its run.duckdb.
+
+    Example: d3 report --run outputs/latest
+    """
+    from d3_engine.commands import cmd_report
+
+    raise typer.Exit(cmd_report(run, quiet, debug))
+
+
+EVENT_COMMANDS = {"run", "validate", "report"}  # commands whose stdout is JSON lines (OUT-11)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point. A usage error exits 2 with the parser's message on stderr (CLI-2); for
+    `run`, `validate` and `report` stdout still ends with the `error` and `run_done` events (OUT-11)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="d3", standalone_mode=False)
+    except ClickException as exc:
+        exc.show()
+        if next((a for a in args if not a.startswith("-")), None) in EVENT_COMMANDS:
+            from d3_engine.commands import report_usage_error
+
+            report_usage_error(exc.format_message())
+        code = exc.exit_code
+    except typer.Abort:  # Ctrl-C or end of input while the parser prompts
+        sys.stderr.write("Aborted.\n")
+        code = 3
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

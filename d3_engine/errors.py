@@ -27,6 +27,7 @@ class Finding:
     location: str
     message: str
     hint: str = ""
+    original_code: str = ""  # the warning code an `escalated_warning` keeps (IN-5)
 
     def render(self) -> str:
         """Human form: `file:location: message — To fix this, hint`."""
@@ -45,6 +46,7 @@ class Finding:
             location=self.location,
             message=f"{self.message} (warning {self.code} escalated by fail_on_warning)",
             hint=self.hint or "fix the cause of the warning or turn fail_on_warning off",
+            original_code=self.code,
         )
 
 

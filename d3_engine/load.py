@@ -15,7 +15,7 @@ from typing import Any
 
 from d3_engine.errors import Findings
 from d3_engine.parse import CsvText, YamlDoc, YamlProblem, decode_utf8, parse_csv, parse_yaml
-from d3_engine.schemas import CsvTable, type_csv, type_yaml_rows, validate_yaml
+from d3_engine.schemas import CsvTable, did_you_mean, type_csv, type_yaml_rows, validate_yaml
 
 YAML_FILES = {
     "simulation.yaml": "simulation",
@@ -39,6 +39,12 @@ VARIABLE_FILES = {
     "variables/public_tap.csv": "public_tap",
     "variables/private_tap.csv": "private_tap",
 }
+KNOWN_FILES = (
+    set(YAML_FILES)
+    | set(VARIABLE_FILES)
+    | {f"{stem}.csv" for stem in TABLE_FILES}
+    | {f"{stem}.yaml" for stem in TABLE_FILES}
+)
 ALWAYS_REQUIRED = ["simulation", "general", "curated_gpu", "market_env", "insurances"]
 PIPELINE_REQUIRED = {"public": ["public_tap", "curated_public_tap_models"], "private": ["private_tap"]}
 
@@ -64,6 +70,7 @@ class Bundle:
     shadowing: list[dict[str, str]] = field(default_factory=list)
     findings: Findings = field(default_factory=Findings)
     schema_ok: dict[str, bool] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)  # unsafe paths, already reported
 
     def data(self, name: str) -> Any:
         """Parsed value of a YAML document, or None when absent."""
@@ -87,42 +94,56 @@ def _ignored(name: str) -> bool:
     return name.startswith(".") or name.endswith(".md") or name.startswith("README")
 
 
-def discover(root: Path, findings: Findings) -> dict[str, Path]:
-    """Map relative posix path → file for the tree under root, refusing unsafe links."""
+def _unsafe(path: Path, rel: str, real_root: Path) -> tuple[str, str] | None:
+    """(message, hint) when an entry of the inputs tree must not be read, else None."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the file name is not valid UTF-8", "rename it using UTF-8 characters"
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # a dangling link or a loop (RuntimeError on Python 3.11)
+            return "the symbolic link is broken or loops", "replace the link by the file it should point to"
+        if not target.is_relative_to(real_root):
+            return (
+                f"the symbolic link points outside the inputs folder (to {target})",
+                "copy the file into the inputs folder instead of linking to it",
+            )
+        if target.is_dir():
+            return "symbolic links to folders are not followed", "replace the link by a real folder"
+        path = target
+    if not path.is_dir() and not path.is_file():
+        return "this is not a regular file (a device, pipe or socket)", "remove it from the inputs folder"
+    return None
+
+
+def discover(root: Path, findings: Findings) -> tuple[dict[str, Path], set[str]]:
+    """(relative posix path → file, refused paths) for the tree under root.
+
+    Dotfiles, `*.md` and `README*` are skipped silently (IN-1). A link that leaves the folder,
+    loops or points at a folder, a non-UTF-8 name and anything but a regular file are refused
+    with `unsafe_path`, so that d3 never reads outside `--inputs` (a choice of ours: DOMAIN is silent).
+    """
     found: dict[str, Path] = {}
+    refused: set[str] = set()
     real_root = root.resolve()
     for directory, subdirs, names in os.walk(root, followlinks=False):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-        for entry in sorted(subdirs) + sorted(names):
+        for entry in [*subdirs, *sorted(n for n in names if not _ignored(n))]:
             path = Path(directory) / entry
             rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(real_root):
-                    findings.error(
-                        "unsafe_path",
-                        rel,
-                        "",
-                        f"symbolic link points outside the inputs folder ({target})",
-                        "copy the file into the inputs folder instead of linking to it",
-                    )
-                    if entry in subdirs:
-                        subdirs.remove(entry)
-                    continue
-                if target.is_dir():
-                    findings.error(
-                        "unsafe_path",
-                        rel,
-                        "",
-                        "symbolic links to folders are not followed",
-                        "replace the link by a real folder",
-                    )
-                    subdirs.remove(entry) if entry in subdirs else None
-                    continue
-            if entry in subdirs or _ignored(entry):
+            problem = _unsafe(path, rel, real_root)
+            if problem is not None:
+                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                findings.error("unsafe_path", shown, "", *problem)
+                refused.add(shown)
+                if entry in subdirs:
+                    subdirs.remove(entry)
                 continue
-            found[rel] = path
-    return found
+            if entry not in subdirs:
+                found[rel] = path
+    return found, refused
 
 
 def _read(path: Path, rel: str, bundle: Bundle) -> bytes | None:
@@ -146,16 +167,26 @@ def _load_yaml(rel: str, raw: bytes, bundle: Bundle) -> YamlDoc | None:
     if text is None:
         return None
     try:
-        return parse_yaml(rel, text)
+        doc = parse_yaml(rel, text)
     except YamlProblem as problem:
         bundle.findings.error(
             "parse_error",
             rel,
             f"line {problem.line}",
             f"YAML cannot be read: {problem.message}",
-            "fix the YAML syntax (indentation, colons, quotes) and remove duplicate keys",
+            "fix the YAML syntax (indentation with spaces, colons, quotes) and remove duplicate keys",
         )
         return None
+    if doc.data is None:
+        bundle.findings.error(
+            "parse_error",
+            rel,
+            "line 1",
+            "the file is empty (no YAML content)",
+            "write the file's keys (see `d3 schema` and the shipped inputs/) or delete the file if it is optional",
+        )
+        return None
+    return doc
 
 
 def _load_csv(rel: str, raw: bytes, bundle: Bundle) -> CsvText | None:
@@ -171,27 +202,26 @@ def load_bundle(root: Path) -> Bundle:
             "missing_file",
             str(root),
             "",
-            "the inputs folder does not exist",
+            "the inputs folder is not a folder" if root.exists() else "the inputs folder does not exist",
             "pass --inputs with the folder that holds simulation.yaml",
         )
         return bundle
-    tree = discover(root, bundle.findings)
-    known = set(YAML_FILES) | set(VARIABLE_FILES)
-    known |= {f"{stem}.csv" for stem in TABLE_FILES} | {f"{stem}.yaml" for stem in TABLE_FILES}
+    tree, bundle.refused = discover(root, bundle.findings)
+    raws: dict[str, bytes] = {}
     for rel, path in tree.items():
         raw = _read(path, rel, bundle)
         if raw is None:
             continue
-        if rel not in known:
+        raws[rel] = raw  # parsed from the very bytes that were hashed
+        if rel not in KNOWN_FILES:
             bundle.findings.warning(
                 "unknown_input_file",
                 rel,
                 "",
-                "this file is not part of the d3 input layout",
-                "remove or rename it (see DOMAIN IN-1); *.md and README files are ignored",
+                f"this file is not part of the d3 input layout{did_you_mean(rel, sorted(KNOWN_FILES))}",
+                "remove or rename it (see DOMAIN IN-1); *.md, README* and dotfiles are ignored",
             )
-            continue
-        if rel in YAML_FILES:
+        elif rel in YAML_FILES:
             doc = _load_yaml(rel, raw, bundle)
             if doc is not None:
                 name = YAML_FILES[rel]
@@ -202,16 +232,16 @@ def load_bundle(root: Path) -> Bundle:
             table = type_csv("variables", text, bundle.findings) if text else None
             if table is not None:
                 bundle.variables[VARIABLE_FILES[rel]] = table
-    _load_tables(tree, bundle)
+    _load_tables(raws, bundle)
     bundle.files.sort(key=lambda f: f.rel.encode("utf-8"))
     return bundle
 
 
-def _load_tables(tree: dict[str, Path], bundle: Bundle) -> None:
+def _load_tables(raws: dict[str, bytes], bundle: Bundle) -> None:
     """Tabular datasets: CSV beats YAML (IN-4)."""
     for stem, name in TABLE_FILES.items():
         csv_rel, yaml_rel = f"{stem}.csv", f"{stem}.yaml"
-        if csv_rel in tree and yaml_rel in tree:
+        if csv_rel in raws and yaml_rel in raws:
             bundle.findings.warning(
                 "shadowed_dataset",
                 yaml_rel,
@@ -221,12 +251,11 @@ def _load_tables(tree: dict[str, Path], bundle: Bundle) -> None:
             )
             bundle.shadowing.append({"dataset": stem, "used": csv_rel, "ignored": yaml_rel})
         table: CsvTable | None = None
-        if csv_rel in tree:
-            raw = tree[csv_rel].read_bytes()
-            text = _load_csv(csv_rel, raw, bundle)
+        if csv_rel in raws:
+            text = _load_csv(csv_rel, raws[csv_rel], bundle)
             table = type_csv(name, text, bundle.findings) if text else None
-        elif yaml_rel in tree:
-            doc = _load_yaml(yaml_rel, tree[yaml_rel].read_bytes(), bundle)
+        elif yaml_rel in raws:
+            doc = _load_yaml(yaml_rel, raws[yaml_rel], bundle)
             table = type_yaml_rows(name, doc, bundle.findings) if doc else None
         if table is not None:
             bundle.tables[name] = table
@@ -234,20 +263,22 @@ def _load_tables(tree: dict[str, Path], bundle: Bundle) -> None:
 
 def check_required(bundle: Bundle, pipelines: list[str]) -> None:
     """Report every required file of IN-1 that is absent for the selected pipelines."""
-    needed = list(ALWAYS_REQUIRED)
+    if not bundle.root.is_dir():
+        return  # the missing folder itself is reported; listing every file would only repeat it
+    needed = [(name, "always") for name in ALWAYS_REQUIRED]
     for pipeline in pipelines:
-        needed += PIPELINE_REQUIRED.get(pipeline, [])
+        needed += [(name, f"when the {pipeline} pipeline runs") for name in PIPELINE_REQUIRED.get(pipeline, [])]
     rels = {f.rel for f in bundle.files}
-    for name in needed:
+    for name, when in needed:
         if name in bundle.docs or name in bundle.tables:
             continue
         rel = bundle.rel_of(name)
-        if rel in rels or rel.replace(".csv", ".yaml") in rels:
+        if {rel, rel.replace(".csv", ".yaml")} & (rels | bundle.refused):
             continue  # present but unreadable: its parse error is already reported
         bundle.findings.error(
             "missing_file",
             rel,
             "",
-            "a required input file is missing",
+            f"required file {rel} is missing from {bundle.root} (it is required {when})",
             f"create {rel} (see DOMAIN IN-1 and the shipped inputs/ for an example)",
         )

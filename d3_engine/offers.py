@@ -6,6 +6,7 @@ validation of the same rows happens here so that a row is judged once, in one pl
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,16 +37,33 @@ class Offer:
     line: int
 
 
+def reported(row: Any, *columns: str) -> bool:
+    """True when one of the row's cells has text but no usable value: its type error is already reported."""
+    return any(row.values.get(c) is None and (row.text.get(c) or "").strip() for c in columns)
+
+
 def _row_offer(row: Any, rel: str, findings: Findings) -> Offer | None:
     values = row.values
     provider, gpu, vram = values.get("provider"), values.get("gpu_model"), values.get("gpu_vram_gb")
-    if not isinstance(provider, str) or not isinstance(gpu, str) or not isinstance(vram, int | float):
+    if not isinstance(provider, str) or not isinstance(gpu, str) or not isinstance(vram, int | float) or vram <= 0:
         return None
     per_gpu, sku, count = values.get("price_per_gpu_hr"), values.get("price_usd_hr"), values.get("num_gpus")
+    if reported(row, "price_per_gpu_hr", "price_usd_hr", "num_gpus"):
+        return None
     if isinstance(per_gpu, int | float):
         usd = float(per_gpu)
     elif isinstance(sku, int | float) and isinstance(count, int) and count >= 1:
         usd = float(sku) / count
+    elif sku is not None or count is not None:
+        missing = "num_gpus" if sku is not None else "price_usd_hr"
+        findings.error(
+            "bad_offer",
+            rel,
+            f"line {row.line}",
+            f"price_per_gpu_hr is empty and {missing} is missing or invalid, so the row has no price",
+            "fill price_per_gpu_hr (USD per GPU-hour) or both price_usd_hr (USD per SKU-hour) and num_gpus (≥ 1)",
+        )
+        return None
     else:
         findings.error(
             "bad_offer",
@@ -132,7 +150,7 @@ def _vram_need(values: dict[str, Any]) -> float | None:
         return float(need)
     est = values.get("weights_vram_4bit_gb_est")
     if isinstance(est, int | float):
-        return float(est)
+        return float(est) if est > 0 else None
     if isinstance(est, str):
         try:
             number = float(est)
@@ -143,69 +161,81 @@ def _vram_need(values: dict[str, Any]) -> float | None:
 
 
 def normalise_models(bundle: Bundle, findings: Findings) -> list[CatalogueModel]:
-    """Catalogue models in file order; reports bad_model and traffic problems."""
+    """Catalogue models in file order; reports bad_model and traffic problems (IN-11)."""
     table = bundle.tables.get("curated_public_tap_models")
     if table is None:
         return []
-    rel = table.rel
     if not table.rows:
-        findings.error("bad_model", rel, "", "the catalogue has no model rows", "add at least one model")
+        findings.error("bad_model", table.rel, "", "the catalogue has no model rows", "add at least one model")
         return []
     models: list[CatalogueModel] = []
     seen: dict[str, int] = {}
     has_share = "traffic_share" in table.columns
     for row in table.rows:
-        values = row.values
-        model = values.get("model")
-        if not isinstance(model, str) or not model:
-            continue  # missing cell already reported by the schema
-        variant = values.get("variant")
-        identity = f"{model} {variant}" if variant else model
-        if identity in seen:
+        model = _model_row(row, table.rel, seen, has_share, findings)
+        if model is not None:
+            models.append(model)
+    if has_share and models:
+        _check_traffic(models, table.rel, findings)
+    return models
+
+
+def _model_row(row: Any, rel: str, seen: dict[str, int], has_share: bool, findings: Findings) -> CatalogueModel | None:
+    """One catalogue row as a model, or None when it is unusable (each problem reported once)."""
+    values = row.values
+    model = values.get("model")
+    if not isinstance(model, str) or not model:
+        return None  # an empty cell is already reported by the schema
+    variant = values.get("variant")
+    identity = f"{model} {variant}" if variant else model
+    if identity in seen:
+        findings.error(
+            "bad_model",
+            rel,
+            f"line {row.line}",
+            f"model identity '{identity}' repeats line {seen[identity]}",
+            "make model + variant unique",
+        )
+        return None
+    seen[identity] = row.line
+    need = _vram_need(values)
+    if need is None:
+        if not reported(row, "vram_gb_required"):
             findings.error(
                 "bad_model",
                 rel,
                 f"line {row.line}",
-                f"model identity '{identity}' repeats line {seen[identity]}",
-                "make model + variant unique",
-            )
-            continue
-        seen[identity] = row.line
-        need = _vram_need(values)
-        if need is None:
-            findings.error(
-                "bad_model",
-                rel,
-                f"line {row.line}",
-                f"model '{identity}' has no usable VRAM need",
+                f"model '{identity}' has no usable VRAM need (vram_gb_required and weights_vram_4bit_gb_est are empty)",
                 "fill vram_gb_required (GB) or weights_vram_4bit_gb_est",
             )
-            continue
-        share = values.get("traffic_share")
-        if has_share and share is None:
-            findings.error(
-                "missing_column",
-                rel,
-                f"line {row.line}",
-                "column traffic_share: every row needs a value",
-                "fill traffic_share on every row (0 for no traffic)",
-            )
-        models.append(CatalogueModel(identity, need, values.get("params_b"), values.get("hf_id"), share, row.line))
-    if has_share and models and all((m.traffic_share or 0) == 0 for m in models):
+        return None
+    share = values.get("traffic_share")
+    if has_share and share is None and not reported(row, "traffic_share"):
         findings.error(
-            "zero_weights", rel, "", "traffic_share is 0 on every row", "give at least one model a share > 0"
+            "missing_column",
+            rel,
+            f"line {row.line}",
+            "column traffic_share: every row needs a value when the column exists",
+            "fill traffic_share on every row (0 for no traffic), or drop the column for an equal split",
         )
-    elif has_share and models:
-        total = sum(m.traffic_share or 0 for m in models)
-        if abs(total - 1) > 1e-9:
-            findings.warning(
-                "traffic_renormalised",
-                rel,
-                "",
-                f"traffic_share sums to {total:g}, not 1; shares are divided by their sum",
-                "make the shares sum to 1",
-            )
-    return models
+    return CatalogueModel(identity, need, values.get("params_b"), values.get("hf_id"), share, row.line)
+
+
+def _check_traffic(models: list[CatalogueModel], rel: str, findings: Findings) -> None:
+    """traffic_share is a weight group (IN-17): all zero is an error, a sum ≠ 1 a warning."""
+    total = math.fsum(m.traffic_share or 0 for m in models)
+    if total <= 0:
+        findings.error(
+            "zero_weights", rel, "", "column traffic_share is 0 on every row", "give at least one model a share > 0"
+        )
+    elif abs(total - 1) > 1e-9:
+        findings.warning(
+            "traffic_renormalised",
+            rel,
+            "",
+            f"column traffic_share sums to {total:g}, not 1; shares are divided by their sum",
+            "make the shares sum to 1",
+        )
 
 
 @dataclass(frozen=True)
@@ -227,7 +257,7 @@ def measured_throughput(bundle: Bundle, findings: Findings) -> list[Throughput]:
     rows: list[Throughput] = []
     for row in table.rows:
         values = row.values
-        if values.get("measurement_type") != "aggregate":
+        if values.get("measurement_type") != "aggregate" or reported(row, "throughput_tokens_per_sec"):
             continue
         tps, count = values.get("throughput_tokens_per_sec"), values.get("gpu_count")
         if not isinstance(tps, int | float) or tps <= 0:
@@ -239,8 +269,8 @@ def measured_throughput(bundle: Bundle, findings: Findings) -> list[Throughput]:
                 "fill the measured tokens/s or change measurement_type",
             )
             continue
-        if not isinstance(count, int) or not isinstance(values.get("model_id"), str):
-            continue
+        if not isinstance(count, int) or count < 1 or not isinstance(values.get("model_id"), str):
+            continue  # gpu_count < 1 or a missing model_id is reported by the schema
         rows.append(
             Throughput(
                 values["model_id"].strip(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,14 @@ import yaml
 from d3_engine.errors import Findings
 
 KeyPath = tuple[str | int, ...]
+
+# IN-2: a number is a plain decimal with an optional exponent. YAML 1.1 also reads 1_000, 1:30,
+# 0x1f and 017 (octal!) as integers; d3 keeps such scalars as text so the schema names them.
+NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+NON_FINITE_TEXT = re.compile(r"^[+-]?\.(inf|nan)$", re.IGNORECASE)
+INT_TAG = "tag:yaml.org,2002:int"
+FLOAT_TAG = "tag:yaml.org,2002:float"
+STR_TAG = "tag:yaml.org,2002:str"
 
 
 class YamlProblem(Exception):
@@ -56,7 +65,12 @@ class CsvText:
     records: list[tuple[int, list[str]]]
 
 
+MAX_YAML_NODES = 200_000  # far above any d3 input; stops alias bombs that expand exponentially
+
+
 def _build(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> Any:
+    if len(lines) > MAX_YAML_NODES:
+        raise YamlProblem(node.start_mark.line + 1, f"the document expands to more than {MAX_YAML_NODES} values")
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -72,11 +86,34 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, lines: dict[
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, (*path, i), lines) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.ScalarNode):
+        number = _number(node)
+        if number is not None:
+            return number
     value = loader.construct_object(node, deep=True)
     # Dates are text in d3 (source_date and the like); YAML would make them date objects.
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return value
+
+
+def _number(node: yaml.ScalarNode) -> int | float | str | None:
+    """The value of a numeric-looking scalar by IN-2, or None to let YAML construct it.
+
+    Plain decimals are read in base 10 (`017` is 17, `1e5` is 100000.0); other YAML 1.1 number
+    forms stay text so that the schema reports them as a type error.
+    """
+    text = node.value.strip()
+    plain = node.style is None
+    if node.tag in (INT_TAG, FLOAT_TAG) or (plain and node.tag == STR_TAG and NUMBER_TEXT.match(text)):
+        if NON_FINITE_TEXT.match(text):
+            return None  # .nan / .inf: kept as floats and reported as non-finite numbers
+        if not NUMBER_TEXT.match(text):
+            return text
+        if re.fullmatch(r"[+-]?\d+", text):
+            return int(text)
+        return float(text)
+    return None
 
 
 def parse_yaml(rel: str, text: str) -> YamlDoc:
@@ -93,9 +130,12 @@ def parse_yaml(rel: str, text: str) -> YamlDoc:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        raise YamlProblem(line, str(exc.problem or exc).strip()) from None
+        text = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        raise YamlProblem(line, text.strip()) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(1, str(exc).strip()) from None
+    except RecursionError:
+        raise YamlProblem(1, "the document nests too deeply or an alias refers to itself") from None
     finally:
         loader.dispose()
     return YamlDoc(rel=rel, data=data, lines=lines)
@@ -156,9 +196,10 @@ def parse_csv(rel: str, text: str, findings: Findings) -> CsvText | None:
         findings.error(
             "parse_error",
             rel,
-            f"line {reader.line_num}",
-            f"CSV syntax error: {exc}",
-            "close every quoted field and double any quote inside it",
+            f"line {start_line}",
+            f"CSV syntax error in the row starting here: {exc} (a quoted field is not closed, "
+            "or a quote inside a field is not doubled)",
+            'close every quoted field and write a quote inside a field as "" (RFC 4180)',
         )
         return None
     if header is None:

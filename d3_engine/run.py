@@ -7,13 +7,10 @@ only when complete (OUT-2).
 
 from __future__ import annotations
 
-import signal
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from d3_engine import ENGINE_VERSION, autoscaler_model, export_private, export_public
@@ -22,7 +19,7 @@ from d3_engine.context import RunContext
 from d3_engine.dag import ModelRun, discover_models, order_models, run_models
 from d3_engine.db import connect
 from d3_engine.draws import write_noise
-from d3_engine.errors import EXIT_OK, Interrupted
+from d3_engine.errors import EXIT_OK
 from d3_engine.events import EventLog, Progress, elapsed_ms
 from d3_engine.export import export_variable_draws
 from d3_engine.formats import write_sha256sums
@@ -51,24 +48,6 @@ class RunOptions:
     quiet: bool = False
 
 
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into `Interrupted` so the staging folder is cleaned up."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted("the run was terminated (SIGTERM)")
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: nothing to install
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def run(options: RunOptions, log: EventLog) -> tuple[int, Path | None]:
     """Run the whole pipeline; returns (exit code, published run folder)."""
     validated = validation_stage(
@@ -80,9 +59,8 @@ def run(options: RunOptions, log: EventLog) -> tuple[int, Path | None]:
     log.run_id = run_id
     staging = make_staging(options.out, run_id)
     try:
-        with sigterm_as_interrupt():
-            exit_code = _build(validated, options, log, staging)
-            final = publish(staging, options.out, run_id)
+        exit_code = _build(validated, options, log, staging)
+        final = publish(staging, options.out, run_id)
     except BaseException:
         remove_own(staging)
         raise

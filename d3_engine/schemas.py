@@ -16,15 +16,25 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
-from d3_engine.errors import Findings
-from d3_engine.parse import CsvText, KeyPath, YamlDoc
+from d3_engine.errors import Finding, Findings
+from d3_engine.parse import NUMBER_TEXT, CsvText, KeyPath, YamlDoc
 from d3_engine.paths import schemas_dir
 
-NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 INTEGER_TEXT = re.compile(r"^[+-]?\d+(\.0*)?$")
+
+
+# JSON Schema calls 12.0 an integer; YAML calls it a float. d3 sides with YAML so that `term_months: 12.0`
+# is a type_error instead of a float reaching code that counts months (CSV cells are typed from text
+# before this check, so "12" and "12.0" there are both the integer 12).
+Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+    ),
+)
 
 
 @cache
@@ -44,6 +54,12 @@ def did_you_mean(word: str, choices: list[str]) -> str:
     """`did you mean 'x'?` for the closest choice with difflib ratio ≥ 0.6, else ''."""
     match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def did_you_mean_for(wanted: str, present: list[str]) -> str:
+    """` (is 'x' meant to be it?)` when a present name is close to a wanted one, else ''."""
+    match = difflib.get_close_matches(wanted, present, n=1, cutoff=0.6)
+    return f" (is '{match[0]}' meant to be it?)" if match else ""
 
 
 def _dotted(path: KeyPath) -> str:
@@ -78,27 +94,72 @@ def _subschema(root: dict[str, Any], schema_path: list[Any]) -> list[dict[str, A
     return chain
 
 
+TYPE_WORDS = {
+    "object": "a mapping of keys",
+    "array": "a list",
+    "number": "a number",
+    "integer": "a whole number",
+    "string": "text",
+    "boolean": "true or false",
+    "null": "nothing (null)",
+}
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}([,. '_]\d{3})+([.,]\d+)?$")
+
+
+def _got(value: Any) -> str:
+    """How a person would describe a YAML value that has the wrong type."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a YAML boolean: yes/no/on/off/true/false are booleans)"
+    if isinstance(value, str) and THOUSANDS.match(value.strip()):
+        return f"'{value}' (text: thousands separators are not allowed in numbers)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    return f"{value!r}" + (" (text)" if isinstance(value, str) else "")
+
+
+def num(value: Any) -> str:
+    """A number as a person writes it (60, not 60.0); anything else as text."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _range_text(schema: dict[str, Any]) -> str:
+    """`[0, 95]`, `> 0` or `≥ 1` for a schema's bounds (the hint says `use a value …`)."""
+    low, high = (
+        schema.get("minimum", schema.get("exclusiveMinimum")),
+        schema.get("maximum", schema.get("exclusiveMaximum")),
+    )
+    if low is not None and high is not None:
+        left = "(" if "exclusiveMinimum" in schema else "["
+        right = ")" if "exclusiveMaximum" in schema else "]"
+        return f"in {left}{num(low)}, {num(high)}{right}"
+    if low is not None:
+        return f"{'>' if 'exclusiveMinimum' in schema else '≥'} {num(low)}"
+    return f"{'<' if 'exclusiveMaximum' in schema else '≤'} {num(high)}"
+
+
 def _describe(error: ValidationError) -> tuple[str, str, str]:
     """(code, message, hint) for one schema error."""
     kind = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
     if kind == "type":
         expected = error.validator_value
-        expected_text = " or ".join(expected) if isinstance(expected, list) else expected
-        return (
-            "type_error",
-            f"expected {expected_text}, got {error.instance!r}",
-            f"write a value of type {expected_text}",
-        )
+        kinds = [k for k in (expected if isinstance(expected, list) else [expected]) if k != "null"]
+        text = " or ".join(TYPE_WORDS.get(k, k) for k in kinds) or "nothing"
+        hint = f"write {text}"
+        if "number" in kinds or "integer" in kinds:
+            hint += " as a plain decimal such as 1234.5 (no quotes, separators, NaN or inf)"
+        return ("type_error", f"expected {text}, got {_got(error.instance)}", hint)
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        low = schema.get("minimum", schema.get("exclusiveMinimum"))
-        high = schema.get("maximum", schema.get("exclusiveMaximum"))
-        lo_b = "(" if "exclusiveMinimum" in schema else "["
-        hi_b = ")" if "exclusiveMaximum" in schema else "]"
-        rng = f"{lo_b}{low if low is not None else '-inf'}, {high if high is not None else 'inf'}{hi_b}"
+        rng = _range_text(schema)
         unit = schema.get("x-unit")
         unit_text = f" ({unit})" if unit else ""
-        return ("out_of_range", f"value {error.instance!r} is outside {rng}{unit_text}", f"use a value in {rng}")
+        return ("out_of_range", f"value {num(error.instance)} is not {rng}{unit_text}", f"use a value {rng}")
     if kind == "enum":
         allowed = ", ".join(str(v) for v in error.validator_value if v is not None)
         return ("bad_enum", f"{error.instance!r} is not one of: {allowed}", f"use one of: {allowed}")
@@ -131,7 +192,7 @@ def validate_yaml(name: str, doc: YamlDoc, findings: Findings) -> bool:
             f"{_dotted(path)}: NaN or infinity is not a number d3 accepts",
             "write a finite number",
         )
-    validator = Draft202012Validator(schema)
+    validator = Validator(schema)
     for error in sorted(validator.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path]):
         ok = False
         path = tuple(error.absolute_path)
@@ -209,7 +270,7 @@ def _type_cell(text: str, kind: str) -> tuple[Any, str | None]:
     if low in ("true", "false", "yes", "no"):
         return None, f"'{value}' is a boolean, a number is expected"
     if not NUMBER_TEXT.match(value):
-        if re.match(r"^[+-]?\d{1,3}([,. ]\d{3})+([.,]\d+)?$", value):
+        if THOUSANDS.match(value):
             return None, f"'{value}' uses a thousands separator"
         return None, f"'{value}' is not a plain decimal number"
     if kind == "integer":
@@ -261,11 +322,12 @@ def normalise_header(csv_text: CsvText, schema: dict[str, Any], findings: Findin
         if required not in first_name:
             alias_text = [a for a, c in aliases.items() if c == required]
             also = f" (or its alias {alias_text[0]})" if alias_text else ""
+            extras = [n for n in names if n not in props and n not in aliases]
             findings.error(
                 "missing_column",
                 rel,
                 loc,
-                f"required column '{required}'{also} is missing",
+                f"required column '{required}'{also} is missing{did_you_mean_for(required, extras)}",
                 f"add a '{required}' column to the header",
             )
             ok = False
@@ -281,7 +343,7 @@ def type_csv(name: str, csv_text: CsvText, findings: Findings) -> CsvTable | Non
     props = schema.get("properties", {})
     row_schema = {k: v for k, v in schema.items() if k not in ("additionalProperties",)}
     row_schema["additionalProperties"] = True
-    validator = Draft202012Validator(row_schema)
+    validator = Validator(row_schema)
     rows: list[CsvRow] = []
     extra = [c for c in columns if c not in props]
     for line, record in csv_text.records:
@@ -305,33 +367,61 @@ def type_csv(name: str, csv_text: CsvText, findings: Findings) -> CsvTable | Non
                     "write a plain decimal number such as 1234.5 (no NaN, inf, or separators)",
                 )
             values[column] = typed
-        present = {k: v for k, v in values.items() if v is not None and k in props}
-        for error in validator.iter_errors(present):
-            if error.validator == "required":
-                for key in error.validator_value:
-                    if key not in present and key in columns and not _cell_failed(texts.get(key, "")):
-                        findings.error(
-                            "missing_column",
-                            csv_text.rel,
-                            f"line {line}",
-                            f"column {key}: a value is required but the cell is empty",
-                            f"fill in '{key}' on this row",
-                        )
-                continue
-            code, message, hint = _describe(error)
-            column = str(error.absolute_path[0]) if error.absolute_path else ""
-            findings.error(code, csv_text.rel, f"line {line}", f"column {column}: {message}", hint)
+        _check_row(schema, validator, csv_text.rel, line, values, texts, findings)
         rows.append(CsvRow(line=line, values=values, text=texts))
     return CsvTable(rel=csv_text.rel, columns=columns, rows=rows, extra_columns=extra)
 
 
-def _cell_failed(text: str) -> bool:
-    return bool(text.strip())
+def _check_row(
+    schema: dict[str, Any],
+    validator: Any,
+    rel: str,
+    line: int,
+    values: dict[str, Any],
+    texts: dict[str, str],
+    findings: Findings,
+) -> None:
+    """Schema rules of one typed CSV row; a property's `x-code` names its domain code (e.g. bad_offer)."""
+    props = schema.get("properties", {})
+    present = {k: v for k, v in values.items() if v is not None and k in props}
+    for error in validator.iter_errors(present):
+        if error.validator == "required":
+            for key in error.validator_value:
+                # A cell with text that failed typing is already reported as a type_error.
+                if key not in present and key in values and not (texts.get(key) or "").strip():
+                    findings.error(
+                        str(props.get(key, {}).get("x-code", "missing_column")),
+                        rel,
+                        f"line {line}",
+                        f"column {key}: a value is required but the cell is empty",
+                        f"fill in '{key}' on this row",
+                    )
+            continue
+        code, message, hint = _describe(error)
+        code = _x_code(schema, error) or code
+        column = str(error.absolute_path[0]) if error.absolute_path else ""
+        findings.error(code, rel, f"line {line}", f"column {column}: {message}", hint)
+
+
+def _cell_text(value: Any) -> str | None:
+    """A YAML row value as the CSV cell that would say the same (IN-4); None for a nested value."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()  # typed like a CSV 'true': a boolean where a number is expected
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int | str):
+        return str(value)
+    return None
 
 
 def type_yaml_rows(name: str, doc: YamlDoc, findings: Findings) -> CsvTable | None:
-    """A tabular dataset given as YAML (IN-4): a list of mappings with the CSV's columns."""
-    schema = load_schema(name)
+    """A tabular dataset given as YAML (IN-4): a list of mappings with the CSV's columns.
+
+    Each mapping becomes a CSV record (absent key = empty cell) and is typed exactly like the CSV,
+    so both forms of a dataset obey the same rules and give the same values.
+    """
     if not isinstance(doc.data, list) or not all(isinstance(r, dict) for r in doc.data):
         findings.error(
             "parse_error",
@@ -341,59 +431,35 @@ def type_yaml_rows(name: str, doc: YamlDoc, findings: Findings) -> CsvTable | No
             "write one '- column: value' mapping per row",
         )
         return None
-    props = schema.get("properties", {})
-    aliases: dict[str, str] = schema.get("x-aliases", {})
-    allowed_extra = schema.get("additionalColumns") == "allowed"
-    rows: list[CsvRow] = []
-    columns: list[str] = []
+    if not doc.data:  # an empty list: a header-only dataset
+        columns = list(load_schema(name).get("x-required-columns", []))
+        return CsvTable(rel=doc.rel, columns=columns, rows=[], extra_columns=[])
+    header = list(dict.fromkeys(str(k) for record in doc.data for k in record))
+    records: list[tuple[int, list[str]]] = []
+    nested: set[tuple[str, str]] = set()  # (location, column) of list/mapping values, reported here
     for index, record in enumerate(doc.data):
-        line = doc.line_of((index,)) or 0
-        values: dict[str, Any] = {}
-        for key, value in record.items():
-            canon = aliases.get(str(key).strip().lower(), str(key).strip().lower())
-            if canon not in props and not allowed_extra:
+        line = doc.line_of((index,)) or 1
+        cells = [_cell_text(record.get(column)) for column in header]
+        for column, cell in zip(header, cells, strict=True):
+            if cell is None:
+                nested.add((f"line {line}", column.strip().lower()))
                 findings.error(
-                    "unknown_column",
+                    "type_error",
                     doc.rel,
                     f"line {line}",
-                    f"unknown column '{key}'{did_you_mean(canon, sorted(props))}",
-                    f"remove it or use one of: {', '.join(sorted(props))}",
+                    f"column {column}: a list or mapping is not a cell value",
+                    "give one plain value per column",
                 )
-            values[canon] = value
-            if canon not in columns:
-                columns.append(canon)
-        rows.append(CsvRow(line=line, values=values, text={k: "" if v is None else str(v) for k, v in values.items()}))
-        for path in _find_non_finite(values):
-            findings.error(
-                "type_error", doc.rel, f"line {line}", f"column {path[0]}: NaN or infinity", "write a finite number"
-            )
-        present = {k: v for k, v in values.items() if v is not None and k in props}
-        row_schema = {k: v for k, v in schema.items() if k != "additionalProperties"}
-        for error in Draft202012Validator(row_schema).iter_errors(present):
-            if error.validator == "required":
-                for key in error.validator_value:
-                    if key not in present:
-                        findings.error(
-                            "missing_column",
-                            doc.rel,
-                            f"line {line}",
-                            f"column {key}: a value is required",
-                            f"add '{key}' to this row",
-                        )
-                continue
-            code, message, hint = _describe(error)
-            column = str(error.absolute_path[0]) if error.absolute_path else ""
-            findings.error(code, doc.rel, f"line {line}", f"column {column}: {message}", hint)
-    for required in schema.get("x-required-columns", []):
-        if rows and required not in columns:
-            findings.error(
-                "missing_column",
-                doc.rel,
-                "line 1",
-                f"required column '{required}' is missing",
-                f"add '{required}' to every row",
-            )
-    return CsvTable(rel=doc.rel, columns=columns, rows=rows, extra_columns=[c for c in columns if c not in props])
+        records.append((line, [cell or "" for cell in cells]))
+    typed = Findings()
+    table = type_csv(name, CsvText(rel=doc.rel, header=header, header_line=1, records=records), typed)
+    # The emptied nested cells must not be reported a second time as missing values.
+    findings.items += [f for f in typed.items if not any(_about(f, at, col) for at, col in nested)]
+    return table
+
+
+def _about(finding: Finding, location: str, column: str) -> bool:
+    return finding.location == location and finding.message.startswith(f"column {column}:")
 
 
 def schema_names() -> list[str]:

@@ -15,6 +15,8 @@ def report_findings(log: EventLog, findings: list[Finding]) -> None:
     """JSONL events for every finding and a readable list on stderr."""
     for finding in findings:
         if finding.severity == ERROR:
+            # An escalated warning keeps its own code beside `escalated_warning` (IN-5).
+            extra = {"original_code": finding.original_code} if finding.original_code else {}
             log.emit(
                 "validate_error",
                 "ERROR",
@@ -23,6 +25,7 @@ def report_findings(log: EventLog, findings: list[Finding]) -> None:
                 location=finding.location,
                 message=finding.message,
                 hint=finding.hint,
+                **extra,
             )
         else:
             log.emit(

@@ -68,15 +68,13 @@ def _pipelines(bundle: Bundle, override: list[str] | None) -> list[str]:
             return list(VALID_PIPELINES)  # the schema reports a bad run.pipelines
         return [p for p in VALID_PIPELINES if p in chosen]
     bad = [p for p in override if p not in VALID_PIPELINES]
-    problem = (
-        "it names no pipeline"
-        if not override
-        else f"unknown pipeline {', '.join(repr(p) for p in bad)}"
-        if bad
-        else "a pipeline is repeated"
-        if len(set(override)) != len(override)
-        else ""
-    )
+    problem = ""
+    if not override:
+        problem = "it names no pipeline"
+    elif bad:
+        problem = f"unknown pipeline {', '.join(repr(p) for p in bad)}"
+    elif len(set(override)) != len(override):
+        problem = "a pipeline is repeated"
     if problem:
         bundle.findings.error(
             "bad_pipelines",

@@ -1,0 +1,137 @@
+"""d3_engine.parse: YAML and CSV text into values with line numbers [IN-2]."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from d3_engine.errors import Findings
+from d3_engine.parse import YamlProblem, decode_utf8, parse_csv, parse_yaml
+
+GENERAL = """\
+calendar:
+  start_year: 2026
+loan:
+  amount_eur: 12000
+  repayment_type: annuity
+insurances:
+  selected: [ins_a, ins_b]
+"""
+
+
+def test_yaml_keeps_the_line_of_every_key_and_list_item() -> None:
+    doc = parse_yaml("operator/general.yaml", GENERAL)
+    assert doc.data["loan"] == {"amount_eur": 12000, "repayment_type": "annuity"}
+    assert doc.lines[("loan",)] == 3
+    assert doc.lines[("loan", "amount_eur")] == 4
+    assert doc.lines[("insurances", "selected", 1)] == 7
+    # a key that is not there falls back to its nearest present parent
+    assert doc.line_of(("loan", "term_months")) == 3
+    assert doc.line_of(("nowhere",)) == 1  # the document itself
+
+
+def test_duplicate_yaml_key_is_a_problem_on_its_line() -> None:
+    with pytest.raises(YamlProblem) as caught:
+        parse_yaml("x.yaml", "a: 1\nb:\n  c: 2\n  c: 3\n")
+    assert caught.value.line == 4
+    assert "duplicate key 'c'" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("017", 17),  # YAML 1.1 would read octal 15
+        ("1e5", 100000.0),  # YAML 1.1 would read the string '1e5'
+        ("-2.50", -2.5),
+        ("+5", 5),
+        ("1.", 1.0),
+        (".5", 0.5),
+        ("0", 0),
+    ],
+)
+def test_plain_decimals_are_read_in_base_ten(text: str, expected: float) -> None:
+    value = parse_yaml("x.yaml", f"v: {text}\n").data["v"]
+    assert value == expected and type(value) is type(expected)
+
+
+@pytest.mark.parametrize("text", ["1_000", "1:30", "0x1f", "0o17", "12,000"])
+def test_other_yaml_number_forms_stay_text_for_the_schema_to_reject(text: str) -> None:
+    assert parse_yaml("x.yaml", f"v: {text}\n").data["v"] == text
+
+
+def test_quoted_numbers_dates_nan_and_booleans() -> None:
+    data = parse_yaml("x.yaml", 'a: "12"\nb: 2025-06-01\nc: .nan\nd: -.inf\ne: yes\nf: ~\n').data
+    assert data["a"] == "12"  # quoted: text, as written
+    assert data["b"] == "2025-06-01"  # dates stay text in d3
+    assert math.isnan(data["c"]) and data["d"] == -math.inf  # reported later as non-finite
+    assert data["e"] is True and data["f"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("meta: [oops\nb: 2\n", 2, "flow sequence"),
+        ("a:\n\tb: 1\n", 2, "'\\t'"),
+        ("a: 1\n---\nb: 2\n", 2, "single document"),
+        ("a: &a [*a]\n", 1, "alias refers to itself"),
+        ("[" * 1500 + "]" * 1500, 1, "nests too deeply"),
+    ],
+)
+def test_unreadable_yaml_names_a_line(text: str, line: int, words: str) -> None:
+    with pytest.raises(YamlProblem) as caught:
+        parse_yaml("x.yaml", text)
+    assert caught.value.line == line
+    assert words in caught.value.message
+
+
+def test_alias_bomb_is_refused_before_it_expands() -> None:
+    text = "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n" + "".join(
+        f"{x}: &{x} [{', '.join([f'*{p}'] * 10)}]\n" for p, x in zip("abcde", "bcdef", strict=True)
+    )
+    with pytest.raises(YamlProblem, match="expands to more than 200000"):
+        parse_yaml("x.yaml", text)
+
+
+def test_utf8_bom_is_tolerated_and_bad_bytes_name_their_line() -> None:
+    findings = Findings()
+    assert decode_utf8("a.csv", b"\xef\xbb\xbfid\n1\n", findings) == "id\n1\n"
+    assert decode_utf8("a.csv", b"id\nok\nbad\xff\n", findings) is None
+    (finding,) = findings.items
+    assert (finding.code, finding.location) == ("parse_error", "line 3")
+    assert "0xff" in finding.message
+
+
+def test_csv_skips_blank_and_comment_lines_and_keeps_physical_lines() -> None:
+    text = '# a comment\nid,notes\n\n1,"two\nlines"\n# another\n2,"a, b"\n  ,  \n3,x\n'
+    findings = Findings()
+    parsed = parse_csv("a.csv", text, findings)
+    assert parsed is not None and not findings.items
+    assert (parsed.header, parsed.header_line) == (["id", "notes"], 2)
+    assert parsed.records == [(4, ["1", "two\nlines"]), (7, ["2", "a, b"]), (9, ["3", "x"])]
+
+
+def test_csv_row_with_wrong_field_count_is_named_and_skipped() -> None:
+    findings = Findings()
+    parsed = parse_csv("a.csv", "a,b\n1,2\n3\n4,5,6\n7,8\n", findings)
+    assert parsed is not None
+    assert [line for line, _ in parsed.records] == [2, 5]
+    assert [(f.code, f.location) for f in findings.items] == [("parse_error", "line 3"), ("parse_error", "line 4")]
+    assert "1 fields but the header has 2" in findings.items[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("", "empty"), ("# only a comment\n\n", "empty"), ('a,b\n1,"open\n2,3\n', "quoted field is not closed")],
+)
+def test_csv_without_header_or_with_open_quote_is_a_parse_error(text: str, words: str) -> None:
+    findings = Findings()
+    assert parse_csv("a.csv", text, findings) is None
+    (finding,) = findings.items
+    assert finding.code == "parse_error" and words in finding.message
+
+
+def test_header_only_csv_has_no_records() -> None:
+    findings = Findings()
+    parsed = parse_csv("a.csv", "a,b\n", findings)
+    assert parsed is not None and parsed.records == [] and not findings.items
