@@ -159,6 +159,7 @@ def _macros(root: Path) -> str:
 
 def render_text(text: str, variables: dict[str, Any], owner: str = "sql", root: Path | None = None) -> str:
     """Render SQL text with the macros, ref() and var() (StrictUndefined)."""
+
     def var(name: str) -> Any:
         if name not in variables:
             raise RuntimeFailure(f"{owner}: var('{name}') is not defined")
