@@ -17,7 +17,7 @@ from d3_engine import ENGINE_VERSION, autoscaler_model, export_private, export_p
 from d3_engine.checks import acceptance_block, acceptance_exit_code, check_state, failed_with, run_checks
 from d3_engine.context import RunContext
 from d3_engine.dag import ModelRun, discover_models, order_models, run_models
-from d3_engine.db import connect
+from d3_engine.db import connect, create_table
 from d3_engine.draws import write_noise
 from d3_engine.errors import EXIT_OK
 from d3_engine.events import EventLog, Progress, elapsed_ms
@@ -26,6 +26,7 @@ from d3_engine.formats import write_sha256sums
 from d3_engine.inputs_db import write_inputs
 from d3_engine.params import write_params, write_settings
 from d3_engine.publish import compute_run_id, make_staging, publish, remove_own
+from d3_engine.report import render_report
 from d3_engine.scenarios import variable_values
 from d3_engine.stages import validation_stage
 from d3_engine.summary import RunFacts, write_run_summary
@@ -84,6 +85,7 @@ def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Pa
     try:
         write_inputs(con, validated)
         write_settings(con, validated.simulation, validated.fx)
+        _write_run_meta(con, log.run_id or "", validated)
         values = variable_values(plan, validated.seed)
         write_params(con, values, _scope_docs(validated), sorted({o.gpu for o in validated.offers}, key=str.encode))
         log.emit(
@@ -147,9 +149,17 @@ def _check_and_export(ctx: RunContext, runs: list[ModelRun], log: EventLog) -> i
     )
     ctx.summary_extra["acceptance"] = acceptance_block(results)
     export_all(ctx)
+    render_report(ctx.run_dir, con=ctx.con)  # OUT-10: inside staging, before run_summary and SHA256SUMS
     facts = RunFacts(validated, log.run_id or "", runs, exit_code, extra=ctx.summary_extra)
     write_run_summary(ctx.run_dir, facts)
     return exit_code
+
+
+def _write_run_meta(con: Any, run_id: str, validated: Validated) -> None:
+    """`run_meta`: the run id and seed, for the report title and ad-hoc queries."""
+    keys = ["run_id", "seed", "seed_source"]
+    values = [run_id, str(validated.seed), validated.seed_source]
+    create_table(con, "run_meta", {"key": "VARCHAR", "value": "VARCHAR"}, {"key": keys, "value": values})
 
 
 def export_all(ctx: RunContext) -> None:

@@ -1,0 +1,99 @@
+"""Charts are reproducible bytes [OUT-10] [RNG-7]: 1200×700 at 100 dpi, Agg, bundled DejaVu Sans, no metadata.
+
+A PNG is a signature plus chunks; ours must be exactly IHDR, pHYs (100 dpi = 3937 px/m), IDAT… and IEND:
+no `tEXt`/`iTXt`/`zTXt` (Software, dates) and no `tIME`. A user's rcParams must not change a byte, and
+two processes must draw the same bytes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import matplotlib
+from test_report_fixture import copy_run
+
+from d3_engine import report_charts as charts
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def chunks(png: bytes) -> list[tuple[bytes, bytes]]:
+    """(type, data) of every chunk; each CRC is checked."""
+    assert png[:8] == SIGNATURE
+    out, i = [], 8
+    while i < len(png):
+        n = int.from_bytes(png[i : i + 4], "big")
+        kind, data = png[i + 4 : i + 8], png[i + 8 : i + 8 + n]
+        assert int.from_bytes(png[i + 8 + n : i + 12 + n], "big") == zlib.crc32(kind + data)
+        out.append((kind, data))
+        i += 12 + n
+    return out
+
+
+def sample() -> bytes:
+    return charts.revenue_chart([1, 2, 3], ["2026-01", "2026-02", "2026-03"], [1175.0, 2350.0, 3536.75],
+                                [735.6, 1471.2, 2206.8], None)  # fmt: skip
+
+
+def test_png_has_size_dpi_and_no_text_or_time_chunks() -> None:
+    found = chunks(sample())
+    kinds = [k for k, _ in found]
+    assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND"
+    assert set(kinds) == {b"IHDR", b"pHYs", b"IDAT", b"IEND"}
+    ihdr = found[0][1]
+    assert (int.from_bytes(ihdr[:4], "big"), int.from_bytes(ihdr[4:8], "big")) == (1200, 700)
+    phys = dict(found)[b"pHYs"]
+    assert int.from_bytes(phys[:4], "big") == 3937  # 100 dpi in pixels per metre, unit byte 1
+    assert phys[8] == 1
+
+
+def test_text_uses_the_font_file_bundled_with_matplotlib() -> None:
+    """Never a system font: the private family resolves to mpl-data's DejaVuSans.ttf, whatever /usr/share has."""
+    bundled = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    assert charts.resolved_font_path().resolve() == bundled.resolve()
+    assert charts.STYLE["font.family"] == [charts.FONT_FAMILY]
+
+
+def test_user_rcparams_change_nothing_and_come_back() -> None:
+    reference = sample()
+    with matplotlib.rc_context({"font.size": 31.0, "axes.facecolor": "red", "lines.linewidth": 9.0}):
+        assert sample() == reference
+        assert matplotlib.rcParams["axes.facecolor"] == "red"  # restored after drawing
+
+
+def test_each_chart_kind_draws_a_valid_png() -> None:
+    pngs = [
+        charts.cash_chart([1, 2], ["a", "b"], [1.0, None], [2.0, 3.0], [3.0, 4.0], [2.5, -1.0], 100.0, "p10–p90"),
+        charts.grouped_bars("t", ["A", "B"], [("x", [1.0, 2.0]), ("y", [None, 1.5])], "EUR", horizontal=True),
+        charts.lines_chart("t", [1, 2, 3], None, [("l", [1.0, 2.0, None])], [("c", 1.2, 2)], "ratio", symlog=True),
+        charts.tornado_chart("t", ["v1", "v2"], [-4100.0, -3900.0], [-3500.0, -3700.0], -3826.72),
+    ]
+    for png in pngs:
+        assert set(k for k, _ in chunks(png)) == {b"IHDR", b"pHYs", b"IDAT", b"IEND"}
+
+
+RENDER = """
+import hashlib, sys
+from pathlib import Path
+from d3_engine.report import render_report
+folder = Path(sys.argv[1])
+for path in render_report(folder):
+    print(path.relative_to(folder).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest())
+"""
+
+
+def test_two_processes_render_byte_identical_reports(tmp_path: Path) -> None:
+    """Charts, tables and both report files are the same bytes across processes (fresh font cache use,
+    fresh matplotlib state), the promise `d3 report` and a second `d3 run` rely on."""
+    digests = []
+    for name in ("one", "two"):
+        folder = copy_run(tmp_path / name)
+        proc = subprocess.run([sys.executable, "-c", RENDER, str(folder)], capture_output=True, text=True, check=True)
+        digests.append(proc.stdout)
+    assert digests[0] == digests[1]
+    lines = digests[0].splitlines()
+    assert any(line.startswith("charts/public_price_vs_cost.png ") for line in lines)
+    assert len(lines) >= 20
