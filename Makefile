@@ -35,7 +35,7 @@ bench: install
 	$(BIN)/python tools/bench.py
 
 lock: venv
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^d3-engine' > requirements.lock.new
+	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -e '^d3-engine' -e '^pip==' > requirements.lock.new
 	@mv requirements.lock.new requirements.lock
 
 clean:
