@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from d3_engine import ENGINE_VERSION, autoscaler_model, export_private, export_public
+from d3_engine import ENGINE_VERSION, autoscaler_model, export_finance, export_private, export_public, loan
 from d3_engine.checks import acceptance_block, acceptance_exit_code, check_state, failed_with, run_checks
 from d3_engine.context import RunContext
-from d3_engine.dag import ModelRun, discover_models, order_models, run_models
+from d3_engine.dag import Model, ModelRun, discover_models, order_models, run_models
 from d3_engine.db import connect, create_table
 from d3_engine.draws import write_noise
 from d3_engine.errors import EXIT_OK
@@ -110,11 +110,7 @@ def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Pa
             ),
         )
         log.emit("draws_done", "DEBUG", paths=plan.paths, ms=elapsed_ms(start))
-        discovered = discover_models()
-        if "public" in validated.pipelines:
-            discovered["autoscaler"] = autoscaler_model.model()
-        selected = set(validated.pipelines)
-        models = order_models({n: m for n, m in discovered.items() if not m.pipelines or set(m.pipelines) & selected})
+        models = engine_models(validated.pipelines)
         runs = run_models(
             con,
             models,
@@ -169,6 +165,21 @@ def export_all(ctx: RunContext) -> None:
         export_public.export(ctx)
     if ctx.runs("private"):
         export_private.export(ctx)
+    export_finance.export(ctx)
+
+
+def engine_models(pipelines: list[str]) -> list[Model]:
+    """Every engine model of the selected pipelines in DAG order: the SQL files and the Python models.
+
+    A ref() to a model of a tap that does not run (the finance models read public_month and
+    private_month inside `{% if %}` blocks) and a Python model's dep on a source table (loan_schedule
+    on params_general) are not edges between the selected models.
+    """
+    found = discover_models()
+    for python_model in (autoscaler_model.model(), loan.model(), loan.cpi_model()):
+        found[python_model.name] = python_model
+    chosen = {n: m for n, m in found.items() if not m.pipelines or set(m.pipelines) & set(pipelines)}
+    return order_models({n: replace(m, deps=[d for d in m.deps if d in chosen]) for n, m in chosen.items()})
 
 
 def _scope_docs(validated: Validated) -> dict[str, Any]:

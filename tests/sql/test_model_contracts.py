@@ -7,7 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from d3_engine.dag import discover_models, order_models, parse_header
+from d3_engine.dag import discover_models, parse_header
+from d3_engine.run import engine_models
 
 MODELS = discover_models()
 
@@ -46,7 +47,7 @@ def test_every_model_has_purpose_grain_and_columns() -> None:
 
 
 def test_models_order_respects_refs() -> None:
-    ordered = [m.name for m in order_models(MODELS)]
+    ordered = [m.name for m in engine_models(["public", "private"])]
     for model in MODELS.values():
         for dep in model.deps:
             assert ordered.index(dep) < ordered.index(model.name)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from d3_engine import autoscaler, autoscaler_model
-from d3_engine.dag import order_models
 from d3_engine.derived_checks import default_set_db
 from d3_engine.validate import validate_inputs
 
@@ -52,11 +51,9 @@ def test_model_declares_the_engine_contract() -> None:
 
 
 def test_model_orders_after_its_dependencies() -> None:
-    from d3_engine.dag import discover_models
+    from d3_engine.run import engine_models
 
-    models = discover_models()
-    models["autoscaler"] = autoscaler_model.model()
-    names = [m.name for m in order_models(models)]
+    names = [m.name for m in engine_models(["public", "private"])]
     assert names.index("autoscaler") > names.index("public_model_month")
     assert names.index("autoscaler") > names.index("representative_path")
 
