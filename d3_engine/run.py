@@ -13,7 +13,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from d3_engine import ENGINE_VERSION, autoscaler_model, export_finance, export_private, export_public, loan
+from d3_engine import (
+    ENGINE_VERSION,
+    autoscaler_model,
+    export_consolidated,
+    export_finance,
+    export_private,
+    export_public,
+    loan,
+)
 from d3_engine.checks import acceptance_block, acceptance_exit_code, check_state, failed_with, run_checks
 from d3_engine.context import RunContext
 from d3_engine.dag import Model, ModelRun, discover_models, order_models, run_models
@@ -145,6 +153,8 @@ def _check_and_export(ctx: RunContext, runs: list[ModelRun], log: EventLog) -> i
     )
     ctx.summary_extra["acceptance"] = acceptance_block(results)
     export_all(ctx)
+    log.emit("aggregate_done", "INFO", paths=validated.plan.paths)
+    log.emit("analysis_done", "INFO", variables=sum(1 for v in validated.plan.used if v.treatment != "fixed"))
     render_report(ctx.run_dir, con=ctx.con)  # OUT-10: inside staging, before run_summary and SHA256SUMS
     facts = RunFacts(validated, log.run_id or "", runs, exit_code, extra=ctx.summary_extra)
     write_run_summary(ctx.run_dir, facts)
@@ -166,6 +176,7 @@ def export_all(ctx: RunContext) -> None:
     if ctx.runs("private"):
         export_private.export(ctx)
     export_finance.export(ctx)
+    export_consolidated.export(ctx)  # after finance, before the report (which reads its tables)
 
 
 def engine_models(pipelines: list[str]) -> list[Model]:

@@ -1,0 +1,150 @@
+-- model: consolidated_path_kpis
+-- version: 1
+-- purpose: every per-path value of the consolidated_kpis metrics, computed per path before any aggregation [OUT-5] [FIN-11]
+-- grain: path_id
+-- columns:
+--   path_id BIGINT  path [GEN-2]
+--   param_set_id BIGINT  its parameter set
+--   revenue_public DECIMAL(18,6)  Σ_t revenue_public, EUR [FIN-1]
+--   revenue_private DECIMAL(18,6)  Σ_t revenue_private, EUR [FIN-1]
+--   revenue_total DECIMAL(18,6)  Σ_t revenue_total, EUR [FIN-1]
+--   cogs_public DECIMAL(18,6)  Σ_t cogs_public, EUR (consolidated_summary.public) [PUB-11]
+--   cogs_private DECIMAL(18,6)  Σ_t cogs_private, EUR (consolidated_summary.private) [PRV-7]
+--   cogs_total DECIMAL(18,6)  Σ_t (cogs_public + cogs_private), EUR [FIN-1]
+--   gross_profit DECIMAL(18,6)  Σ_t gross_profit, EUR [FIN-1]
+--   opex_total DECIMAL(18,6)  Σ_t opex_total, EUR [FIN-1]
+--   ebitda DECIMAL(18,6)  Σ_t ebitda, EUR [FIN-1]
+--   net_income DECIMAL(18,6)  Σ_t net_income = net_income_h, EUR [FIN-12]
+--   overhead_public DECIMAL(18,6)  Σ_t overhead_public, EUR [FIN-10]
+--   overhead_private DECIMAL(18,6)  Σ_t overhead_private, EUR [FIN-10]
+--   contribution_public DECIMAL(18,6)  Σ_t contribution_public, EUR [FIN-10]
+--   contribution_private DECIMAL(18,6)  Σ_t contribution_private, EUR [FIN-10]
+--   gross_margin_pct DECIMAL(18,4)  round4(gross_profit / revenue_total · 100), null at zero revenue [OUT-5] [GEN-4]
+--   public_gross_margin_pct DECIMAL(18,4)  round4((revenue_public − cogs_public) / revenue_public · 100), null at zero public revenue or public not run [OUT-5]
+--   cash_min DECIMAL(18,6)  min_t cash_closing, EUR [FIN-9]
+--   cash_end DECIMAL(18,6)  cash_closing of month H, EUR [FIN-7]
+--   funding_gap DECIMAL(18,6)  max(0, −cash_min), EUR [FIN-9]
+--   dscr_min DECIMAL(18,6)  minimum non-null monthly dscr, ratio [FIN-9]
+--   icr_min DECIMAL(18,6)  minimum non-null monthly icr, ratio [FIN-9]
+--   dscr_ltm_end DECIMAL(18,6)  dscr_ltm of month H, ratio [FIN-9]
+--   public_tokens DOUBLE  Σ_t served tokens, left to right over months (0 when public is not run) [PUB-9]
+--   public_active_customers_end DOUBLE  active customers of month H (0 when public is not run) [PUB-8]
+--   blended_sell_eur_per_1k DOUBLE  blended_h = float(Σ usage_revenue) / (Σ tokens / 1000); null at 0 tokens or public not run [PUB-10]
+--   public_gpu_instance_hours DOUBLE  Σ_t instance hours (0 when public is not run) [PUB-11]
+--   private_hours DOUBLE  Σ_t private GPU hours, left to right over months (0 when private is not run) [PRV-5]
+--   private_active_clients_end DOUBLE  active clients of month H (0 when private is not run) [PRV-5]
+--   reserve_cover_months_end DECIMAL(18,6)  round6(cash_end / (opex_total + cogs_public + cogs_private of month H)), null when those costs are 0 [OUT-5]
+-- Names are the metric names of consolidated_kpis.csv; cogs_public and cogs_private feed consolidated_summary only.
+-- Ratios are exact quotients of DECIMAL amounts rounded once, half away from zero, to their export precision
+-- (4 for _pct, 6 otherwise) [GEN-4]: `exact_div` works on the amounts as HUGEINT micro-euros, so no float ever
+-- proposes a digit. Float sums run left to right in month order (list_reduce over an ordered list), never as a
+-- parallel sum [GEN-4]. A tap that is not run contributes 0 to its amounts, volumes and counts and null to
+-- public_gross_margin_pct / blended_sell_eur_per_1k [OUT-5].
+{#- exact_div(num, den, factor, places) — round_half_away(num × factor / den, places) exactly, as
+  DECIMAL(38, places); NULL when den = 0. num and den are DECIMALs of scale ≤ 6 (money) and |num| < 10^20;
+  factor a positive integer. With a = num·10^6 and b = den·10^6 as HUGEINT, the magnitude is
+  ⌊(2·|a|·factor·10^places + |b|) / (2·|b|)⌋ (half up on the magnitude = half away from zero) and the sign
+  is sign(a)·sign(b). -#}
+{% macro exact_div(num, den, factor, places) -%}
+(CASE WHEN ({{ den }}) = 0 THEN NULL ELSE
+    CAST(
+        sign(CAST(CAST({{ num }} AS DECIMAL(38,6)) * 1000000 AS HUGEINT))
+        * sign(CAST(CAST({{ den }} AS DECIMAL(38,6)) * 1000000 AS HUGEINT))
+        * ((2 * abs(CAST(CAST({{ num }} AS DECIMAL(38,6)) * 1000000 AS HUGEINT)) * {{ factor * 10 ** places }}
+            + abs(CAST(CAST({{ den }} AS DECIMAL(38,6)) * 1000000 AS HUGEINT)))
+           // (2 * abs(CAST(CAST({{ den }} AS DECIMAL(38,6)) * 1000000 AS HUGEINT))))
+    AS DECIMAL(38,0)) * CAST('{{ '%.*f' % (places, 10 ** -places) }}' AS DECIMAL({{ places + 1 }},{{ places }}))
+END)
+{%- endmacro %}
+WITH
+finance AS (
+    SELECT * FROM {{ ref('finance_path_kpis') }}
+),
+
+public_totals AS (
+{% if 'public' in var('pipelines') %}
+    SELECT h.path_id, h.tokens, h.blended_sell_eur_per_1k, h.instance_hours, m.active_customers
+    FROM {{ ref('public_horizon') }} AS h
+    JOIN {{ ref('public_month') }} AS m ON m.path_id = h.path_id AND m.month = {{ var('horizon_months') }}
+{% else %}
+    SELECT CAST(NULL AS BIGINT) AS path_id, CAST(NULL AS DOUBLE) AS tokens,
+        CAST(NULL AS DOUBLE) AS blended_sell_eur_per_1k, CAST(NULL AS DOUBLE) AS instance_hours,
+        CAST(NULL AS DOUBLE) AS active_customers
+    WHERE false
+{% endif %}
+),
+
+private_totals AS (
+{% if 'private' in var('pipelines') %}
+    SELECT path_id,
+        list_reduce(list(hours ORDER BY month), lambda a, b: a + b, 0.0::DOUBLE) AS hours,
+        arg_max(active_clients, month) AS active_clients
+    FROM {{ ref('private_month') }}
+    GROUP BY path_id
+{% else %}
+    SELECT CAST(NULL AS BIGINT) AS path_id, CAST(NULL AS DOUBLE) AS hours, CAST(NULL AS DOUBLE) AS active_clients
+    WHERE false
+{% endif %}
+),
+
+final AS (
+    SELECT
+        f.path_id,
+        f.param_set_id,
+        f.revenue_public, f.revenue_private, f.revenue_total, f.cogs_public, f.cogs_private, f.cogs_total,
+        f.gross_profit, f.opex_total, f.ebitda,
+        f.net_income_h AS net_income,
+        f.overhead_public, f.overhead_private, f.contribution_public, f.contribution_private,
+        {{ exact_div('f.gross_profit', 'f.revenue_total', 100, 4) }} AS gross_margin_pct,
+        {% if 'public' in var('pipelines') -%}
+        {{ exact_div('(f.revenue_public - f.cogs_public)', 'f.revenue_public', 100, 4) }}
+        {%- else -%}
+        NULL
+        {%- endif %} AS public_gross_margin_pct,
+        f.cash_min, f.cash_end, f.funding_gap, f.dscr_min, f.icr_min, f.dscr_ltm_end,
+        coalesce(pub.tokens, 0.0) AS public_tokens,
+        coalesce(pub.active_customers, 0.0) AS public_active_customers_end,
+        pub.blended_sell_eur_per_1k,
+        coalesce(pub.instance_hours, 0.0) AS public_gpu_instance_hours,
+        coalesce(prv.hours, 0.0) AS private_hours,
+        coalesce(prv.active_clients, 0.0) AS private_active_clients_end,
+        {{ exact_div('f.cash_end', 'f.last_month_costs', 1, 6) }} AS reserve_cover_months_end
+    FROM finance AS f
+    LEFT JOIN public_totals AS pub USING (path_id)
+    LEFT JOIN private_totals AS prv USING (path_id)
+)
+
+SELECT
+    CAST(path_id AS BIGINT) AS path_id,
+    CAST(param_set_id AS BIGINT) AS param_set_id,
+    CAST(revenue_public AS DECIMAL(18,6)) AS revenue_public,
+    CAST(revenue_private AS DECIMAL(18,6)) AS revenue_private,
+    CAST(revenue_total AS DECIMAL(18,6)) AS revenue_total,
+    CAST(cogs_public AS DECIMAL(18,6)) AS cogs_public,
+    CAST(cogs_private AS DECIMAL(18,6)) AS cogs_private,
+    CAST(cogs_total AS DECIMAL(18,6)) AS cogs_total,
+    CAST(gross_profit AS DECIMAL(18,6)) AS gross_profit,
+    CAST(opex_total AS DECIMAL(18,6)) AS opex_total,
+    CAST(ebitda AS DECIMAL(18,6)) AS ebitda,
+    CAST(net_income AS DECIMAL(18,6)) AS net_income,
+    CAST(overhead_public AS DECIMAL(18,6)) AS overhead_public,
+    CAST(overhead_private AS DECIMAL(18,6)) AS overhead_private,
+    CAST(contribution_public AS DECIMAL(18,6)) AS contribution_public,
+    CAST(contribution_private AS DECIMAL(18,6)) AS contribution_private,
+    CAST(gross_margin_pct AS DECIMAL(18,4)) AS gross_margin_pct,
+    CAST(public_gross_margin_pct AS DECIMAL(18,4)) AS public_gross_margin_pct,
+    CAST(cash_min AS DECIMAL(18,6)) AS cash_min,
+    CAST(cash_end AS DECIMAL(18,6)) AS cash_end,
+    CAST(funding_gap AS DECIMAL(18,6)) AS funding_gap,
+    CAST(dscr_min AS DECIMAL(18,6)) AS dscr_min,
+    CAST(icr_min AS DECIMAL(18,6)) AS icr_min,
+    CAST(dscr_ltm_end AS DECIMAL(18,6)) AS dscr_ltm_end,
+    CAST(public_tokens AS DOUBLE) AS public_tokens,
+    CAST(public_active_customers_end AS DOUBLE) AS public_active_customers_end,
+    CAST(blended_sell_eur_per_1k AS DOUBLE) AS blended_sell_eur_per_1k,
+    CAST(public_gpu_instance_hours AS DOUBLE) AS public_gpu_instance_hours,
+    CAST(private_hours AS DOUBLE) AS private_hours,
+    CAST(private_active_clients_end AS DOUBLE) AS private_active_clients_end,
+    CAST(reserve_cover_months_end AS DECIMAL(18,6)) AS reserve_cover_months_end
+FROM final
+ORDER BY path_id

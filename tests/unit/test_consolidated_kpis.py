@@ -1,0 +1,243 @@
+"""consolidated_kpis: [OUT-5] rows and units, [GEN-5] aggregation per metric, [OUT-3] precision by unit, and
+the exact ratio macro of `consolidated_path_kpis` ([GEN-4]).
+
+Multi-path behaviour is tested on a synthetic four-path `consolidated_path_kpis` table, so that percentiles
+interpolate: with n = 4, p10 → i = 0, r = 30; p50 → i = 1, r = 50; p90 → i = 2, r = 70.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import duckdb
+import jinja2
+import pytest
+
+from d3_engine import export_consolidated as ec
+from d3_engine.context import RunContext
+from d3_engine.formats import percentile_exact, percentile_float
+from d3_engine.paths import sql_dir
+
+OUT_5 = [
+    "revenue_public",
+    "revenue_private",
+    "revenue_total",
+    "cogs_total",
+    "gross_profit",
+    "opex_total",
+    "ebitda",
+    "net_income",
+    "overhead_public",
+    "overhead_private",
+    "contribution_public",
+    "contribution_private",
+    "gross_margin_pct",
+    "public_gross_margin_pct",
+    "cash_min",
+    "cash_end",
+    "funding_gap",
+    "dscr_min",
+    "icr_min",
+    "dscr_ltm_end",
+    "public_tokens",
+    "public_active_customers_end",
+    "blended_sell_eur_per_1k",
+    "public_gpu_instance_hours",
+    "private_hours",
+    "private_active_clients_end",
+    "reserve_cover_months_end",
+    "autoscaling_avg_util_pct",
+    "autoscaling_p95_util_pct",
+    "autoscaling_sla_violations",
+    "autoscaling_scale_events",
+]
+MODEL = sql_dir() / "models" / "60_consolidation" / "consolidated_path_kpis_v1.sql"
+
+
+def test_metrics_are_out_5_in_order_with_their_units() -> None:
+    assert [m for m, _ in ec.METRICS] == OUT_5
+    units = dict(ec.METRICS)
+    assert {m for m, u in units.items() if u == "EUR"} == set(OUT_5[:12]) | {"cash_min", "cash_end", "funding_gap"}
+    assert [m for m in OUT_5 if units[m] == "percent"] == [
+        "gross_margin_pct",
+        "public_gross_margin_pct",
+        "autoscaling_avg_util_pct",
+        "autoscaling_p95_util_pct",
+    ]
+    assert [units[m] for m in OUT_5[17:27]] == [
+        "ratio",
+        "ratio",
+        "ratio",
+        "tokens",
+        "count",
+        "EUR_per_1k",
+        "hours",
+        "hours",
+        "count",
+        "months",
+    ]
+
+
+def test_series_labels_follow_the_configured_percentiles() -> None:
+    assert ec.series_labels([90, 10, 50]) == ["p10", "p50", "p90", "rep"]
+    assert ec.series_labels([25, 50, 75]) == ["p25", "p50", "p75", "rep"]
+
+
+# The exact_div macro ---------------------------------------------------------------------------------
+
+
+def exact_div_sql(num: str, den: str, factor: int, places: int) -> str:
+    macro = re.search(r"\{#- exact_div.*?\{%- endmacro %\}", MODEL.read_text("utf-8"), re.DOTALL)
+    assert macro is not None
+    template = macro.group(0) + f"SELECT {{{{ exact_div('n', 'd', {factor}, {places}) }}}} AS q"
+    body = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(template).render()
+    return f"WITH t AS (SELECT CAST('{num}' AS DECIMAL(18,6)) AS n, CAST('{den}' AS DECIMAL(18,6)) AS d) {body} FROM t"
+
+
+def reference(num: str, den: str, factor: int, places: int) -> Decimal | None:
+    """round_half_away(num·factor/den, places) in exact rational arithmetic."""
+    if Decimal(den) == 0:
+        return None
+    q = Fraction(Decimal(num)) * factor / Fraction(Decimal(den)) * 10**places
+    magnitude = (abs(q) + Fraction(1, 2)).__floor__()
+    return Decimal(magnitude if q >= 0 else -magnitude).scaleb(-places)
+
+
+@pytest.mark.parametrize(
+    ("num", "den", "factor", "places", "expected"),
+    [
+        ("3492.910000", "11475.350000", 100, 4, "30.4384"),  # [EX-8] gross_margin_pct
+        ("663.310000", "7061.750000", 100, 4, "9.3930"),  # [EX-8] public_gross_margin_pct
+        ("8865.655500", "5608.920000", 1, 6, "1.580635"),  # [EX-8] reserve cover
+        ("-8865.655500", "5608.920000", 1, 6, "-1.580635"),
+        ("0.000001", "2", 1, 6, "0.000001"),  # a tie: half away from zero
+        ("-0.000001", "2", 1, 6, "-0.000001"),
+        ("0.000001", "3", 1, 6, "0.000000"),
+        ("1", "0", 100, 4, None),  # zero denominator → null
+        ("999999999999.999999", "0.000001", 1, 6, "999999999999999999.000000"),  # the widest DECIMAL(18,6)
+    ],
+)
+def test_exact_div_examples(num: str, den: str, factor: int, places: int, expected: str | None) -> None:
+    got = duckdb.connect().execute(exact_div_sql(num, den, factor, places)).fetchall()[0][0]
+    assert got == (None if expected is None else Decimal(expected))
+    assert got == reference(num, den, factor, places)
+
+
+def test_exact_div_agrees_with_rational_arithmetic_on_random_amounts() -> None:
+    rng = random.Random(2026)
+    con = duckdb.connect()
+    for _ in range(300):
+        num = f"{rng.randint(-(10**17), 10**17) / 10**6:.6f}"
+        den = f"{rng.randint(1, 10**15) / 10**6:.6f}"
+        factor, places = rng.choice([(100, 4), (1, 6)])
+        got = con.execute(exact_div_sql(num, den, factor, places)).fetchall()[0][0]
+        assert got == reference(num, den, factor, places), (num, den)
+
+
+# Aggregation across paths ----------------------------------------------------------------------------
+
+PATHS = [
+    # path_id, net_income (DECIMAL), gross_margin_pct (DECIMAL 4), public_tokens (DOUBLE), blended (DOUBLE, null)
+    (0, "-10.000000", "12.5000", 100.0, 0.005),
+    (1, "40.000001", "-3.0000", 0.1, None),
+    (2, "20.000000", "7.2500", 2.5e9, 0.006),
+    (3, "30.000000", None, 7.0, 0.001),
+]
+
+
+def synthetic_ctx(tmp_path: Path, percentiles: list[int], rep_path: int = 2) -> RunContext:
+    con = duckdb.connect()
+    columns = {name: "DECIMAL(18,6)" if unit != "percent" else "DECIMAL(18,4)" for name, unit in ec.METRICS}
+    for name in (
+        "public_tokens",
+        "public_active_customers_end",
+        "blended_sell_eur_per_1k",
+        "public_gpu_instance_hours",
+        "private_hours",
+        "private_active_clients_end",
+    ):
+        columns[name] = "DOUBLE"
+    for name in ec.AUTOSCALING:
+        columns.pop(name)
+    columns.update({"cogs_public": "DECIMAL(18,6)", "cogs_private": "DECIMAL(18,6)"})
+    ddl = ", ".join(f"{c} {t}" for c, t in columns.items())
+    con.execute(f"CREATE TABLE consolidated_path_kpis (path_id BIGINT, param_set_id BIGINT, {ddl})")
+    for path_id, net, margin, tokens, blended in PATHS:
+        con.execute(
+            "INSERT INTO consolidated_path_kpis (path_id, param_set_id, net_income, gross_margin_pct, public_tokens, "
+            "blended_sell_eur_per_1k) VALUES (?, ?, CAST(? AS DECIMAL(18,6)), CAST(? AS DECIMAL(18,4)), ?, ?)",
+            [path_id, path_id, net, margin, tokens, blended],
+        )
+    con.execute(f"CREATE TABLE representative_path AS SELECT {rep_path}::BIGINT AS path_id")
+    validated: Any = SimpleNamespace(simulation={"stochastic": {"percentiles": percentiles}}, pipelines=["private"])
+    return RunContext(con, tmp_path, validated)
+
+
+def test_each_metric_is_aggregated_on_its_own_with_gen_5(tmp_path: Path) -> None:
+    ctx = synthetic_ctx(tmp_path, [10, 50, 90])
+    series = ec.path_series(ctx, ["net_income", "gross_margin_pct", "public_tokens", "blended_sell_eur_per_1k"])
+    nets = [Decimal(p[1]) for p in PATHS]
+    for q in (10, 50, 90):
+        assert series["net_income"][f"p{q}"] == percentile_exact(nets, q)
+        margins = [Decimal(p[2]) if p[2] else None for p in PATHS]
+        assert series["gross_margin_pct"][f"p{q}"] == percentile_exact(margins, q)  # the null drops out
+        assert series["public_tokens"][f"p{q}"] == percentile_float([p[3] for p in PATHS], q)
+        assert series["blended_sell_eur_per_1k"][f"p{q}"] == percentile_float([p[4] for p in PATHS], q)
+    # Exact decimal: p10 of [−10, 20, 30, 40.000001] = −10 + 0.3·30 = −1; p90 = 30 + 0.7·10.000001 = 37.0000007
+    assert series["net_income"]["p10"] == Decimal("-1")
+    assert series["net_income"]["p90"] == Decimal("37.0000007")
+    assert series["net_income"]["rep"] == Decimal("20.000000")
+    assert series["blended_sell_eur_per_1k"]["rep"] == 0.006
+
+
+def test_csv_rounds_by_unit_and_has_one_column_per_percentile(tmp_path: Path) -> None:
+    """Percentiles [25, 50, 75]: header p25,p50,p75,rep; EUR 2, percent 4, tokens 6 decimals; autoscaling
+    rows empty when public did not run; nulls empty [OUT-3] [OUT-5]."""
+    ctx = synthetic_ctx(tmp_path, [25, 50, 75])
+    labels = ec.series_labels(ctx.percentiles)
+    columns = [m for m, _ in ec.METRICS if m not in ec.AUTOSCALING]
+    rows = ec.kpi_rows(ec.path_series(ctx, columns), ec.autoscaling_rep(ctx), labels)
+    ec.write_kpis(ctx, rows, labels)
+    text = (tmp_path / "consolidated_kpis.csv").read_text(encoding="utf-8").splitlines()
+    got = {line.split(",", 1)[0]: line for line in text}
+    assert text[0] == "metric,unit,p25,p50,p75,rep"
+    # net income: p25 = −10 + 0.75·30 = 12.5; p50 = 25; p75 = 30 + 0.25·10.000001 = 32.50000025 → 32.50
+    assert got["net_income"] == "net_income,EUR,12.50,25.00,32.50,20.00"
+    # margins [−3, 7.25, 12.5]: p25 = −3 + 0.5·10.25 = 2.125; p75 = 7.25 + 0.5·5.25 = 9.875
+    assert got["gross_margin_pct"] == "gross_margin_pct,percent,2.1250,7.2500,9.8750,7.2500"
+    assert got["public_tokens"].startswith("public_tokens,tokens,5.275000,53.500000,")
+    assert got["revenue_total"] == "revenue_total,EUR,,,,"  # every path null in this table
+    assert got["autoscaling_scale_events"] == "autoscaling_scale_events,count,,,,"
+    assert [line.split(",", 1)[0] for line in text[1:]] == OUT_5
+    stored = ctx.con.execute("SELECT p25, rep FROM consolidated_kpis WHERE metric = 'net_income'").fetchall()
+    assert stored == [(Decimal("12.5"), Decimal("20"))]
+
+
+def test_autoscaling_rows_take_the_all_row_in_rep_only() -> None:
+    labels = ["p10", "p50", "p90", "rep"]
+    auto = {"avg_util_pct": 32.6744, "p95_util_pct": 71.8969, "sla_violations": 0, "scale_events": 2}
+    series: dict[str, dict[str, Any]] = {m: {} for m, _ in ec.METRICS}
+    rows = {r[0]: r for r in ec.kpi_rows(series, auto, labels)}
+    assert rows["autoscaling_avg_util_pct"] == [
+        "autoscaling_avg_util_pct",
+        "percent",
+        None,
+        None,
+        None,
+        Decimal("32.6744"),
+    ]
+    assert rows["autoscaling_scale_events"][2:] == [None, None, None, Decimal(2)]
+
+
+def test_floats_become_the_decimal_of_their_shortest_text() -> None:
+    assert ec.exact(0.1) == Decimal("0.1")
+    assert ec.exact(2.675) == Decimal("2.675")  # not the binary value 2.67499999…
+    assert ec.exact(float("nan")) is None
+    assert ec.exact(None) is None
+    assert ec.exact(Decimal("1.5")) == Decimal("1.5")

@@ -1,0 +1,155 @@
+"""[FIN-13] sensitivity on a tiny synthetic run: hand-computed Spearman rho, Q25/Q75 selection, means, swing.
+
+Four parameter sets (M = 1, so path_id = param_set_id) and three used variables:
+
+| path | repayment_type (discrete, index) | tokens (numeric) | net_income_h | cash_min | dscr_min |
+|---|---|---|---|---|---|
+| 0 | bullet (2) | 1 | 10 | 5 | null |
+| 1 | annuity (0) | 2 | 20 | 5 | 1.5 |
+| 2 | linear (1) | 4 | 30 | 5 | 0.5 |
+| 3 | bullet (2) | 8 | 40 | 5 | 2.5 |
+
+`fixed_one` is fixed and gets no row. Ranks are average ranks; d = 2·rank − (n + 1).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from d3_engine import sensitivity
+from d3_engine.formats import percentile_exact
+
+LEVELS = [("general", "repayment_type", v, i) for i, v in enumerate(["annuity", "linear", "bullet"])]
+PARAMS = [
+    # param_set_id, scope, variable_id, path, treatment, value_text
+    *[
+        (s, "general", "repayment_type", "loan.repayment_type", "random", v)
+        for s, v in enumerate(["bullet", "annuity", "linear", "bullet"])
+    ],
+    *[
+        (s, "public_tap", "tokens", "acquisition.tokens_per_conversion_mean", "random", v)
+        for s, v in enumerate(["1", "2", "4", "8"])
+    ],
+    *[(s, "private_tap", "fixed_one", "acquisition.churn_pct_mom", "fixed", "3") for s in range(4)],
+]
+KPIS = [(0, "10", "5", None), (1, "20", "5", "1.5"), (2, "30", "5", "0.5"), (3, "40", "5", "2.5")]
+
+
+def synthetic(params: list[tuple[object, ...]] = PARAMS) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(
+        """CREATE TABLE params (param_set_id BIGINT, grid_index BIGINT, replicate_index BIGINT, scope VARCHAR,
+           variable_id VARCHAR, path VARCHAR, treatment VARCHAR, value_text VARCHAR, value_num DOUBLE)"""
+    )
+    for s, scope, vid, path, treatment, text in params:
+        num = None if vid == "repayment_type" else float(str(text))
+        con.execute(
+            "INSERT INTO params VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?)", [s, s, scope, vid, path, treatment, text, num]
+        )
+    con.execute(
+        """CREATE TABLE finance_path_kpis (path_id BIGINT, param_set_id BIGINT, net_income_h DECIMAL(18,6),
+           cash_min DECIMAL(18,6), dscr_min DECIMAL(18,6))"""
+    )
+    for p, net, cash, dscr in KPIS:
+        con.execute(
+            "INSERT INTO finance_path_kpis VALUES (?, ?, CAST(? AS DECIMAL(18,6)), ?, ?)", [p, p, net, cash, dscr]
+        )
+    return con
+
+
+@pytest.fixture(scope="module")
+def rows() -> dict[tuple[str, str], list[object]]:
+    out = sensitivity.sensitivity_rows(synthetic(), LEVELS)
+    return {(r[0], r[4]): r for r in out}
+
+
+def test_one_row_per_non_fixed_variable_and_kpi_in_file_order() -> None:
+    """scope_id order (general, public_tap), then KPIs in [FIN-13] order; the fixed variable has no row."""
+    got = [(r[1], r[0], r[4]) for r in sensitivity.sensitivity_rows(synthetic(), LEVELS)]
+    assert got == [
+        ("general", "repayment_type", "net_income_eur"),
+        ("general", "repayment_type", "cash_min_eur"),
+        ("general", "repayment_type", "dscr_min"),
+        ("public_tap", "tokens", "net_income_eur"),
+        ("public_tap", "tokens", "cash_min_eur"),
+        ("public_tap", "tokens", "dscr_min"),
+    ]
+
+
+def test_numeric_variable_against_net_income(rows: dict[tuple[str, str], list[object]]) -> None:
+    """Ranks agree exactly → rho 1. Q25 of [1, 2, 4, 8] = 1 + 0.75·1 = 1.75, Q75 = 4 + 0.25·4 = 5
+    ([GEN-5]); low = mean{10} = 10, high = mean{40} = 40, swing 30."""
+    row = rows[("tokens", "net_income_eur")]
+    assert row[2:6] == ["acquisition.tokens_per_conversion_mean", "random", "net_income_eur", 4]
+    assert row[6] == 1.0
+    assert row[7:] == [Decimal("10.000000"), Decimal("40.000000"), Decimal("30.000000")]
+    assert percentile_exact([1, 2, 4, 8], 25) == Decimal("1.75")
+    assert percentile_exact([1, 2, 4, 8], 75) == Decimal("5")
+
+
+def test_null_kpi_paths_drop_out(rows: dict[tuple[str, str], list[object]]) -> None:
+    """dscr_min is null on path 0, so n_paths = 3 over values [2, 4, 8] (ranks 1, 2, 3) and dscr
+    [1.5, 0.5, 2.5] (ranks 2, 1, 3): d_x = (−2, 0, 2), d_y = (0, −2, 2), rho = 4 / √(8·8) = 0.5.
+    Q25 = 2 + 0.5·2 = 3 → {2} → 1.5; Q75 = 4 + 0.5·4 = 6 → {8} → 2.5; swing 1."""
+    row = rows[("tokens", "dscr_min")]
+    assert row[5] == 3
+    assert row[6] == 0.5
+    assert row[7:] == [Decimal("1.500000"), Decimal("2.500000"), Decimal("1.000000")]
+
+
+def test_constant_kpi_has_no_rho_but_means(rows: dict[tuple[str, str], list[object]]) -> None:
+    """cash_min is 5 on every path: S_yy = 0 → rho null; both means 5, swing 0."""
+    row = rows[("tokens", "cash_min_eur")]
+    assert row[5] == 4 and row[6] is None
+    assert row[7:] == [Decimal("5.000000"), Decimal("5.000000"), Decimal("0.000000")]
+
+
+def test_discrete_variable_uses_the_index_in_values(rows: dict[tuple[str, str], list[object]]) -> None:
+    """Indices (2, 0, 1, 2) → average ranks (3.5, 1, 2, 3.5), d_x = (2, −3, −1, 2); net income ranks 1..4,
+    d_y = (−3, −1, 1, 3): S_xy = −6 + 3 − 1 + 6 = 2, S_xx = 18, S_yy = 20, rho = 2/√360 = 0.105409….
+    (Text order annuity < bullet < linear would give S_xy = 6.) Q25 of [0, 1, 2, 2] = 0.75 → {path 1} →
+    20; Q75 = 2 → paths 0 and 3 → (10 + 40)/2 = 25; swing 5."""
+    row = rows[("repayment_type", "net_income_eur")]
+    assert row[6] == 2 / math.sqrt(360)
+    assert row[6] == pytest.approx(0.1054092553)
+    assert row[7:] == [Decimal("20.000000"), Decimal("25.000000"), Decimal("5.000000")]
+
+
+def test_rho_is_the_float64_of_the_exact_rank_sums() -> None:
+    assert sensitivity.spearman_rho(2, 18, 20) == 2 / math.sqrt(360)
+    assert sensitivity.spearman_rho(-20, 20, 20) == -1.0
+    assert sensitivity.spearman_rho(0, 0, 20) is None
+    assert sensitivity.spearman_rho(None, None, None) is None
+
+
+@pytest.mark.parametrize(
+    ("total", "count", "mean"),
+    [
+        ("-0.000001", 2, "-0.000001"),  # −0.0000005: half away from zero
+        ("0.000001", 2, "0.000001"),
+        ("0.000001", 3, "0.000000"),
+        ("1.000001", 3, "0.333334"),  # 0.333333667
+        ("-1.000001", 3, "-0.333334"),
+        ("20.000000", 1, "20.000000"),
+    ],
+)
+def test_means_are_exact_quotients_rounded_once(total: str, count: int, mean: str) -> None:
+    assert sensitivity.mean_6(Decimal(total), count) == Decimal(mean)
+
+
+def test_mean_of_nothing_is_null() -> None:
+    assert sensitivity.mean_6(None, 0) is None
+
+
+def test_no_non_fixed_variable_gives_no_rows() -> None:
+    only_fixed = [p for p in PARAMS if p[2] == "fixed_one"]
+    assert sensitivity.sensitivity_rows(synthetic(only_fixed), []) == []
+
+
+def test_a_discrete_value_without_index_is_an_engine_error() -> None:
+    with pytest.raises(duckdb.Error, match="has no index"):
+        sensitivity.sensitivity_rows(synthetic(), LEVELS[:2])
