@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from d3_engine.export_consolidated import METRICS
 from d3_engine.report_context import RunInfo
 from d3_engine.report_format import eur, pct
 from d3_engine.report_tables import (
@@ -24,40 +25,8 @@ from d3_engine.report_tables import (
     table_from_rows,
 )
 
-KPI_ORDER = [
-    "revenue_public",
-    "revenue_private",
-    "revenue_total",
-    "cogs_total",
-    "gross_profit",
-    "opex_total",
-    "ebitda",
-    "net_income",
-    "overhead_public",
-    "overhead_private",
-    "contribution_public",
-    "contribution_private",
-    "gross_margin_pct",
-    "public_gross_margin_pct",
-    "cash_min",
-    "cash_end",
-    "funding_gap",
-    "dscr_min",
-    "icr_min",
-    "dscr_ltm_end",
-    "public_tokens",
-    "public_active_customers_end",
-    "blended_sell_eur_per_1k",
-    "public_gpu_instance_hours",
-    "private_hours",
-    "private_active_clients_end",
-    "reserve_cover_months_end",
-    "autoscaling_avg_util_pct",
-    "autoscaling_p95_util_pct",
-    "autoscaling_sla_violations",
-    "autoscaling_scale_events",
-]
-"""The metrics of consolidated_kpis in [OUT-5] order."""
+KPI_ORDER = [metric for metric, _ in METRICS]
+"""The metrics of consolidated_kpis in [OUT-5] order (one list, owned by the exporter)."""
 
 
 def summary_section(info: RunInfo) -> Section:
