@@ -154,8 +154,8 @@ class CliOutcome:
 
 
 def _in_process(args: list[str]) -> CliOutcome:
-    """Run the real console entry point `d3_engine.cli.main` in this process, capturing both streams."""
-    from d3_engine.cli import main
+    """Run the real console entry point `d3_engine.cli.app.main` in this process, capturing both streams."""
+    from d3_engine.cli.app import main
 
     out, err = io.StringIO(), io.StringIO()
     code: int | str | None = 0

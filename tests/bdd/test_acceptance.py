@@ -12,7 +12,7 @@ from typing import Any
 
 from pytest_bdd import parsers, scenarios, then
 
-from d3_engine.export_consolidated import METRICS
+from d3_engine.export.consolidated import METRICS
 
 scenarios("acceptance.feature")
 

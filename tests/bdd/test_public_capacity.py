@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from d3_engine import autoscaler_model
-from d3_engine.derived_checks import default_set_db
-from d3_engine.validate import validate_inputs
+from d3_engine.checks.preflight import default_set_db
+from d3_engine.models.python import autoscaler as autoscaler_model
+from d3_engine.pipeline.validation import validate_inputs
 
 PUB = "operator/public_tap.yaml"
 PLANNED = ("public_month", "public_capacity_path")

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from d3_engine.derived_checks import default_set_db, public_findings
-from d3_engine.validate import validate_inputs
+from d3_engine.checks.preflight import default_set_db, public_findings
+from d3_engine.pipeline.validation import validate_inputs
 
 PUB = "operator/public_tap.yaml"
 PRICING = ("public_price", "public_admission", "public_stress")

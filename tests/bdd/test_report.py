@@ -1,7 +1,7 @@
 """Steps of specs/features/report.feature [OUT-10] [PUB-10] [EX-4]…[EX-6].
 
 Each scenario copies the golden fixture's run (tests/unit/test_report_fixture.py: `d3 run` once per
-process, later-stage tables dropped), renders the report with `d3_engine.report` and reads report.md,
+process, later-stage tables dropped), renders the report with `d3_engine.report.render` and reads report.md,
 report.html and report_tables/*.csv.
 """
 
@@ -19,7 +19,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from test_report_fixture import taps_only_copy
 
-from d3_engine.report import render_report, rerender
+from d3_engine.report.render import render_report, rerender
 
 scenarios("report.feature")
 

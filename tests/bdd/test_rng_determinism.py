@@ -113,7 +113,7 @@ _REFERENCE_RUNS: dict[tuple[str, ...], Outcome] = {}
 def _invoke(args: list[str], out: Path | None = None) -> Outcome:
     from typer.testing import CliRunner
 
-    from d3_engine.cli import app
+    from d3_engine.cli.app import app
 
     result = CliRunner().invoke(app, args)
     if result.exception is not None and not isinstance(result.exception, SystemExit):

@@ -28,7 +28,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from test_report_fixture import add_sensitivity_rows, finance_copy
 
-from d3_engine.report import render_report
+from d3_engine.report.render import render_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [

@@ -29,7 +29,18 @@ GOLDEN_SUMS = Path(__file__).resolve().parent / "minimal_001" / "SHA256SUMS"
 def run_cli(out: Path, *extra: str) -> tuple[int, Path]:
     """`d3 run` on minimal_001 as a subprocess; returns (exit code, published run folder)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "d3_engine.cli", "run", "--inputs", str(MINIMAL), "--out", str(out), "--quiet", *extra],
+        [
+            sys.executable,
+            "-m",
+            "d3_engine.cli.app",
+            "run",
+            "--inputs",
+            str(MINIMAL),
+            "--out",
+            str(out),
+            "--quiet",
+            *extra,
+        ],
         cwd=out.parent,
         capture_output=True,
         text=True,

@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from d3_engine import export_private
-from d3_engine.context import RunContext
-from d3_engine.validate import validate_inputs
+from d3_engine.export import private as export_private
+from d3_engine.export.context import RunContext
+from d3_engine.pipeline.validation import validate_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "minimal_001"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from d3_engine import autoscaler
+from d3_engine.models.python import autoscaler_core as autoscaler
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal_001"
@@ -33,7 +33,18 @@ PUBLIC_FILES = (
 def run_cli(out: Path, *extra: str) -> Path:
     """`d3 run` on minimal_001 as a subprocess; returns the published run folder."""
     proc = subprocess.run(
-        [sys.executable, "-m", "d3_engine.cli", "run", "--inputs", str(MINIMAL), "--out", str(out), "--quiet", *extra],
+        [
+            sys.executable,
+            "-m",
+            "d3_engine.cli.app",
+            "run",
+            "--inputs",
+            str(MINIMAL),
+            "--out",
+            str(out),
+            "--quiet",
+            *extra,
+        ],
         cwd=out.parent,
         capture_output=True,
         text=True,

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from d3_engine import checks
+from d3_engine.checks import runner as checks
 
 BOTH = ["public", "private"]
 VARS = {"horizon_months": 3, "replicates": 1, "mc": 1, "fx": 1.25, "pipelines": BOTH, "percentiles": [10, 50, 90]}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from d3_engine.export_finance import LOAN_HEADER, MONTHLY_FILES
+from d3_engine.export.finance import LOAN_HEADER, MONTHLY_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = [f"{name}.csv" for name in MONTHLY_FILES] + ["loan_schedule.csv"]

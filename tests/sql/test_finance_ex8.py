@@ -16,8 +16,8 @@ import duckdb
 import pytest
 from test_finance_fixture import ex8_con_fixture, finance_models, rows_as_dicts  # noqa: F401
 
-from d3_engine import export_finance
-from d3_engine.context import RunContext
+from d3_engine.export import finance as export_finance
+from d3_engine.export.context import RunContext
 
 D = Decimal
 

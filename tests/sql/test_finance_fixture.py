@@ -3,7 +3,7 @@
 The finance models are tested in isolation from the taps: a copy of the golden fixture's run.duckdb
 (params and inputs of [EX-1]) gets `public_month` / `private_month` rows written here, then the
 finance models (the SQL files of 50_finance, representative_path and the two exact Python models of
-`d3_engine.loan`) run through `d3_engine.dag` exactly as `d3 run` runs them. Other finance test
+`d3_engine.models.python.loan`) run through `d3_engine.models.dag` exactly as `d3 run` runs them. Other finance test
 modules import these helpers; the tests below pin the synthetic tap rows to [EX-5] and [EX-6].
 """
 
@@ -18,7 +18,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from d3_engine import dag, loan
+from d3_engine.models import dag
+from d3_engine.models.python import loan
 
 PUBLIC_COLUMNS = {
     "path_id": "BIGINT",

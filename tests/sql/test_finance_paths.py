@@ -29,8 +29,8 @@ from test_finance_fixture import (
 )
 from test_finance_reference import reference
 
-from d3_engine import dag
-from d3_engine.loan import exact
+from d3_engine.models import dag
+from d3_engine.models.python.loan import exact
 
 H, R, M = 27, 4, 2
 COMMON = {

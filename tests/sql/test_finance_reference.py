@@ -3,7 +3,7 @@
 It follows DOMAIN's formulas literally, month by month (the recursive loss pool of [FIN-4], the VAT
 period sums of [FIN-5], cash as opening + net cash flow of [FIN-7]), where the SQL models use closed
 forms and window sums. It reads the same tables as the models; the loan schedule comes from
-`d3_engine.loan` (tested on its own in tests/unit/test_loan.py). The test below proves the reference
+`d3_engine.models.python.loan` (tested on its own in tests/unit/test_loan.py). The test below proves the reference
 against the hand-checked [EX-8]; test_finance_paths then compares the SQL with it on many paths.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 from test_finance_fixture import ex8_con_fixture, rows_as_dicts  # noqa: F401
 
-from d3_engine.loan import LoanTerms, exact, loan_schedule, round_to
+from d3_engine.models.python.loan import LoanTerms, exact, loan_schedule, round_to
 
 Row = dict[str, Any]
 ZERO = Decimal(0)

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from d3_engine.dag import discover_models
-from d3_engine.derived_checks import default_set_db, model_variables, run_model_closure
-from d3_engine.validate import Validated, validate_inputs
+from d3_engine.checks.preflight import default_set_db, model_variables, run_model_closure
+from d3_engine.models.dag import discover_models
+from d3_engine.pipeline.validation import validate_inputs
+from d3_engine.plan.validate import Validated
 
 if TYPE_CHECKING:
     import duckdb

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from test_public_harness import build, rerun, rows, validated
 
-from d3_engine.dag import discover_models, run_models
-from d3_engine.derived_checks import model_variables
+from d3_engine.checks.preflight import model_variables
+from d3_engine.models.dag import discover_models, run_models
 
 if TYPE_CHECKING:
     import duckdb

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from d3_engine import autoscaler as a
-from d3_engine.autoscaler import AutoscalerPolicy, Series, p_quantile_float, simulate
+from d3_engine.models.python import autoscaler_core as a
+from d3_engine.models.python.autoscaler_core import AutoscalerPolicy, Series, p_quantile_float, simulate
 
 EX9_POLICY = AutoscalerPolicy(
     target_utilization_pct=80.0,

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from d3_engine import autoscaler, autoscaler_model
-from d3_engine.derived_checks import default_set_db
-from d3_engine.validate import validate_inputs
+from d3_engine.checks.preflight import default_set_db
+from d3_engine.models.python import autoscaler as autoscaler_model
+from d3_engine.models.python import autoscaler_core as autoscaler
+from d3_engine.pipeline.validation import validate_inputs
 
 if TYPE_CHECKING:
     import duckdb
@@ -51,7 +52,7 @@ def test_model_declares_the_engine_contract() -> None:
 
 
 def test_model_orders_after_its_dependencies() -> None:
-    from d3_engine.run import engine_models
+    from d3_engine.pipeline.run import engine_models
 
     names = [m.name for m in engine_models(["public", "private"])]
     assert names.index("autoscaler") > names.index("public_model_month")

@@ -50,7 +50,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     set_key(inputs / "operator/public_tap.yaml", "pricing_policy.public_tap.max_cap_eur_per_1k", 0.0012)
     set_key(inputs / "simulation.yaml", "stress.provider_price_drift_pct", 1000)
     proc = subprocess.run(
-        [sys.executable, "-m", "d3_engine.cli", "run", "--inputs", str(inputs), "--out", str(root / "out")],
+        [sys.executable, "-m", "d3_engine.cli.app", "run", "--inputs", str(inputs), "--out", str(root / "out")],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert "Traceback" not in proc.stderr, proc.stderr

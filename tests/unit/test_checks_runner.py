@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from d3_engine import checks
-from d3_engine.errors import RuntimeFailure
+from d3_engine.checks import runner as checks
+from d3_engine.core.errors import RuntimeFailure
 
 CHECK = """-- check: ACC-A12
 -- severity: warning

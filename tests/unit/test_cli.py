@@ -16,8 +16,8 @@ import pytest
 import typer
 
 from d3_engine import ENGINE_VERSION
-from d3_engine.cli import app
-from d3_engine.paths import schemas_dir
+from d3_engine.cli.app import app
+from d3_engine.core.files import schemas_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
@@ -43,9 +43,9 @@ def test_version(d3: Callable[..., Any]) -> None:
 
 
 def test_python_dash_m_is_the_same_command() -> None:
-    """[CLI-1]: `python -m d3_engine.cli` and `d3` are equivalent."""
+    """[CLI-1]: `python -m d3_engine.cli.app` and `d3` are equivalent."""
     proc = subprocess.run(
-        [sys.executable, "-m", "d3_engine.cli", "--version"], capture_output=True, text=True, check=False, cwd=ROOT
+        [sys.executable, "-m", "d3_engine.cli.app", "--version"], capture_output=True, text=True, check=False, cwd=ROOT
     )
     assert (proc.returncode, proc.stdout) == (0, "d3 0.1.0\n")
 
@@ -139,7 +139,7 @@ def test_unexpected_failures_exit_3_with_a_traceback_only_under_debug(
     minimal: Any, tmp_path: Path, d3: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """[CLI-2]: RUNTIME_ERROR is exit 3; `--debug` adds the traceback on stderr, otherwise none is shown."""
-    import d3_engine.run as run_module
+    import d3_engine.pipeline.run as run_module
 
     def broken(*args: Any) -> int:
         raise ZeroDivisionError("engine bug")

@@ -19,10 +19,10 @@ import duckdb
 import jinja2
 import pytest
 
-from d3_engine import export_consolidated as ec
-from d3_engine.context import RunContext
-from d3_engine.formats import percentile_exact, percentile_float
-from d3_engine.paths import sql_dir
+from d3_engine.core.files import sql_dir
+from d3_engine.core.formats import percentile_exact, percentile_float
+from d3_engine.export import consolidated as ec
+from d3_engine.export.context import RunContext
 
 OUT_5 = [
     "revenue_public",

@@ -11,9 +11,9 @@ from typing import Any
 
 import duckdb
 
-from d3_engine import consolidated_summary as cs
-from d3_engine.context import RunContext
-from d3_engine.formats import dumps_json
+from d3_engine.core.formats import dumps_json
+from d3_engine.export import consolidated_summary as cs
+from d3_engine.export.context import RunContext
 
 LABELS = ["p10", "p50", "p90", "rep"]
 

@@ -1,4 +1,4 @@
-"""Unit tests for d3_engine.draws: outcome-noise tables keyed by coordinates (RNG-2, RNG-5, RNG-7, RNG-8).
+"""Unit tests for d3_engine.plan.draws: outcome-noise tables keyed by coordinates (RNG-2, RNG-5, RNG-7, RNG-8).
 
 The tables must not depend on the batch size or the number of workers: a batch that cuts through a
 block regenerates the whole block and keeps its slice, and batches are appended in path_id order.
@@ -14,10 +14,10 @@ import duckdb
 import numpy as np
 import pytest
 
-from d3_engine.db import connect
-from d3_engine.draws import Batch, batches, set_noise, write_noise
-from d3_engine.rng import Lattice, noise_block
-from d3_engine.scenarios import GridPoints, Plan
+from d3_engine.core.db import connect
+from d3_engine.core.rng import Lattice, noise_block
+from d3_engine.plan.draws import Batch, batches, set_noise, write_noise
+from d3_engine.plan.scenarios import GridPoints, Plan
 
 SEED = 424242
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from d3_engine.events import EventLog, Progress, utc_timestamp
+from d3_engine.core.events import EventLog, Progress, utc_timestamp
 
 TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import duckdb
 
-from d3_engine import export_finance
-from d3_engine.context import RunContext
-from d3_engine.dag import discover_models
+from d3_engine.export import finance as export_finance
+from d3_engine.export.context import RunContext
+from d3_engine.models.dag import discover_models
 
 # [OUT-4], verbatim.
 OUT4 = {

@@ -1,4 +1,4 @@
-"""Unit tests for d3_engine.formats and sql/macros: [GEN-4] DEC, [GEN-5] percentiles, [OUT-3], [OUT-8]."""
+"""Unit tests for d3_engine.core.formats and sql/macros: [GEN-4] DEC, [GEN-5] percentiles, [OUT-3], [OUT-8]."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from d3_engine.formats import (
+from d3_engine.core.formats import (
     INT_COLUMNS,
     PACKS_INT_COLUMNS,
     csv_field,

@@ -1,4 +1,4 @@
-"""d3_engine.load: discovering, hashing and parsing an inputs folder [IN-1, IN-2, IN-4, OUT-1]."""
+"""d3_engine.inputs.load: discovering, hashing and parsing an inputs folder [IN-1, IN-2, IN-4, OUT-1]."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from d3_engine.load import check_required, load_bundle
+from d3_engine.inputs.load import check_required, load_bundle
 
 FIXTURE_FILES = [
     "facts/insurances.csv",

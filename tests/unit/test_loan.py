@@ -1,4 +1,4 @@
-"""The exact per-parameter-set schedules of d3_engine.loan: the loan [FIN-3] [EX-7] and CPI indexation [FIN-1]."""
+"""The exact per-parameter-set schedules of the loan model: the loan [FIN-3] [EX-7] and CPI indexation [FIN-1]."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from fractions import Fraction
 import duckdb
 import pytest
 
-from d3_engine import loan
-from d3_engine.loan import LoanTerms, annuity_payment, indexed_amount, loan_schedule, round_to
+from d3_engine.models.python import loan
+from d3_engine.models.python.loan import LoanTerms, annuity_payment, indexed_amount, loan_schedule, round_to
 
 D = Decimal
 

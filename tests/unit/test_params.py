@@ -1,4 +1,4 @@
-"""Unit tests for d3_engine.params: the tables every model reads after the overlay (IN-16, IN-17).
+"""Unit tests for d3_engine.plan.params: the tables every model reads after the overlay (IN-16, IN-17).
 
 Built from tests/fixtures/grid_001 (24 parameter sets: 6 grid points × 4 replicates) into an
 in-memory DuckDB; variants append variables to a copy of the fixture.
@@ -16,10 +16,11 @@ import duckdb
 import numpy as np
 import pytest
 
-from d3_engine.db import connect
-from d3_engine.params import clamp, renormalise_vendor_weights, write_params
-from d3_engine.scenarios import variable_values
-from d3_engine.validate import Validated, validate_inputs
+from d3_engine.core.db import connect
+from d3_engine.pipeline.validation import validate_inputs
+from d3_engine.plan.params import clamp, renormalise_vendor_weights, write_params
+from d3_engine.plan.scenarios import variable_values
+from d3_engine.plan.validate import Validated
 
 FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "grid_001"
 Build = Callable[..., duckdb.DuckDBPyConnection]

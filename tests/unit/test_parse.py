@@ -1,4 +1,4 @@
-"""d3_engine.parse: YAML and CSV text into values with line numbers [IN-2]."""
+"""d3_engine.inputs.parse: YAML and CSV text into values with line numbers [IN-2]."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from d3_engine.errors import Findings
-from d3_engine.parse import YamlProblem, decode_utf8, parse_csv, parse_yaml
+from d3_engine.core.errors import Findings
+from d3_engine.inputs.parse import YamlProblem, decode_utf8, parse_csv, parse_yaml
 
 GENERAL = """\
 calendar:

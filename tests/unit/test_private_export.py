@@ -1,4 +1,4 @@
-"""d3_engine.export_private: headers, row order, rep parameter set, series rows [OUT-3] [OUT-4] [FIN-12].
+"""d3_engine.export.private: headers, row order, rep parameter set, series rows [OUT-3] [OUT-4] [FIN-12].
 
 The models are built by the real CLI on the golden fixture minimal_001 (one path); each test works
 on its own writable copy of run.duckdb and calls the exporter directly, so it does not depend on
@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from d3_engine import export_private
-from d3_engine.context import RunContext
-from d3_engine.validate import validate_inputs
+from d3_engine.export import private as export_private
+from d3_engine.export.context import RunContext
+from d3_engine.pipeline.validation import validate_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "minimal_001"

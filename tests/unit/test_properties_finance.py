@@ -25,8 +25,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from d3_engine import dag
-from d3_engine.cli import main
+from d3_engine.cli.app import main
+from d3_engine.models import dag
 
 MINIMAL = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "minimal_001"
 DRIVERS = ["revenue", "gpu_hours", "tokens"]

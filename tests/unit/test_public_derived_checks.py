@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from d3_engine.derived_checks import public_findings
-from d3_engine.errors import ERROR, WARNING, Finding, ValidationFailed
-from d3_engine.validate import validate_inputs
+from d3_engine.checks.preflight import public_findings
+from d3_engine.core.errors import ERROR, WARNING, Finding, ValidationFailed
+from d3_engine.pipeline.validation import validate_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 PUB = "operator/public_tap.yaml"

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from d3_engine import autoscaler_model, export_public
-from d3_engine.context import RunContext
-from d3_engine.dag import discover_models
-from d3_engine.derived_checks import default_set_db, model_variables, run_model_closure
-from d3_engine.validate import validate_inputs
+from d3_engine.checks.preflight import default_set_db, model_variables, run_model_closure
+from d3_engine.export import public as export_public
+from d3_engine.export.context import RunContext
+from d3_engine.models.dag import discover_models
+from d3_engine.models.python import autoscaler as autoscaler_model
+from d3_engine.pipeline.validation import validate_inputs
 
 if TYPE_CHECKING:
     import duckdb

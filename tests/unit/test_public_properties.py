@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from d3_engine.derived_checks import default_set_db, model_variables, run_model_closure
-from d3_engine.validate import Validated, validate_inputs
+from d3_engine.checks.preflight import default_set_db, model_variables, run_model_closure
+from d3_engine.pipeline.validation import validate_inputs
+from d3_engine.plan.validate import Validated
 
 if TYPE_CHECKING:
     import duckdb

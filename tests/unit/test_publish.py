@@ -1,4 +1,4 @@
-"""d3_engine.publish and the run's publishing discipline: staging, marker, atomic replace, `latest` [OUT-1, OUT-2]."""
+"""Publishing's publishing discipline: staging, marker, atomic replace, `latest` [OUT-1, OUT-2]."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from d3_engine.errors import Interrupted, RuntimeFailure
-from d3_engine.load import InputFile
-from d3_engine.publish import MARKER, compute_run_id, make_staging, publish, remove_own
+from d3_engine.core.errors import Interrupted, RuntimeFailure
+from d3_engine.export.publish import MARKER, compute_run_id, make_staging, publish, remove_own
+from d3_engine.inputs.load import InputFile
 
 RUN_ID = "00112233445566aa"
 
@@ -125,7 +125,7 @@ def test_a_failing_run_removes_its_staging_and_keeps_published_runs(
     kind: str,
 ) -> None:
     """[OUT-2], [CLI-2]: an interrupted or failing run exits 3, leaves no staging folder, changes nothing."""
-    import d3_engine.run as run_module
+    import d3_engine.pipeline.run as run_module
 
     seen: list[Path] = []
 

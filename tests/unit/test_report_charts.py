@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib
 from test_report_fixture import copy_run
 
-from d3_engine import report_charts as charts
+from d3_engine.report import charts
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -78,7 +78,7 @@ def test_each_chart_kind_draws_a_valid_png() -> None:
 RENDER = """
 import hashlib, sys
 from pathlib import Path
-from d3_engine.report import render_report
+from d3_engine.report.render import render_report
 folder = Path(sys.argv[1])
 for path in render_report(folder):
     print(path.relative_to(folder).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest())

@@ -14,10 +14,10 @@ import pytest
 from test_report_fixture import add_sensitivity_rows, finance_copy
 from test_report_golden import section
 
-from d3_engine.report import render_report
-from d3_engine.report_context import load_run_info
-from d3_engine.report_summary import what_breaks_first
-from d3_engine.report_tables import Db
+from d3_engine.report.context import load_run_info
+from d3_engine.report.render import render_report
+from d3_engine.report.summary import what_breaks_first
+from d3_engine.report.tables import Db
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from d3_engine.report_format import MISSING, eur, eur_rate, format_value, month_label, pct, plural
-from d3_engine.report_tables import BY_UNIT, Column, ReportTable
+from d3_engine.report.format import MISSING, eur, eur_rate, format_value, month_label, pct, plural
+from d3_engine.report.tables import BY_UNIT, Column, ReportTable
 
 
 def test_money_has_euro_sign_and_thousands_separators() -> None:

@@ -14,8 +14,8 @@ import duckdb
 import pytest
 from test_report_fixture import copy_run, taps_only_copy
 
-from d3_engine.errors import UsageError
-from d3_engine.report import REPORT_FILES, render_report, rerender
+from d3_engine.core.errors import UsageError
+from d3_engine.report.render import REPORT_FILES, render_report, rerender
 
 SECTIONS = [
     "Executive summary",

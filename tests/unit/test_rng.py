@@ -1,4 +1,4 @@
-"""Unit tests for d3_engine.rng: [RNG-1] … [RNG-5] and the [RNG-8] test vectors."""
+"""Unit tests for d3_engine.core.rng: [RNG-1] … [RNG-5] and the [RNG-8] test vectors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from d3_engine.rng import (
+from d3_engine.core.rng import (
     SCOPE_IDS,
     Lattice,
     VariableSpec,

@@ -1,4 +1,4 @@
-"""Unit tests for d3_engine.scenarios: the plan (grid × R × M) and the values of every parameter set.
+"""Unit tests for d3_engine.plan.scenarios: the plan (grid × R × M) and the values of every parameter set.
 
 DOMAIN [RNG-2] … [RNG-4], [RNG-8], [IN-13], [IN-16]. Fixture: tests/fixtures/grid_001 (grid axes
 target_margin_pct 50|55|60 and vendor_weight_cost 0.5|0.7, R = 4, M = 3, H = 6; README.md there).
@@ -15,9 +15,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from d3_engine.rng import Lattice
-from d3_engine.scenarios import GridPoints, ParamValues, Plan, build_plan, overlay_column, used_scopes, variable_values
-from d3_engine.validate import Validated, validate_inputs
+from d3_engine.core.rng import Lattice
+from d3_engine.pipeline.validation import validate_inputs
+from d3_engine.plan.scenarios import (
+    GridPoints,
+    ParamValues,
+    Plan,
+    build_plan,
+    overlay_column,
+    used_scopes,
+    variable_values,
+)
+from d3_engine.plan.validate import Validated
 
 D = Decimal
 FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "grid_001"

@@ -1,4 +1,4 @@
-"""d3_engine.schemas: the JSON Schemas of the inputs and how cells and keys are checked [IN-2, IN-3]."""
+"""d3_engine.inputs.schemas: the JSON Schemas of the inputs and how cells and keys are checked [IN-2, IN-3]."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from d3_engine.errors import Findings
-from d3_engine.parse import CsvText, parse_yaml
-from d3_engine.paths import schemas_dir
-from d3_engine.schemas import all_schemas, did_you_mean, load_schema, type_csv, type_yaml_rows, validate_yaml
+from d3_engine.core.errors import Findings
+from d3_engine.core.files import schemas_dir
+from d3_engine.inputs.parse import CsvText, parse_yaml
+from d3_engine.inputs.schemas import all_schemas, did_you_mean, load_schema, type_csv, type_yaml_rows, validate_yaml
 
 INPUT_FILES = {
     "simulation.yaml", "operator/general.yaml", "operator/public_tap.yaml", "operator/private_tap.yaml",

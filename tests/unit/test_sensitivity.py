@@ -20,8 +20,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from d3_engine import sensitivity
-from d3_engine.formats import percentile_exact
+from d3_engine.core.formats import percentile_exact
+from d3_engine.export import sensitivity
 
 LEVELS = [("general", "repayment_type", v, i) for i, v in enumerate(["annuity", "linear", "bullet"])]
 PARAMS = [

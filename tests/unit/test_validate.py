@@ -1,4 +1,4 @@
-"""d3_engine.validate: what a valid bundle yields, seeds, pipelines, escalation, parameter sets [IN-5 … IN-18]."""
+"""Validation: what a valid bundle yields, seeds, pipelines, escalation, parameter sets [IN-5 … IN-18]."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from d3_engine.errors import ValidationFailed
-from d3_engine.validate import validate_inputs
+from d3_engine.core.errors import ValidationFailed
+from d3_engine.pipeline.validation import validate_inputs
 
 SHIPPED = Path(__file__).resolve().parents[2] / "inputs"
 ALLOWED_SHIPPED_WARNINGS = {"tps_heuristic"}  # [DEF-1]: for the models without measured throughput

@@ -1,4 +1,4 @@
-"""Unit tests for d3_engine.variables: lattices and the variable rules of IN-13 … IN-16.
+"""Unit tests for d3_engine.inputs.variables: lattices and the variable rules of IN-13 … IN-16.
 
 Each case appends rows to a copy of tests/fixtures/grid_001 and validates it; the findings are
 read from `ValidationFailed`.
@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from d3_engine.errors import ERROR, ValidationFailed
-from d3_engine.formats import draw_value_text
-from d3_engine.rng import Lattice
-from d3_engine.scenarios import variable_values
-from d3_engine.validate import Validated, validate_inputs
+from d3_engine.core.errors import ERROR, ValidationFailed
+from d3_engine.core.formats import draw_value_text
+from d3_engine.core.rng import Lattice
+from d3_engine.pipeline.validation import validate_inputs
+from d3_engine.plan.scenarios import variable_values
+from d3_engine.plan.validate import Validated
 
 D = Decimal
 FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "grid_001"

@@ -1,0 +1,1 @@
+"""d3 stage: checks (see README.md beside this file)."""

@@ -1,0 +1,159 @@
+"""Derived validation that needs the public price derivation, on the default parameter set (IN-18).
+
+`d3 validate` (and the validation stage of `d3 run`) must report findings that only exist once the
+Public Tap is priced: a g* on heuristic throughput (WARNING `tps_heuristic`), a price the cap holds
+below its target (WARNING `price_capped_below_target`), a model that is not admitted (WARNING
+`model_private_only`) and no admitted model at all (ERROR `no_admitted_model`) — [PUB-2], [PUB-5],
+[PUB-6]. Rather than restating the pricing rules in Python, this module builds a small in-memory
+DuckDB with the input tables and ONE parameter set (every used variable at its default) and runs
+the same `sql/models/30_public` pricing models as a run does, so validation and run cannot disagree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from d3_engine.core.db import connect
+from d3_engine.core.errors import Finding, Findings
+from d3_engine.models.dag import ModelRun, discover_models, order_models, run_models
+from d3_engine.plan.draws import write_noise
+from d3_engine.plan.params import write_params, write_settings
+from d3_engine.plan.scenarios import ParamValues, Plan, build_plan
+from d3_engine.plan.store import write_inputs
+from d3_engine.plan.validate import Validated
+
+if TYPE_CHECKING:
+    import duckdb
+
+MODELS_FILE = "operator/curated_public_tap_models.csv"
+PUBLIC_FILE = "operator/public_tap.yaml"
+PRICING_MODELS = ("public_price", "public_admission")
+"""The models whose rows the derived checks read; their upstream models run too."""
+
+
+def default_values(plan: Plan, pipelines: list[str]) -> ParamValues:
+    """A 1 × 1 plan (one grid point, one replicate, one MC path) with every used variable at its default.
+
+    The variables are re-planned as `fixed`, so the plan has no grid axis and no random draw.
+    """
+    fixed = [dataclasses.replace(v, treatment="fixed") for v in plan.used]
+    single = build_plan(fixed, pipelines, 1, 1, plan.horizon)
+    return ParamValues(single, {(v.scope, v.variable_id): [v.default] for v in single.used})
+
+
+def model_variables(validated: Validated, replicates: int = 1, mc: int = 1) -> dict[str, Any]:
+    """The Jinja `var()` values a model may use ([engine.md] SQL model files)."""
+    sim = validated.simulation
+    return {
+        "horizon_months": int(sim["targets"]["horizon_months"]),
+        "replicates": replicates,
+        "mc": mc,
+        "fx": validated.fx,
+        "pipelines": validated.pipelines,
+        "percentiles": list(sim["stochastic"]["percentiles"]),
+    }
+
+
+def run_model_closure(
+    con: duckdb.DuckDBPyConnection, targets: tuple[str, ...] | list[str], variables: dict[str, Any]
+) -> list[ModelRun]:
+    """Run the named SQL models and every model they depend on, in DAG order."""
+    available = discover_models()
+    needed: set[str] = set()
+    todo = list(targets)
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo.extend(available[name].deps)
+    return run_models(con, order_models({n: available[n] for n in needed}), variables)
+
+
+def default_set_db(
+    validated: Validated, targets: tuple[str, ...] = PRICING_MODELS, with_noise: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the input tables, the default parameter set and the `targets` models built.
+
+    With `with_noise` the set also gets its one path's draws (`draw_public_noise`, keyed like a run's
+    path 0 of a 1 × 1 × 1 plan), so per-path models can be targeted too (tests use this).
+    """
+    con = connect(None)
+    write_inputs(con, validated)
+    write_settings(con, validated.simulation, validated.fx)
+    values = default_values(validated.plan, validated.pipelines)
+    docs = {scope: validated.bundle.data(scope) for scope in ("general", "public_tap")}
+    gpu_keys = sorted({o.gpu for o in validated.offers}, key=str.encode)
+    write_params(con, values, docs, gpu_keys)
+    if with_noise:
+        write_noise(con, validated.seed, values.plan, ["public"], 1, 1)
+    run_model_closure(con, targets, model_variables(validated))
+    return con
+
+
+def public_findings(validated: Validated) -> list[Finding]:
+    """The derived public findings of the default parameter set, models in byte order ([GEN-6]).
+
+    Call only when the Public Tap runs and the inputs are otherwise free of errors (the pricing
+    models assume valid offers, a catalogue and a throughput for every model).
+    """
+    con = default_set_db(validated)
+    try:
+        rows = con.execute(
+            """SELECT p.model, m.source_line, p.gpu, p.provider, p.tps, p.tps_source, t.baseline_tps,
+                      t.ref_params_b, t.params_b, p.price_rule, p.capped_below_target, p.raw_sell_eur_per_1k,
+                      p.sell_eur_per_1k, p.margin_pct, p.target_margin_pct, a.admitted
+               FROM public_price AS p
+               JOIN public_admission AS a USING (param_set_id, model)
+               JOIN public_throughput AS t USING (param_set_id, model, gpu)
+               JOIN input_models AS m USING (model)
+               ORDER BY p.model"""
+        ).fetchall()
+    finally:
+        con.close()
+    findings = Findings()
+    for row in rows:
+        _model_findings(findings, row)
+    if not any(row[-1] for row in rows):
+        findings.error(
+            "no_admitted_model",
+            MODELS_FILE,
+            "",
+            "no public model has a positive margin in the default parameter set, so the Public Tap has nothing to sell",
+            "raise max_cap_eur_per_1k, or add cheaper GPU offers or measured throughput for the models",
+        )
+    return findings.items
+
+
+def _model_findings(findings: Findings, row: tuple[Any, ...]) -> None:
+    """tps_heuristic, price_capped_below_target and model_private_only for one model's price row."""
+    model, line, gpu, provider, tps, source, baseline, ref, params, _, capped, raw, sell, margin, target, admitted = row
+    where = f"line {line}"
+    if source == "heuristic":
+        basis = f"{baseline:g} × {ref:g} / {params:g}" if params is not None else f"{baseline:g} (params_b not set)"
+        findings.warning(
+            "tps_heuristic",
+            MODELS_FILE,
+            where,
+            f"model '{model}' is served from {gpu} ({provider}) with heuristic throughput "
+            f"{tps:.6f} tokens/s = baseline {basis}",
+            "add a measured aggregate row for this model and GPU to facts/tps_model_gpu.csv",
+        )
+    if capped:
+        findings.warning(
+            "price_capped_below_target",
+            PUBLIC_FILE,
+            "pricing_policy.public_tap.max_cap_eur_per_1k",
+            f"model '{model}': the cap {sell:.6f} EUR/1k holds the price below the target price {raw:.6f} EUR/1k, "
+            f"margin {margin:.4f} % < target {target:.4f} %",
+            "raise max_cap_eur_per_1k, accept the lower margin, or serve the model from a cheaper GPU",
+        )
+    if not admitted:
+        findings.warning(
+            "model_private_only",
+            MODELS_FILE,
+            where,
+            f"model '{model}' has margin {margin:.4f} % ≤ 0 at {sell:.6f} EUR/1k; it is private_only and gets no "
+            "public demand",
+            "raise max_cap_eur_per_1k or choose a cheaper GPU for this model",
+        )

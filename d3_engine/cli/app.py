@@ -1,0 +1,169 @@
+"""The `d3` command line: a thin typer skin over `commands` (DOMAIN CLI-1).
+
+No logic lives here; heavy modules (DuckDB, NumPy) are imported by the commands only, so that
+`d3 --help` is instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer._click.exceptions import ClickException  # typer 0.29 vendors click
+
+from d3_engine import ENGINE_VERSION
+
+app = typer.Typer(
+    name="d3",
+    help="d3: can this GPU-inference business plan carry itself and its loan?\n\n"
+    "Example: d3 run --inputs inputs --out outputs",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"d3 {ENGINE_VERSION}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print `d3 <version>` and exit.")
+    ] = False,
+) -> None:
+    """d3: a deterministic, offline financial-plan engine for a GPU-inference business."""
+
+
+InputsOpt = Annotated[
+    Path | None,
+    typer.Option("--inputs", help="Inputs folder (default: ./inputs, else the shipped bundle).", show_default=False),
+]
+PipelinesOpt = Annotated[
+    str | None,
+    typer.Option("--pipelines", help="Comma list of public,private (default: run.pipelines).", show_default=False),
+]
+FailOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--fail-on-warning/--no-fail-on-warning",
+        help="Treat warnings as errors (default: run.fail_on_warning).",
+        show_default=False,
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", help="Only WARN and above on stdout; no progress bar.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on stderr.")]
+
+
+@app.command("run")
+def run_command(
+    inputs: InputsOpt = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
+    pipelines: PipelinesOpt = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", min=0, help="Master seed (overrides the inputs).", show_default=False)
+    ] = None,
+    fail_on_warning: FailOpt = None,
+    max_concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--max-concurrency",
+            min=1,
+            help="Workers (default: run.max_concurrency, else 1); never changes artefacts.",
+            show_default=False,
+        ),
+    ] = None,
+    paths_per_batch: Annotated[
+        int, typer.Option("--paths-per-batch", min=1, help="Paths per draw batch; never changes artefacts.")
+    ] = 5000,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Validate, simulate, check and publish a run.
+
+    Example: d3 run --inputs inputs --out outputs --seed 424242
+    """
+    from d3_engine.cli.commands import cmd_run
+
+    raise typer.Exit(
+        cmd_run(inputs, out, pipelines, seed, fail_on_warning, max_concurrency, paths_per_batch, quiet, debug)
+    )
+
+
+@app.command("validate")
+def validate_command(
+    inputs: InputsOpt = None,
+    pipelines: PipelinesOpt = None,
+    fail_on_warning: FailOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check every input file and rule; write nothing. Exit 0 valid, 2 invalid.
+
+    Example: d3 validate --inputs inputs
+    """
+    from d3_engine.cli.commands import cmd_validate
+
+    raise typer.Exit(cmd_validate(inputs, pipelines, fail_on_warning, quiet, debug))
+
+
+@app.command("schema")
+def schema_command(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write one file per schema into this folder.", show_default=False)
+    ] = None,
+) -> None:
+    """Print the JSON Schemas of all input files (or write them for your editor).
+
+    Example: d3 schema --out .schemas
+    """
+    from d3_engine.cli.commands import cmd_schema
+
+    raise typer.Exit(cmd_schema(out))
+
+
+@app.command("report")
+def report_command(
+    run: Annotated[Path, typer.Option("--run", help="A published run folder.")] = Path("outputs/latest"),
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Re-render report.md, report.html and the charts of a run from its run.duckdb.
+
+    Example: d3 report --run outputs/latest
+    """
+    from d3_engine.cli.commands import cmd_report
+
+    raise typer.Exit(cmd_report(run, quiet, debug))
+
+
+EVENT_COMMANDS = {"run", "validate", "report"}  # commands whose stdout is JSON lines (OUT-11)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point. A usage error exits 2 with the parser's message on stderr (CLI-2); for
+    `run`, `validate` and `report` stdout still ends with the `error` and `run_done` events (OUT-11)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="d3", standalone_mode=False)
+    except ClickException as exc:
+        exc.show()
+        if next((a for a in args if not a.startswith("-")), None) in EVENT_COMMANDS:
+            from d3_engine.cli.commands import report_usage_error
+
+            report_usage_error(exc.format_message())
+        code = exc.exit_code
+    except typer.Abort:  # Ctrl-C or end of input while the parser prompts
+        sys.stderr.write("Aborted.\n")
+        code = 3
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

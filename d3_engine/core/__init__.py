@@ -1,0 +1,1 @@
+"""d3 stage: core (see README.md beside this file)."""

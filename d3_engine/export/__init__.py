@@ -1,0 +1,1 @@
+"""d3 stage: export (see README.md beside this file)."""

@@ -1,0 +1,206 @@
+"""Sensitivity of the horizon KPIs to every non-fixed variable (DOMAIN FIN-13): the `sensitivity` table.
+
+For each used variable with treatment ≠ fixed and each KPI in [FIN-13] order (`net_income_eur` =
+net_income_h, `cash_min_eur`, `dscr_min`), over the paths whose KPI is not null (their count is n_paths):
+
+- `spearman_rho`: the Pearson correlation of average ranks, in float64. Average ranks are half-integers, so
+  d = 2·avg_rank − (n + 1) is an integer; S_xy = Σ d_x·d_y, S_xx = Σ d_x², S_yy = Σ d_y² are exact integer
+  sums (their order cannot matter) and rho = float(S_xy) / sqrt(float(S_xx)·float(S_yy)), each step one
+  correctly rounded float64 operation; null when S_xx or S_yy is 0 (either side constant).
+- Q25, Q75: the [GEN-5] p = 25 and p = 75 quantiles, in exact decimal, of the variable's values on those
+  paths (a discrete variable's value is the index of its value in `values=`).
+- `kpi_mean_low` / `kpi_mean_high`: the exact decimal mean of the KPI over the paths whose value ≤ Q25 /
+  ≥ Q75, rounded once, half away from zero, to 6 decimals; `swing` = high − low.
+
+The work over all paths (ranks, integer sums, quantiles, decimal sums) is one SQL query; Python only turns
+the few group results into rho and rounded means.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from d3_engine.core.db import create_table
+from d3_engine.models.dag import render_text
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from d3_engine.plan.scenarios import Plan
+
+KPIS: tuple[tuple[str, str], ...] = (
+    ("net_income_eur", "net_income_h"),
+    ("cash_min_eur", "cash_min"),
+    ("dscr_min", "dscr_min"),
+)
+"""(kpi name in sensitivity.csv, column of finance_path_kpis), in [FIN-13] order."""
+
+HEADER = [
+    "variable_id",
+    "scope",
+    "path",
+    "treatment",
+    "kpi",
+    "n_paths",
+    "spearman_rho",
+    "kpi_mean_low",
+    "kpi_mean_high",
+    "swing",
+]
+TYPES = dict(
+    zip(
+        HEADER,
+        ["VARCHAR"] * 5 + ["BIGINT", "DOUBLE", "DECIMAL(18,6)", "DECIMAL(18,6)", "DECIMAL(18,6)"],
+        strict=True,
+    )
+)
+SCOPE_ID = {"general": 0, "public_tap": 1, "private_tap": 2}
+Level = tuple[str, str, str, int]
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _levels_sql(levels: list[Level]) -> str:
+    """The discrete variables' value → index table (typed, possibly empty)."""
+    if not levels:
+        return (
+            "SELECT NULL::VARCHAR AS scope, NULL::VARCHAR AS variable_id, NULL::VARCHAR AS value_text, "
+            "NULL::BIGINT AS level WHERE false"
+        )
+    rows = ", ".join(f"({_quote(s)}, {_quote(v)}, {_quote(t)}, {i})" for s, v, t, i in levels)
+    return f"SELECT * FROM (VALUES {rows}) AS t(scope, variable_id, value_text, level)"
+
+
+SQL = string.Template("""
+WITH levels AS ($levels),
+variables AS (SELECT DISTINCT scope, variable_id, path, treatment FROM params WHERE treatment <> 'fixed'),
+chosen AS (SELECT param_set_id, scope, variable_id, value_text FROM params WHERE treatment <> 'fixed'),
+is_discrete AS (SELECT DISTINCT scope, variable_id FROM levels),
+var_values AS (
+    SELECT c.param_set_id, c.scope, c.variable_id,
+        CAST(coalesce(l.level, error('sensitivity: discrete value ' || c.value_text || ' has no index'))
+             AS DECIMAL(38,16)) AS x
+    FROM chosen AS c JOIN is_discrete AS d USING (scope, variable_id)
+    LEFT JOIN levels AS l USING (scope, variable_id, value_text)
+    UNION ALL
+    SELECT c.param_set_id, c.scope, c.variable_id, CAST(c.value_text AS DECIMAL(38,16)) AS x
+    FROM chosen AS c ANTI JOIN is_discrete AS d USING (scope, variable_id)
+),
+kpis AS ($kpis),
+joined AS (
+    SELECT v.scope, v.variable_id, k.kpi_order, k.kpi, k.path_id, v.x, k.k
+    FROM kpis AS k JOIN var_values AS v USING (param_set_id)
+    WHERE k.k IS NOT NULL
+),
+ranked AS (
+    SELECT scope, variable_id, kpi,
+        CAST(2 * rank() OVER ($part ORDER BY x) + count(*) OVER ($part, x) - 2 - count(*) OVER ($part)
+             AS HUGEINT) AS dx,
+        CAST(2 * rank() OVER ($part ORDER BY k) + count(*) OVER ($part, k) - 2 - count(*) OVER ($part)
+             AS HUGEINT) AS dy
+    FROM joined
+),
+corr AS (
+    SELECT scope, variable_id, kpi, count(*) AS n_paths, sum(dx * dy) AS sxy, sum(dx * dx) AS sxx,
+        sum(dy * dy) AS syy
+    FROM ranked GROUP BY scope, variable_id, kpi
+),
+quartiles AS ({{ pctl('joined', ['scope', 'variable_id', 'kpi'], 'x', [25, 75]) }}),
+bounds AS (
+    SELECT scope, variable_id, kpi, max(value) FILTER (WHERE p = 25) AS q25,
+        max(value) FILTER (WHERE p = 75) AS q75
+    FROM quartiles GROUP BY scope, variable_id, kpi
+),
+means AS (
+    SELECT j.scope, j.variable_id, j.kpi,
+        sum(j.k) FILTER (WHERE j.x <= b.q25) AS low_sum, count(*) FILTER (WHERE j.x <= b.q25) AS low_n,
+        sum(j.k) FILTER (WHERE j.x >= b.q75) AS high_sum, count(*) FILTER (WHERE j.x >= b.q75) AS high_n
+    FROM joined AS j JOIN bounds AS b USING (scope, variable_id, kpi)
+    GROUP BY j.scope, j.variable_id, j.kpi
+),
+kpi_list AS (SELECT * FROM (VALUES $kpi_list)
+             AS t(kpi_order, kpi))
+SELECT v.variable_id, v.scope, v.path, v.treatment, l.kpi, l.kpi_order, coalesce(c.n_paths, 0) AS n_paths,
+    c.sxy, c.sxx, c.syy, m.low_sum, m.low_n, m.high_sum, m.high_n
+FROM variables AS v CROSS JOIN kpi_list AS l
+LEFT JOIN corr AS c USING (scope, variable_id, kpi)
+LEFT JOIN means AS m USING (scope, variable_id, kpi)
+""")
+"""The one query of [FIN-13]: `$levels` (discrete value → index), `$kpis` (the KPI columns unpivoted), `$part`
+(the window partition), `$kpi_list` (KPI order); rendered with the macros afterwards (the `pctl` call)."""
+
+
+def sensitivity_sql(levels: list[Level], kpi_source: str = "finance_path_kpis") -> str:
+    """One row per (non-fixed variable, KPI): n_paths, the integer rank sums, Q25/Q75 sums and counts.
+
+    Variable values are exact DECIMAL(38,16) (lattice texts) or the discrete index; a discrete value
+    missing from `levels` is an engine bug and raises.
+    """
+    kpis = "\n    UNION ALL ".join(
+        f"SELECT path_id, param_set_id, {i} AS kpi_order, '{name}' AS kpi, {column} AS k FROM {kpi_source}"
+        for i, (name, column) in enumerate(KPIS)
+    )
+    return SQL.substitute(
+        levels=_levels_sql(levels),
+        kpis=kpis,
+        part="PARTITION BY scope, variable_id, kpi",
+        kpi_list=", ".join(f"({i}, '{name}')" for i, (name, _) in enumerate(KPIS)),
+    )
+
+
+def spearman_rho(sxy: int | None, sxx: int | None, syy: int | None) -> float | None:
+    """rho from the exact integer sums of doubled rank deviations; None when a side is constant."""
+    if sxy is None or not sxx or not syy:
+        return None
+    return float(sxy) / math.sqrt(float(sxx) * float(syy))
+
+
+def mean_6(total: Decimal | None, count: int | None) -> Decimal | None:
+    """The exact mean total/count rounded once, half away from zero, to 6 decimals; None without values."""
+    if total is None or not count:
+        return None
+    scaled = Fraction(total) * 10**6 / count
+    magnitude = math.floor(abs(scaled) + Fraction(1, 2))
+    return Decimal(magnitude if scaled >= 0 else -magnitude).scaleb(-6)
+
+
+def discrete_levels(plan: Plan) -> list[Level]:
+    """(scope, variable_id, value text, index in values=) of every non-fixed discrete variable."""
+    return [
+        (v.scope, v.variable_id, str(value), i)
+        for v in plan.used
+        if v.kind == "discrete" and v.treatment != "fixed"
+        for i, value in enumerate(v.values)
+    ]
+
+
+def sensitivity_rows(
+    con: duckdb.DuckDBPyConnection, levels: list[Level], kpi_source: str = "finance_path_kpis"
+) -> list[list[Any]]:
+    """The rows of sensitivity.csv, ordered by scope_id, variable_id (bytes), KPI ([OUT-4], [GEN-6])."""
+    raw = con.execute(render_text(sensitivity_sql(levels, kpi_source), {}, "sensitivity")).fetchall()
+    raw.sort(key=lambda r: (SCOPE_ID[r[1]], r[0].encode(), r[5]))
+    rows = []
+    for variable_id, scope, path, treatment, kpi, _, n, sxy, sxx, syy, low_sum, low_n, high_sum, high_n in raw:
+        low, high = mean_6(low_sum, low_n), mean_6(high_sum, high_n)
+        swing = high - low if low is not None and high is not None else None
+        rows.append([variable_id, scope, path, treatment, kpi, n, spearman_rho(sxy, sxx, syy), low, high, swing])
+    return rows
+
+
+def build_sensitivity(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[list[Any]]:
+    """Create the `sensitivity` table (columns of sensitivity.csv) and return its rows in file order."""
+    rows = sensitivity_rows(con, discrete_levels(plan))
+    columns: dict[str, list[Any]] = {name: [] for name in HEADER}
+    for row in rows:
+        for name, value in zip(HEADER, row, strict=True):
+            # Decimals travel as their exact text so that the DECIMAL column receives them unrounded.
+            columns[name].append(format(value, "f") if isinstance(value, Decimal) else value)
+    create_table(con, "sensitivity", TYPES, columns)
+    return rows

@@ -1,0 +1,1 @@
+"""d3 stage: inputs (see README.md beside this file)."""

@@ -1,0 +1,214 @@
+"""Parsing of YAML and CSV text into Python values with line numbers (DOMAIN IN-2).
+
+YAML is composed into nodes and built by hand so that every key keeps its line and a
+duplicate key is an error. CSV keeps the physical line of every record so that findings can
+point at `file:line`. Nothing here knows about schemas; `schemas.py` types and checks values.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from d3_engine.core.errors import Findings
+
+KeyPath = tuple[str | int, ...]
+
+# IN-2: a number is a plain decimal with an optional exponent. YAML 1.1 also reads 1_000, 1:30,
+# 0x1f and 017 (octal!) as integers; d3 keeps such scalars as text so the schema names them.
+NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+NON_FINITE_TEXT = re.compile(r"^[+-]?\.(inf|nan)$", re.IGNORECASE)
+INT_TAG = "tag:yaml.org,2002:int"
+FLOAT_TAG = "tag:yaml.org,2002:float"
+STR_TAG = "tag:yaml.org,2002:str"
+
+
+class YamlProblem(Exception):
+    """A YAML text that cannot be read; carries the 1-based line."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class YamlDoc:
+    """A parsed YAML file: its value and the line of every key path."""
+
+    rel: str
+    data: Any
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+
+    def line_of(self, path: KeyPath) -> int | None:
+        """Line of the longest prefix of `path` that has one."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+@dataclass
+class CsvText:
+    """A parsed CSV file before typing: header cells and records with their lines."""
+
+    rel: str
+    header: list[str]
+    header_line: int
+    records: list[tuple[int, list[str]]]
+
+
+MAX_YAML_NODES = 200_000  # far above any d3 input; stops alias bombs that expand exponentially
+
+
+def _build(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> Any:
+    if len(lines) > MAX_YAML_NODES:
+        raise YamlProblem(node.start_mark.line + 1, f"the document expands to more than {MAX_YAML_NODES} values")
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict):
+                raise YamlProblem(key_node.start_mark.line + 1, "a mapping key must be a plain value")
+            key = str(key) if not isinstance(key, str) else key
+            if key in result:
+                raise YamlProblem(key_node.start_mark.line + 1, f"duplicate key '{key}'")
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            result[key] = _build(loader, value_node, (*path, key), lines)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(loader, item, (*path, i), lines) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.ScalarNode):
+        number = _number(node)
+        if number is not None:
+            return number
+    value = loader.construct_object(node, deep=True)
+    # Dates are text in d3 (source_date and the like); YAML would make them date objects.
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _number(node: yaml.ScalarNode) -> int | float | str | None:
+    """The value of a numeric-looking scalar by IN-2, or None to let YAML construct it.
+
+    Plain decimals are read in base 10 (`017` is 17, `1e5` is 100000.0); other YAML 1.1 number
+    forms stay text so that the schema reports them as a type error.
+    """
+    text = node.value.strip()
+    plain = node.style is None
+    if node.tag in (INT_TAG, FLOAT_TAG) or (plain and node.tag == STR_TAG and NUMBER_TEXT.match(text)):
+        if NON_FINITE_TEXT.match(text):
+            return None  # .nan / .inf: kept as floats and reported as non-finite numbers
+        if not NUMBER_TEXT.match(text):
+            return text
+        if re.fullmatch(r"[+-]?\d+", text):
+            return int(text)
+        return float(text)
+    return None
+
+
+def parse_yaml(rel: str, text: str) -> YamlDoc:
+    """Parse one YAML document safely, refusing duplicate keys.
+
+    Raises:
+        YamlProblem: the text is not valid YAML or repeats a key.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[KeyPath, int] = {}
+        data = None if node is None else _build(loader, node, (), lines)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        text = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        raise YamlProblem(line, text.strip()) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(1, str(exc).strip()) from None
+    except RecursionError:
+        raise YamlProblem(1, "the document nests too deeply or an alias refers to itself") from None
+    finally:
+        loader.dispose()
+    return YamlDoc(rel=rel, data=data, lines=lines)
+
+
+def decode_utf8(rel: str, raw: bytes, findings: Findings) -> str | None:
+    """Decode UTF-8 (a BOM is tolerated); report the line of the first bad byte."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        findings.error(
+            "parse_error",
+            rel,
+            f"line {line}",
+            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            "save the file as UTF-8",
+        )
+        return None
+
+
+def _is_skipped(record: list[str]) -> bool:
+    if not record or all(not cell.strip() for cell in record):
+        return True
+    return record[0].startswith("#")
+
+
+def parse_csv(rel: str, text: str, findings: Findings) -> CsvText | None:
+    """Split CSV text into a header and records (RFC 4180), skipping blank and # lines.
+
+    A record whose field count differs from the header's is a `parse_error` naming its line.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    header_line = 0
+    records: list[tuple[int, list[str]]] = []
+    start_line = 1
+    try:
+        for record in reader:
+            line = start_line
+            start_line = reader.line_num + 1
+            if _is_skipped(record):
+                continue
+            if header is None:
+                header, header_line = record, line
+                continue
+            if len(record) != len(header):
+                findings.error(
+                    "parse_error",
+                    rel,
+                    f"line {line}",
+                    f"the row has {len(record)} fields but the header has {len(header)}",
+                    "give every row exactly one value per header column (quote values that contain commas)",
+                )
+                continue
+            records.append((line, record))
+    except csv.Error as exc:
+        findings.error(
+            "parse_error",
+            rel,
+            f"line {start_line}",
+            f"CSV syntax error in the row starting here: {exc} (a quoted field is not closed, "
+            "or a quote inside a field is not doubled)",
+            'close every quoted field and write a quote inside a field as "" (RFC 4180)',
+        )
+        return None
+    if header is None:
+        findings.error(
+            "parse_error",
+            rel,
+            "line 1",
+            "the file is empty (no header row)",
+            "add a header row and at least the required columns",
+        )
+        return None
+    return CsvText(rel=rel, header=header, header_line=header_line, records=records)

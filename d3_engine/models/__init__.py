@@ -1,0 +1,1 @@
+"""d3 stage: models (see README.md beside this file)."""

@@ -1,0 +1,229 @@
+"""`d3 run`: validate, simulate, check, export and publish one run (ARCHITECTURE §1).
+
+The public entry point is `run(options, log)`; it returns the exit code and never leaves a
+half-written run behind: everything is built in a staging folder that is renamed into place
+only when complete (OUT-2).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from d3_engine import ENGINE_VERSION
+from d3_engine.checks.runner import acceptance_block, acceptance_exit_code, check_state, failed_with, run_checks
+from d3_engine.core.db import connect, create_table
+from d3_engine.core.errors import EXIT_OK
+from d3_engine.core.events import EventLog, Progress, elapsed_ms
+from d3_engine.core.formats import write_sha256sums
+from d3_engine.export import consolidated as export_consolidated
+from d3_engine.export import finance as export_finance
+from d3_engine.export import private as export_private
+from d3_engine.export import public as export_public
+from d3_engine.export.context import RunContext
+from d3_engine.export.publish import compute_run_id, make_staging, publish, remove_own
+from d3_engine.export.run_summary import RunFacts, write_run_summary
+from d3_engine.export.writers import export_variable_draws
+from d3_engine.models.dag import Model, ModelRun, discover_models, order_models, run_models
+from d3_engine.models.python import autoscaler as autoscaler_model
+from d3_engine.models.python import loan
+from d3_engine.pipeline.validation import validation_stage
+from d3_engine.plan.draws import write_noise
+from d3_engine.plan.params import write_params, write_settings
+from d3_engine.plan.scenarios import variable_values
+from d3_engine.plan.store import write_inputs
+from d3_engine.plan.validate import Validated
+from d3_engine.report.render import render_report
+
+DEFAULT_PATHS_PER_BATCH = 5000
+
+
+@dataclass
+class RunOptions:
+    """Everything `d3 run` can be told on the command line."""
+
+    inputs: Path
+    out: Path
+    pipelines: list[str] | None = None
+    seed: int | None = None
+    fail_on_warning: bool | None = None
+    max_concurrency: int | None = None
+    paths_per_batch: int = DEFAULT_PATHS_PER_BATCH
+    quiet: bool = False
+
+
+def run(options: RunOptions, log: EventLog) -> tuple[int, Path | None]:
+    """Run the whole pipeline; returns (exit code, published run folder)."""
+    validated = validation_stage(
+        log, options.inputs, options.pipelines, options.fail_on_warning, options.seed, options.quiet
+    )
+    run_id = compute_run_id(
+        ENGINE_VERSION, validated.seed, validated.pipelines, validated.fail_on_warning, validated.bundle.files
+    )
+    log.run_id = run_id
+    staging = make_staging(options.out, run_id)
+    try:
+        exit_code = _build(validated, options, log, staging)
+        final = publish(staging, options.out, run_id)
+    except BaseException:
+        remove_own(staging)
+        raise
+    log.emit("export_done", "INFO", artefacts=len(list(_artefacts(final))), run_dir=str(final))
+    return exit_code, final
+
+
+def _workers(options: RunOptions, validated: Validated) -> int:
+    if options.max_concurrency is not None:
+        return max(1, options.max_concurrency)
+    configured = validated.simulation.get("run", {}).get("max_concurrency")
+    return max(1, int(configured)) if configured else 1
+
+
+def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Path) -> int:
+    """Fill the staging folder: run.duckdb, artefacts, run_summary, SHA256SUMS."""
+    plan = validated.plan
+    workers = _workers(options, validated)
+    progress = Progress(enabled=not options.quiet)
+    con = connect(staging / "run.duckdb", threads=workers)
+    try:
+        write_inputs(con, validated)
+        write_settings(con, validated.simulation, validated.fx)
+        _write_run_meta(con, log.run_id or "", validated)
+        values = variable_values(plan, validated.seed)
+        write_params(con, values, _scope_docs(validated), sorted({o.gpu for o in validated.offers}, key=str.encode))
+        log.emit(
+            "grid_built", "INFO", grid_size=plan.grid_size, replicates=plan.replicates, mc=plan.mc, paths=plan.paths
+        )
+        _emit_overrides(log, validated)
+        start = time.monotonic()
+        write_noise(
+            con,
+            validated.seed,
+            plan,
+            validated.pipelines,
+            options.paths_per_batch,
+            workers,
+            on_batch=lambda done, total: progress.update("draws", done, total),
+            on_job=lambda event, g, r, done, total: log.emit(
+                event,
+                "DEBUG",
+                grid_index=g,
+                replicate_index=r,
+                **({"mc_progress": f"{done}/{total}"} if event == "job_done" else {}),
+            ),
+        )
+        log.emit("draws_done", "DEBUG", paths=plan.paths, ms=elapsed_ms(start))
+        models = engine_models(validated.pipelines)
+        runs = run_models(
+            con,
+            models,
+            _model_vars(validated),
+            on_done=lambda r: log.emit("model_done", "INFO", name=r.name, version=r.version, rows=r.rows, ms=r.ms),
+        )
+        exit_code = _check_and_export(RunContext(con, staging, validated), runs, log)
+    finally:
+        con.close()
+    write_sha256sums(staging, exclude=set())
+    return exit_code
+
+
+def _check_and_export(ctx: RunContext, runs: list[ModelRun], log: EventLog) -> int:
+    """Acceptance checks (ACC-0), every artefact, then run_summary; returns the exit code."""
+    validated = ctx.validated
+    results = run_checks(
+        ctx.con,
+        ctx.run_dir,
+        _model_vars(validated),
+        validated.plan.paths,
+        validated.fail_on_warning,
+        check_state(ctx.con, validated.pipelines),
+    )
+    exit_code = acceptance_exit_code(results)
+    log.emit(
+        "acceptance_checked",
+        "INFO",
+        passed=exit_code == EXIT_OK,
+        failed_error=failed_with(results, "error"),
+        failed_warning=failed_with(results, "warning"),
+    )
+    ctx.summary_extra["acceptance"] = acceptance_block(results)
+    export_all(ctx)
+    log.emit("aggregate_done", "INFO", paths=validated.plan.paths)
+    log.emit("analysis_done", "INFO", variables=sum(1 for v in validated.plan.used if v.treatment != "fixed"))
+    render_report(ctx.run_dir, con=ctx.con)  # OUT-10: inside staging, before run_summary and SHA256SUMS
+    facts = RunFacts(validated, log.run_id or "", runs, exit_code, extra=ctx.summary_extra)
+    write_run_summary(ctx.run_dir, facts)
+    return exit_code
+
+
+def _write_run_meta(con: Any, run_id: str, validated: Validated) -> None:
+    """`run_meta`: the run id and seed, for the report title and ad-hoc queries."""
+    keys = ["run_id", "seed", "seed_source"]
+    values = [run_id, str(validated.seed), validated.seed_source]
+    create_table(con, "run_meta", {"key": "VARCHAR", "value": "VARCHAR"}, {"key": keys, "value": values})
+
+
+def export_all(ctx: RunContext) -> None:
+    """Every artefact of the run; each pipeline's exporter adds its files and summary blocks."""
+    export_variable_draws(ctx.con, ctx.run_dir)
+    if ctx.runs("public"):
+        export_public.export(ctx)
+    if ctx.runs("private"):
+        export_private.export(ctx)
+    export_finance.export(ctx)
+    export_consolidated.export(ctx)  # after finance, before the report (which reads its tables)
+
+
+def engine_models(pipelines: list[str]) -> list[Model]:
+    """Every engine model of the selected pipelines in DAG order: the SQL files and the Python models.
+
+    A ref() to a model of a tap that does not run (the finance models read public_month and
+    private_month inside `{% if %}` blocks) and a Python model's dep on a source table (loan_schedule
+    on params_general) are not edges between the selected models.
+    """
+    found = discover_models()
+    for python_model in (autoscaler_model.model(), loan.model(), loan.cpi_model()):
+        found[python_model.name] = python_model
+    chosen = {n: m for n, m in found.items() if not m.pipelines or set(m.pipelines) & set(pipelines)}
+    return order_models({n: replace(m, deps=[d for d in m.deps if d in chosen]) for n, m in chosen.items()})
+
+
+def _scope_docs(validated: Validated) -> dict[str, Any]:
+    docs = {"general": validated.bundle.data("general")}
+    for pipeline, scope in (("public", "public_tap"), ("private", "private_tap")):
+        if pipeline in validated.pipelines:
+            docs[scope] = validated.bundle.data(scope)
+    return docs
+
+
+def _model_vars(validated: Validated) -> dict[str, Any]:
+    sim = validated.simulation
+    return {
+        "horizon_months": int(sim["targets"]["horizon_months"]),
+        "replicates": validated.plan.replicates,
+        "mc": validated.plan.mc,
+        "fx": validated.fx,
+        "pipelines": validated.pipelines,
+        "percentiles": list(sim["stochastic"]["percentiles"]),
+    }
+
+
+def _emit_overrides(log: EventLog, validated: Validated) -> None:
+    for variable in validated.plan.used:
+        log.emit(
+            "variable_override",
+            "INFO",
+            scope=variable.scope,
+            variable_id=variable.variable_id,
+            path=variable.path,
+            treatment=variable.treatment,
+        )
+
+
+def _artefacts(folder: Path) -> Iterator[Path]:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.name not in ("run.duckdb", "run.duckdb.wal", ".d3-run"):
+            yield path

@@ -1,0 +1,1 @@
+"""d3 stage: plan (see README.md beside this file)."""

@@ -1,0 +1,248 @@
+"""Effective parameters of every parameter set as DuckDB tables (IN-16, IN-17).
+
+`params_<scope>` is wide: one row per (grid_index, replicate_index) and one column per scalar key
+of the scope's schema (the last key segment; `vendor_weights.x` becomes `weight_x`). Map-valued
+keys (fixed costs, channel allocations, GPU mix, base fee by class) become long tables. `params`
+is the long list of variable values. Models read these tables only; nothing reads a raw operator
+value where a variable applies. Every table is built from NumPy columns, never row by row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from d3_engine.core.db import create_table
+from d3_engine.core.formats import draw_value_text
+from d3_engine.inputs.offers import gpu_key
+from d3_engine.inputs.schemas import load_schema
+from d3_engine.inputs.variables import leaf_value
+from d3_engine.plan.scenarios import ParamValues, Value, overlay_column
+
+if TYPE_CHECKING:
+    import duckdb
+
+MAP_GROUPS: dict[str, dict[str, tuple[str, str, str]]] = {
+    "general": {"finance.fixed_costs_monthly_eur": ("params_fixed_costs", "item", "amount_eur")},
+    "public_tap": {"acquisition.channel_allocation": ("params_public_channels", "label", "share")},
+    "private_tap": {
+        "acquisition.channel_allocation": ("params_private_channels", "label", "share"),
+        "client_gpu_mix": ("params_client_gpu_mix", "gpu", "share"),
+        "prepaid_policy.private_tap.base_fee_by_gpu_class": ("params_base_fee_by_gpu", "gpu", "fee_eur_per_month"),
+    },
+}
+SKIPPED = {"meta.description", "meta.seed"}
+RENAMED = {"loan.amount_eur": "loan_amount_eur"}
+WEIGHT_GROUPS = {
+    "public_tap.acquisition.channel_allocation",
+    "private_tap.acquisition.channel_allocation",
+    "private_tap.client_gpu_mix",
+}
+GPU_MAPS = {"client_gpu_mix", "prepaid_policy.private_tap.base_fee_by_gpu_class"}
+VENDOR_WEIGHTS = ("weight_cost", "weight_availability", "weight_reputation")
+#: A weight group whose sum lies within this of 1 is used as written ([IN-17]).
+SUM_TOLERANCE = 1e-9
+INDEX_TYPES = {"param_set_id": "BIGINT", "grid_index": "BIGINT", "replicate_index": "BIGINT"}
+
+
+def _sql_type(node: dict[str, Any], kinds: list[str]) -> str:
+    if "enum" in node and all(isinstance(v, int) for v in node["enum"] if v is not None):
+        return "BIGINT"  # e.g. tax.vat_period_months ∈ {1, 3}
+    if "boolean" in kinds:
+        return "BOOLEAN"
+    if "integer" in kinds:
+        return "BIGINT"
+    return "DOUBLE" if "number" in kinds else "VARCHAR"
+
+
+def scalar_keys(scope: str) -> list[tuple[str, str, str]]:
+    """(path, column, SQL type) for every scalar key of a scope's schema, in schema order."""
+    out: list[tuple[str, str, str]] = []
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        for key, sub in (node.get("properties") or {}).items():
+            path = f"{prefix}.{key}" if prefix else key
+            if path in SKIPPED or path in MAP_GROUPS.get(scope, {}):
+                continue
+            kinds = sub.get("type", "string")
+            kinds = kinds if isinstance(kinds, list) else [kinds]
+            if "object" in kinds:
+                walk(sub, path)
+            elif "array" not in kinds:
+                column = RENAMED.get(path, f"weight_{key}" if prefix.endswith("vendor_weights") else key)
+                out.append((path, column, _sql_type(sub, kinds)))
+
+    walk(load_schema(scope), "")
+    return out
+
+
+def _index_columns(values: ParamValues, repeat: int = 1) -> dict[str, np.ndarray]:
+    """param_set_id, grid_index, replicate_index of every set, each repeated `repeat` times."""
+    ids = np.repeat(np.arange(values.plan.param_sets, dtype=np.int64), repeat)
+    r = values.plan.replicates
+    return {"param_set_id": ids, "grid_index": ids // r, "replicate_index": ids % r}
+
+
+def _variable_for(values: ParamValues, scope: str, path: str) -> list[Value] | None:
+    for variable in values.plan.used:
+        if variable.scope == scope and variable.path == path:
+            return values.by_variable[(scope, variable.variable_id)]
+    return None
+
+
+def wide_columns(values: ParamValues, scope: str, data: Any) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+    """Schema and columns of params_<scope> after overlay and the IN-16 clamps."""
+    n = values.plan.param_sets
+    schema = dict(INDEX_TYPES)
+    columns = _index_columns(values)
+    for path, column, sql in scalar_keys(scope):
+        _, default = leaf_value(data, path)
+        schema[column] = sql
+        columns[column] = overlay_column(default, _variable_for(values, scope, path), n, integer=sql == "BIGINT")
+    clamp(scope, columns)
+    if scope == "private_tap":
+        renormalise_vendor_weights(columns)
+    return schema, columns
+
+
+def clamp(scope: str, c: dict[str, np.ndarray]) -> None:
+    """The IN-16 clamps, applied to every set; they change only drawn sets (grid points are validated).
+
+    floor := min(floor, cap) (an unset floor or cap is left alone), max_instances := max(max, min),
+    scale_down := min(down, up − 1e-9), min_topup := min(min_topup, max_topup),
+    grace := min(grace, term − 1).
+    """
+    if scope == "public_tap":
+        floor, cap = c["min_floor_eur_per_1k"], c["max_cap_eur_per_1k"]
+        if floor.dtype == np.float64 and cap.dtype == np.float64:
+            c["min_floor_eur_per_1k"] = np.fmin(floor, cap)
+        c["max_instances_per_model"] = np.maximum(c["max_instances_per_model"], c["min_instances_per_model"])
+        c["scale_down_threshold_pct"] = np.minimum(c["scale_down_threshold_pct"], c["scale_up_threshold_pct"] - 1e-9)
+        c["min_topup_eur"] = np.minimum(c["min_topup_eur"], c["max_topup_eur"])
+    if scope == "general":
+        c["grace_period_months"] = np.minimum(c["grace_period_months"], c["term_months"] - 1)
+
+
+def _renormalise(rows: list[np.ndarray], fallback: list[float]) -> list[np.ndarray]:
+    """Divide a weight group by its per-set sum where it is off 1 by more than 1e-9 ([IN-17]).
+
+    The sum runs left to right in the given order ([GEN-4]); a set that sums to 1 within the
+    tolerance keeps its weights bit for bit; a zero sum takes `fallback`.
+    """
+    total = rows[0].astype(np.float64)
+    for row in rows[1:]:
+        total = total + row
+    zero = total <= 0
+    scale = ~zero & (np.abs(total - 1.0) > SUM_TOLERANCE)
+    safe = np.where(scale, total, 1.0)
+    return [np.where(zero, fb, np.where(scale, row / safe, row)) for row, fb in zip(rows, fallback, strict=True)]
+
+
+def renormalise_vendor_weights(c: dict[str, np.ndarray]) -> None:
+    """Vendor weights renormalised per set; all zero → cost 1, the others 0 ([IN-17])."""
+    rows = _renormalise([c[k].astype(np.float64) for k in VENDOR_WEIGHTS], [1.0, 0.0, 0.0])
+    for key, row in zip(VENDOR_WEIGHTS, rows, strict=True):
+        c[key] = row
+
+
+def long_rows(values: ParamValues, scope: str, path: str, data: Any, gpu_keys: list[str]) -> dict[str, np.ndarray]:
+    """Columns (index, key, value) of a map-valued key per parameter set; weight groups renormalised (IN-17).
+
+    Rows are ordered by param_set_id, then key in UTF-8 byte order (GPU keys normalised, [IN-10]).
+    """
+    _, mapping = leaf_value(data, path)
+    entries = dict(mapping or {})
+    if path == "client_gpu_mix" and not entries:
+        entries = dict.fromkeys(gpu_keys, 1.0)  # PRV-6: not set → equal split over curated GPUs
+    label = {name: gpu_key(name) if path in GPU_MAPS else name for name in entries}
+    names = sorted(entries, key=lambda s: label[s].encode())
+    n = values.plan.param_sets
+    per_key = [overlay_column(entries[k], _variable_for(values, scope, f"{path}.{k}"), n) for k in names]
+    per_key = [np.asarray(col, dtype=np.float64) for col in per_key]
+    if f"{scope}.{path}" in WEIGHT_GROUPS and names:
+        per_key = _renormalise(per_key, [1.0 / len(names)] * len(names))
+    columns = _index_columns(values, repeat=len(names))
+    keys = np.empty(n * len(names), dtype=object)
+    keys[:] = [label[k] for k in names] * n
+    columns["key"] = keys
+    # Set-major order: set 0 (all keys), set 1 (all keys), …
+    columns["value"] = np.stack(per_key, axis=1).reshape(-1) if names else np.empty(0, dtype=np.float64)
+    return columns
+
+
+def write_params(
+    con: duckdb.DuckDBPyConnection, values: ParamValues, docs: dict[str, Any], gpu_keys: list[str]
+) -> dict[str, int]:
+    """Create params_<scope>, the map tables and the long `params` table; returns row counts."""
+    counts: dict[str, int] = {}
+    for scope, data in docs.items():
+        if data is None:
+            continue
+        schema, columns = wide_columns(values, scope, data)
+        counts[f"params_{scope}"] = create_table(con, f"params_{scope}", schema, columns)
+        for path, (table, key_col, value_col) in MAP_GROUPS.get(scope, {}).items():
+            rows = long_rows(values, scope, path, data, gpu_keys)
+            rows[key_col] = rows.pop("key")
+            rows[value_col] = rows.pop("value")
+            types = {**INDEX_TYPES, key_col: "VARCHAR", value_col: "DOUBLE"}
+            counts[table] = create_table(con, table, types, rows)
+    counts["params"] = _write_long_params(con, values)
+    return counts
+
+
+def write_settings(con: duckdb.DuckDBPyConnection, simulation: Any, fx: float) -> int:
+    """`run_settings`: one row of the run-level scalars of simulation.yaml plus the EUR/USD rate.
+
+    These keys are not variable targets, so they do not vary by parameter set.
+    """
+    schema: dict[str, str] = {}
+    columns: dict[str, list[Any]] = {}
+    for path, column, sql in scalar_keys("simulation"):
+        _, value = leaf_value(simulation, path)
+        schema[column] = sql
+        columns[column] = [value]
+    schema["eur_usd_fx_rate"] = "DOUBLE"
+    columns["eur_usd_fx_rate"] = [fx]
+    return create_table(con, "run_settings", schema, columns)
+
+
+def _text_and_number(values: list[Value]) -> tuple[np.ndarray, np.ndarray]:
+    """value_text (exact, [OUT-3] draw_value) and value_num (float or null) of one variable's values."""
+    texts: dict[Value, str] = {}
+    text = np.empty(len(values), dtype=object)
+    text[:] = [texts[v] if v in texts else texts.setdefault(v, draw_value_text(v)) for v in values]
+    num = np.empty(len(values), dtype=object)
+    if values and not isinstance(values[0], str):
+        num = np.array([float(v) for v in values], dtype=np.float64)
+    return text, num
+
+
+def _write_long_params(con: duckdb.DuckDBPyConnection, values: ParamValues) -> int:
+    """`params`: one row per (parameter set, used variable), sets ascending, variables in plan order."""
+    plan = values.plan
+    k = len(plan.used)
+    types = {
+        **INDEX_TYPES,
+        "scope": "VARCHAR",
+        "variable_id": "VARCHAR",
+        "path": "VARCHAR",
+        "treatment": "VARCHAR",
+        "value_text": "VARCHAR",
+        "value_num": "DOUBLE",
+    }
+    if k == 0:
+        return create_table(con, "params", types, {})
+    cols: dict[str, Any] = _index_columns(values, repeat=k)
+    for name in ("scope", "variable_id", "path", "treatment"):
+        column = np.empty(plan.param_sets * k, dtype=object)
+        column[:] = [getattr(v, name) for v in plan.used] * plan.param_sets
+        cols[name] = column
+    pairs = [_text_and_number(values.by_variable[(v.scope, v.variable_id)]) for v in plan.used]
+    text = np.empty((plan.param_sets, k), dtype=object)
+    num = np.empty((plan.param_sets, k), dtype=object)
+    for j, (t, x) in enumerate(pairs):
+        text[:, j], num[:, j] = t, x
+    cols["value_text"] = text.reshape(-1)
+    cols["value_num"] = num.reshape(-1)
+    return create_table(con, "params", types, cols)

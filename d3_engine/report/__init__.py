@@ -1,0 +1,1 @@
+"""d3 stage: report (see README.md beside this file)."""
