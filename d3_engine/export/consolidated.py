@@ -22,7 +22,7 @@ from d3_engine.export.sensitivity import HEADER as SENSITIVITY_HEADER
 from d3_engine.export.sensitivity import build_sensitivity
 from d3_engine.export.series import series_sql
 from d3_engine.export.writers import export_query
-from d3_engine.models.dag import render_text
+from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
     from d3_engine.export.context import RunContext

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from d3_engine import ENGINE_VERSION
 from d3_engine.core.formats import dumps_json, format_number
 from d3_engine.export.publish import compute_run_id
-from d3_engine.models.dag import render_text
+from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
     from d3_engine.export.context import RunContext

@@ -156,8 +156,8 @@ def loan_section(info: RunInfo) -> Section:
     section.add(Paragraph(_loan_sentence(info, general)))
     if info.db.has("loan_schedule"):
         rows = info.db.rows(
-            f"""SELECT month, period, phase, opening_balance AS opening_balance_eur, interest AS interest_eur,
-                       principal AS principal_eur, payment AS payment_eur, closing_balance AS closing_balance_eur
+            f"""SELECT month, period, phase, opening_balance_eur, interest_eur, principal_eur, payment_eur,
+                       closing_balance_eur
                 FROM loan_schedule WHERE param_set_id = {info.rep_set} ORDER BY month"""
         )
         section.add(table_from_rows("loan_schedule", "Loan schedule (full term)", LOAN, rows))

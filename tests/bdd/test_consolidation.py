@@ -1,6 +1,6 @@
 """Steps of specs/features/consolidation.feature [FIN-1]…[FIN-12] [ACC-A10] [EX-8].
 
-The finance models run through d3_engine.models.dag on a copy of the golden fixture's run.duckdb whose tap
+The finance models run through d3_engine.models on a copy of the golden fixture's run.duckdb whose tap
 tables are given rows (the databases of tests/sql/test_finance_fixture and test_finance_paths).
 """
 

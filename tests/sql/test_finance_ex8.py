@@ -136,11 +136,11 @@ def test_ex7_loan_schedule_table(ex8_con: duckdb.DuckDBPyConnection) -> None:
     picked = {
         r["month"]: (
             r["phase"],
-            r["opening_balance"],
-            r["interest"],
-            r["principal"],
-            r["payment"],
-            r["closing_balance"],
+            r["opening_balance_eur"],
+            r["interest_eur"],
+            r["principal_eur"],
+            r["payment_eur"],
+            r["closing_balance_eur"],
         )
         for r in rows
         if r["month"] in (1, 2, 3, 12)
@@ -184,11 +184,11 @@ PYTHON_MODEL_COLUMNS = {
         ("month", "BIGINT"),
         ("period", "VARCHAR"),
         ("phase", "VARCHAR"),
-        ("opening_balance", "DECIMAL(18,6)"),
-        ("interest", "DECIMAL(18,6)"),
-        ("principal", "DECIMAL(18,6)"),
-        ("payment", "DECIMAL(18,6)"),
-        ("closing_balance", "DECIMAL(18,6)"),
+        ("opening_balance_eur", "DECIMAL(18,6)"),
+        ("interest_eur", "DECIMAL(18,6)"),
+        ("principal_eur", "DECIMAL(18,6)"),
+        ("payment_eur", "DECIMAL(18,6)"),
+        ("closing_balance_eur", "DECIMAL(18,6)"),
     ],
     "fixed_cost_indexed": [
         ("param_set_id", "BIGINT"),

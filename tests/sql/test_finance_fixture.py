@@ -3,7 +3,7 @@
 The finance models are tested in isolation from the taps: a copy of the golden fixture's run.duckdb
 (params and inputs of [EX-1]) gets `public_month` / `private_month` rows written here, then the
 finance models (the SQL files of 50_finance, representative_path and the two exact Python models of
-`d3_engine.models.python.loan`) run through `d3_engine.models.dag` exactly as `d3 run` runs them. Other finance test
+`d3_engine.models.python.loan`) run through `d3_engine.models.runner` exactly as `d3 run` runs them. Other finance test
 modules import these helpers; the tests below pin the synthetic tap rows to [EX-5] and [EX-6].
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from d3_engine.models import dag
+from d3_engine.models import graph, runner
 from d3_engine.models.python import loan
 
 PUBLIC_COLUMNS = {
@@ -121,16 +121,18 @@ def write_rows(
         )
 
 
-def finance_models() -> list[dag.Model]:
+def finance_models() -> list[graph.Model]:
     """The finance engine models in DAG order; tap tables are given rows, so their refs are dropped."""
     models = {
-        name: m for name, m in dag.discover_models().items() if m.layer == "50_finance" or name == "representative_path"
+        name: m
+        for name, m in graph.discover_models().items()
+        if m.layer == "50_finance" or name == "representative_path"
     }
     for python_model in (loan.model(), loan.cpi_model()):
         models[python_model.name] = python_model
     for model in models.values():
         model.deps = [d for d in model.deps if d in models]
-    return dag.order_models(models)
+    return graph.order_models(models)
 
 
 def model_vars(horizon: int = 3, replicates: int = 1, mc: int = 1, pipelines: Sequence[str] = BOTH) -> dict[str, Any]:
@@ -145,9 +147,9 @@ def model_vars(horizon: int = 3, replicates: int = 1, mc: int = 1, pipelines: Se
     }
 
 
-def run_finance(con: duckdb.DuckDBPyConnection, variables: dict[str, Any]) -> list[dag.ModelRun]:
+def run_finance(con: duckdb.DuckDBPyConnection, variables: dict[str, Any]) -> list[runner.ModelRun]:
     """Build every finance table in `con`."""
-    return dag.run_models(con, finance_models(), variables)
+    return runner.run_models(con, finance_models(), variables)
 
 
 def copy_run_db(run_dir: Path, target: Path) -> duckdb.DuckDBPyConnection:

@@ -29,7 +29,7 @@ from test_finance_fixture import (
 )
 from test_finance_reference import reference
 
-from d3_engine.models import dag
+from d3_engine.models import graph, runner
 from d3_engine.models.python.loan import exact
 
 H, R, M = 27, 4, 2
@@ -303,8 +303,8 @@ def test_the_stress_data_reaches_every_branch(stress: Any) -> None:
     assert [m for (m,) in quarters] == [3, 6, 9, 12, 15, 18, 21, 24, 27]  # Dec, Mar, … + lag 1
 
 
-def _rep_model() -> dag.Model:
-    return dag.discover_models()["representative_path"]
+def _rep_model() -> graph.Model:
+    return graph.discover_models()["representative_path"]
 
 
 @pytest.mark.parametrize(
@@ -322,7 +322,7 @@ def test_representative_path_is_closest_to_the_median(net_incomes: list[str], ex
                 "range AS replicate_index, 0 AS mc_index FROM range(?)", [len(net_incomes)])  # fmt: skip
     con.execute("CREATE TABLE finance_path_kpis (path_id BIGINT, net_income_h DECIMAL(18,6))")
     con.executemany("INSERT INTO finance_path_kpis VALUES (?, CAST(? AS DECIMAL(18,6)))", list(enumerate(net_incomes)))
-    dag.run_models(con, [_rep_model()], model_vars())
+    runner.run_models(con, [_rep_model()], model_vars())
     assert con.execute("SELECT path_id, param_set_id FROM representative_path").fetchall() == [(expected, expected)]
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from d3_engine.models.dag import discover_models, parse_header
+from d3_engine.models.graph import discover_models
+from d3_engine.models.header import parse_header
 from d3_engine.pipeline.run import engine_models
 
 MODELS = discover_models()

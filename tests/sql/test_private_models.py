@@ -17,7 +17,8 @@ import duckdb
 import pytest
 
 from d3_engine.core.db import connect, create_table
-from d3_engine.models.dag import discover_models, order_models, run_models
+from d3_engine.models.graph import discover_models, order_models
+from d3_engine.models.runner import run_models
 
 D = Decimal
 PRIVATE = order_models({n: m for n, m in discover_models().items() if m.layer == "40_private"})

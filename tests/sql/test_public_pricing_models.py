@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from test_public_harness import build, rerun, rows, validated
 
-from d3_engine.checks.preflight import model_variables
-from d3_engine.models.dag import discover_models, run_models
+from d3_engine.models.graph import discover_models
+from d3_engine.models.render import model_variables
+from d3_engine.models.runner import run_models
 
 if TYPE_CHECKING:
     import duckdb
@@ -36,7 +37,7 @@ def by_model(con: duckdb.DuckDBPyConnection, table: str, where: str = "") -> dic
 
 def run_only(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Run one model on the tables as they are (its inputs are given rows)."""
-    run_models(con, [discover_models()[name]], model_variables(validated()))
+    run_models(con, [discover_models()[name]], model_variables(validated(), replicates=1, mc=1))
 
 
 # ------------------------------------------------------------------------------------ EX-2, EX-3

@@ -9,7 +9,7 @@ import duckdb
 
 from d3_engine.export import finance as export_finance
 from d3_engine.export.context import RunContext
-from d3_engine.models.dag import discover_models
+from d3_engine.models.graph import discover_models
 
 # [OUT-4], verbatim.
 OUT4 = {

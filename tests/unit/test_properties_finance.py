@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from d3_engine.cli.app import main
-from d3_engine.models import dag
+from d3_engine.models import graph, runner
 
 MINIMAL = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "minimal_001"
 DRIVERS = ["revenue", "gpu_hours", "tokens"]
@@ -133,7 +133,7 @@ def consolidated(con: duckdb.DuckDBPyConnection) -> tuple[list[Any], list[Any]]:
 def rerun_with_driver(con: duckdb.DuckDBPyConnection, plan: dict[str, Any], driver: str) -> None:
     """Re-run the models downstream of the driver on the same database with another driver."""
     con.execute(f"UPDATE run_settings SET overhead_allocation_driver = '{driver}'")
-    found = dag.discover_models()
+    found = graph.discover_models()
     names = ["segment_month", "finance_path_kpis", "consolidated_path_kpis"]
     variables = {
         "horizon_months": plan["horizon"],
@@ -143,7 +143,7 @@ def rerun_with_driver(con: duckdb.DuckDBPyConnection, plan: dict[str, Any], driv
         "pipelines": ["public", "private"],
         "percentiles": [10, 50, 90],
     }
-    dag.run_models(con, [found[n] for n in names], variables)
+    runner.run_models(con, [found[n] for n in names], variables)
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -177,7 +177,8 @@ def create(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> None:
 MONEY = "DECIMAL(18,6)"
 LOAN_COLUMNS = (
     f"param_set_id BIGINT, grid_index BIGINT, replicate_index BIGINT, month BIGINT, period VARCHAR, phase VARCHAR, "
-    f"opening_balance {MONEY}, interest {MONEY}, principal {MONEY}, payment {MONEY}, closing_balance {MONEY}"
+    f"opening_balance_eur {MONEY}, interest_eur {MONEY}, principal_eur {MONEY}, payment_eur {MONEY}, "
+    f"closing_balance_eur {MONEY}"
 )
 ACCEPTANCE_COLUMNS = (
     "check_id VARCHAR, severity VARCHAR, effective_severity VARCHAR, status VARCHAR, series VARCHAR, "

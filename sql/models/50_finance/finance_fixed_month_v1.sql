@@ -62,9 +62,9 @@ joined AS (
         d.ap_days * (coalesce(it.ap_items_x100, 0) + d.bizdev_eur * (100 + d.vat_pct)) AS payables_x3000,
         coalesce(a.capex, 0) AS capex,
         coalesce(a.depreciation, 0) AS depreciation,
-        coalesce(l.interest, 0) AS interest,
-        coalesce(l.principal, 0) AS principal,
-        coalesce(l.closing_balance, 0) AS loan_balance
+        coalesce(l.interest_eur, 0) AS interest,
+        coalesce(l.principal_eur, 0) AS principal,
+        coalesce(l.closing_balance_eur, 0) AS loan_balance
     FROM dated AS d
     LEFT JOIN items AS it USING (param_set_id, month)
     LEFT JOIN asset_month AS a USING (month)
