@@ -235,3 +235,14 @@ def cmd_schema(out: Path | None) -> int:
         return EXIT_RUNTIME
     sys.stderr.write(f"d3 schema: wrote {len(schemas)} schemas to {out}\n")
     return EXIT_OK
+
+
+def cmd_sql(run: Path, command: str | None, max_rows: int) -> int:
+    """`d3 sql`: the read-only query shell on a run's run.duckdb (exit 2 when a statement fails)."""
+    from d3_engine.core.shell import main
+
+    try:
+        return main(run, command, max_rows)
+    except UsageError as exc:
+        sys.stderr.write(f"d3 sql: {exc}\n")
+        return exc.exit_code

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from d3_engine.plan.scenarios import Plan
 
 KPIS: tuple[tuple[str, str], ...] = (
-    ("net_income_eur", "net_income_h"),
-    ("cash_min_eur", "cash_min"),
+    ("net_income_eur", "net_income_h_eur"),
+    ("cash_min_eur", "cash_min_eur"),
     ("dscr_min", "dscr_min"),
 )
 """(kpi name in sensitivity.csv, column of finance_path_kpis), in [FIN-13] order."""

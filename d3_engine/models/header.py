@@ -33,6 +33,7 @@ UNIT = re.compile(r"^<([^>]*)>\s*(.*)$")
 # names what it is per. Keep this list and the table in specs/engine.md in step.
 UNITS: dict[str, str] = {
     "EUR": "an amount of money in euros",
+    "EUR x3000": "3000 × an amount in euros: an exact intermediate (days × percent), divided by 3000 once [FIN-6]",
     "EUR/month": "euros per month (a monthly fee or cost rate)",
     "EUR/GPU-hour": "euros per GPU-hour",
     "USD/GPU-hour": "US dollars per GPU-hour (offer price before FX)",

@@ -64,7 +64,7 @@ def _story(info: RunInfo) -> list[str]:
             )
     if info.private:
         rev = db.one(
-            f"""SELECT sum(revenue_private) AS revenue, sum(cogs_private) AS cogs FROM private_month
+            f"""SELECT sum(revenue_private_eur) AS revenue, sum(cogs_private_eur) AS cogs FROM private_month
                 WHERE path_id = {info.rep_path_id}"""
         )
         if rev and rev["revenue"] is not None:
@@ -76,8 +76,8 @@ def _story(info: RunInfo) -> list[str]:
         out.append(f"Cash, loan cover and the full P&L: {'not computed in this run'}.")
     else:
         out.append(
-            f"Net income over the horizon is {eur(kpis['net_income_h'])}; cash bottoms out at {eur(kpis['cash_min'])}"
-            f" and the extra funding needed to keep cash at or above zero is {eur(kpis['funding_gap'])}."
+            f"Net income over the horizon is {eur(kpis['net_income_h_eur'])}; cash bottoms out at "
+            f"{eur(kpis['cash_min_eur'])} and the extra funding needed to keep cash at or above zero is {eur(kpis['funding_gap_eur'])}."
         )
     return out
 

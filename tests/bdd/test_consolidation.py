@@ -104,7 +104,7 @@ def opening_cash(con: duckdb.DuckDBPyConnection) -> None:
 def loan_repaid(con: duckdb.DuckDBPyConnection) -> None:
     got = con.execute("""
         SELECT g.param_set_id, CAST(CAST(g.loan_amount_eur AS VARCHAR) AS DECIMAL(18,6)),
-               coalesce(sum(l.principal), 0), count(l.month), any_value(g.term_months)
+               coalesce(sum(l.principal_eur), 0), count(l.month), any_value(g.term_months)
         FROM params_general AS g LEFT JOIN loan_schedule AS l USING (param_set_id)
         GROUP BY g.param_set_id, g.loan_amount_eur
     """).fetchall()

@@ -122,7 +122,7 @@ def test_ratios_are_exact_quotients(run_dir: Path) -> None:
 
     con = duckdb.connect(str(run_dir / "run.duckdb"), read_only=True)
     got = con.execute(
-        "SELECT gross_margin_pct, public_gross_margin_pct, reserve_cover_months_end, overhead_public "
+        "SELECT gross_margin_pct, public_gross_margin_pct, reserve_cover_months_end, overhead_public_eur "
         "FROM consolidated_path_kpis"
     ).fetchall()
     con.close()

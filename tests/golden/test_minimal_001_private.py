@@ -119,8 +119,9 @@ def test_private_month_feeds_finance_with_ex6_amounts(runs: dict[str, Path]) -> 
     con = duckdb.connect(str(runs["first_run"] / "run.duckdb"), read_only=True)
     try:
         got = con.execute(
-            """SELECT month, CAST(acquisition_private AS VARCHAR), CAST(revenue_hours AS VARCHAR),
-                      CAST(revenue_fees AS VARCHAR), CAST(revenue_private AS VARCHAR), CAST(cogs_private AS VARCHAR)
+            """SELECT month, CAST(acquisition_private_eur AS VARCHAR), CAST(revenue_hours_eur AS VARCHAR),
+                      CAST(revenue_fees_eur AS VARCHAR), CAST(revenue_private_eur AS VARCHAR),
+                      CAST(cogs_private_eur AS VARCHAR)
                FROM private_month ORDER BY month"""
         ).fetchall()
     finally:

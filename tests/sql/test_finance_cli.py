@@ -66,7 +66,7 @@ def test_shipped_plan_keeps_its_books_on_every_path(shipped_run: Path) -> None:
     """).fetchall()
     assert got == [(1250 * 18, 1250, 0)]
     loan = con.execute("""
-        SELECT count(*), sum(principal) FROM loan_schedule JOIN representative_path USING (param_set_id)
+        SELECT count(*), sum(principal_eur) FROM loan_schedule JOIN representative_path USING (param_set_id)
     """).fetchall()
     assert loan == [(60, Decimal("30000"))]
 

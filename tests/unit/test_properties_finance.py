@@ -30,7 +30,7 @@ from d3_engine.models import graph, runner
 
 MINIMAL = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "minimal_001"
 DRIVERS = ["revenue", "gpu_hours", "tokens"]
-SEGMENT_COLUMNS = {"overhead_public", "overhead_private", "contribution_public", "contribution_private"}
+SEGMENT_COLUMNS = {"overhead_public_eur", "overhead_private_eur", "contribution_public_eur", "contribution_private_eur"}
 
 
 def run_d3(*args: str) -> int:
@@ -116,7 +116,7 @@ def assert_books_close(con: duckdb.DuckDBPyConnection, plan: dict[str, Any]) -> 
                     FROM finance_month)
                 WHERE previous IS NOT NULL AND previous <> cash_opening_eur"""
     assert scalar(con, rolled) == 0
-    repaid = sorted(con.execute("SELECT param_set_id, sum(principal) FROM loan_schedule GROUP BY ALL").fetchall())
+    repaid = sorted(con.execute("SELECT param_set_id, sum(principal_eur) FROM loan_schedule GROUP BY ALL").fetchall())
     assert repaid == ([] if amount == 0 else [(s, amount) for s in range(plan["replicates"])])
 
 
@@ -126,7 +126,7 @@ def consolidated(con: duckdb.DuckDBPyConnection) -> tuple[list[Any], list[Any]]:
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
     keep = [i for i, n in enumerate(names) if n not in SEGMENT_COLUMNS]
-    split = [r[names.index("overhead_public")] + r[names.index("overhead_private")] for r in rows]
+    split = [r[names.index("overhead_public_eur")] + r[names.index("overhead_private_eur")] for r in rows]
     return [[r[i] for i in keep] for r in rows], split
 
 

@@ -121,7 +121,7 @@ def test_gpu_cost_scales_with_provider_prices_and_g_star_stays(
             ).fetchall()
         }
         chosen = {(m, g) for m, g in db.execute("SELECT model, gpu FROM public_gpu_choice WHERE chosen").fetchall()}
-        month_cost = column(db, "SELECT gpu_cost FROM public_model_month ORDER BY model, month")
+        month_cost = column(db, "SELECT gpu_cost_eur FROM public_model_month ORDER BY model, month")
         return cost, chosen, month_cost
 
     cost_1, chosen_1, month_1 = priced(1.0)
