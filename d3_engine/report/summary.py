@@ -77,7 +77,8 @@ def _story(info: RunInfo) -> list[str]:
     else:
         out.append(
             f"Net income over the horizon is {eur(kpis['net_income_h_eur'])}; cash bottoms out at "
-            f"{eur(kpis['cash_min_eur'])} and the extra funding needed to keep cash at or above zero is {eur(kpis['funding_gap_eur'])}."
+            f"{eur(kpis['cash_min_eur'])} and the extra funding needed to keep cash at or above zero is "
+            f"{eur(kpis['funding_gap_eur'])}."
         )
     return out
 

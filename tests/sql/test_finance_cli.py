@@ -76,7 +76,8 @@ def test_shipped_plan_has_the_expected_character(shipped_run: Path) -> None:
     the first half-year and the funding gap exceeds the €35 000 of loan and equity."""
     con = duckdb.connect(str(shipped_run / "run.duckdb"), read_only=True)
     first_negative, gap = con.execute("""
-        SELECT first_negative_cash_month, funding_gap FROM finance_path_kpis JOIN representative_path USING (path_id)
+        SELECT first_negative_cash_month, funding_gap_eur
+        FROM finance_path_kpis JOIN representative_path USING (path_id)
     """).fetchall()[0]
     assert first_negative <= 6
     assert gap > 35000

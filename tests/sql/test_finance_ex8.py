@@ -208,7 +208,7 @@ def test_finance_tables_match_their_headers(ex8_con: duckdb.DuckDBPyConnection) 
         if model.header is None:
             assert described == PYTHON_MODEL_COLUMNS[model.name]
             continue
-        assert described == [(c, t) for c, t, _ in model.header.columns], model.name
+        assert described == [(c.name, c.type) for c in model.header.columns], model.name
         grain = ", ".join(model.header.grain)
         dupes = ex8_con.execute(
             f"SELECT count(*) FROM (SELECT {grain} FROM {model.name} GROUP BY ALL HAVING count(*) > 1)"

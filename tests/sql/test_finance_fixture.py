@@ -187,7 +187,8 @@ def ex8_con_fixture(minimal_run: Path, tmp_path_factory: pytest.TempPathFactory)
 def test_synthetic_public_months_tie_out_to_ex5(ex8_con: duckdb.DuckDBPyConnection) -> None:
     """[EX-5] horizon totals: revenue 7061.75, COGS 6398.44, 5040 instance-hours; [EX-8] acquisition 3310."""
     got = ex8_con.execute(
-        "SELECT sum(revenue_public_eur), sum(cogs_public_eur), sum(instance_hours), sum(acquisition_public_eur) FROM public_month"
+        "SELECT sum(revenue_public_eur), sum(cogs_public_eur), sum(instance_hours), sum(acquisition_public_eur) "
+        "FROM public_month"
     ).fetchall()[0]
     assert got == (Decimal("7061.75"), Decimal("6398.44"), 5040.0, Decimal("3310"))
 

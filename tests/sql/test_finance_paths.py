@@ -96,7 +96,8 @@ def public_rows(paths: int) -> list[dict[str, Any]]:
                 "acquisition_public_eur": exact(round(budget, 6)), "tokens": 0.0 if silent else rng.uniform(1e6, 1e9),
                 "usage_revenue_eur": usage, "credits_sold_eur": credits, "breakage_eur": breakage_eur,
                 "revenue_public_eur": usage + breakage_eur, "credit_balance_eur": balance,
-                "gpu_cost_eur": usage / 3, "cogs_public_eur": _money(rng, 150000, 250000) if t in (23, 24) else usage / 2,
+                "gpu_cost_eur": usage / 3,
+                "cogs_public_eur": _money(rng, 150000, 250000) if t in (23, 24) else usage / 2,
                 "instance_hours": 0.0 if silent else 720.0 * rng.randint(1, 5),
             })  # fmt: skip
     return rows

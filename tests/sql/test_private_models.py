@@ -281,7 +281,8 @@ def test_revenue_and_cogs_of_the_worked_example() -> None:
     con = build(Case(offers=TWO_GPUS, quality=EX6_QUALITY))
     got = rows(
         con,
-        "SELECT month, hours, revenue_hours_eur, revenue_fees_eur, revenue_private_eur, cogs_private_eur, gross_margin_private_eur "
+        "SELECT month, hours, revenue_hours_eur, revenue_fees_eur, revenue_private_eur, cogs_private_eur, "
+        "gross_margin_private_eur "
         "FROM private_month ORDER BY month",
     )
     assert got == [

@@ -106,8 +106,8 @@ def test_header_matches_describe_and_grain_is_unique(full_minimal: duckdb.DuckDB
     assert header.pipelines == ["public"]
     assert "[PUB-" in header.purpose or "[OUT-" in header.purpose
     described = [(r[0], r[1]) for r in full_minimal.execute(f"DESCRIBE {name}").fetchall()]
-    assert described == [(c, t) for c, t, _ in header.columns]
-    assert all(description for _, _, description in header.columns)
+    assert described == [(c.name, c.type) for c in header.columns]
+    assert all(c.description and c.unit for c in header.columns)
     keys = ", ".join(header.grain)
     dupes = full_minimal.execute(f"SELECT {keys}, count(*) FROM {name} GROUP BY ALL HAVING count(*) > 1").fetchall()
     assert dupes == []

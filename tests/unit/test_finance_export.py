@@ -39,7 +39,7 @@ def test_finance_month_has_every_exported_column() -> None:
     """[OUT-9]: the per-path table carries the CSV column names (without `series`)."""
     header = discover_models()["finance_month"].header
     assert header is not None
-    declared = {name for name, _, _ in header.columns}
+    declared = {c.name for c in header.columns}
     for columns in export_finance.MONTHLY_FILES.values():
         assert set(columns) - {"series"} <= declared
 

@@ -200,7 +200,8 @@ def add_finance_tables(con: duckdb.DuckDBPyConnection) -> None:
     for t in (1, 2, 3):
         values = [t, f"2026-0{t}", *(v[t - 1] for v in EX8.values())]
         con.execute(f"INSERT INTO finance_month VALUES (0, 0, ?, ?, {marks})", values)
-    create(con, "finance_path_kpis", f"path_id BIGINT, net_income_h_eur {MONEY}, cash_min_eur {MONEY}, funding_gap_eur {MONEY}, "
+    create(con, "finance_path_kpis", f"path_id BIGINT, net_income_h_eur {MONEY}, cash_min_eur {MONEY}, "
+           f"funding_gap_eur {MONEY}, "
            "first_negative_cash_month BIGINT")  # fmt: skip
     con.execute("INSERT INTO finance_path_kpis VALUES (0, -3826.72, 8865.6555, 0, NULL)")
     create(con, "loan_schedule", LOAN_COLUMNS)
