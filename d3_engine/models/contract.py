@@ -24,11 +24,8 @@ def _quote(name: str) -> str:
 
 def actual_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     """(name, type) of every column of a table, in table order."""
-    rows = con.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? AND schema_name = current_schema() "
-        "ORDER BY column_index",
-        [table],
-    ).fetchall()
+    # pragma_table_info reads one table; duckdb_columns() would scan the whole catalog after every model
+    rows = con.execute("SELECT name, type FROM pragma_table_info(?) ORDER BY cid", [table]).fetchall()
     return [(str(n), str(t)) for n, t in rows]
 
 
@@ -94,6 +91,16 @@ def _differences_message(header: ModelHeader, differences: list[tuple[int, str, 
     )
 
 
-def comment_table(con: duckdb.DuckDBPyConnection, header: ModelHeader) -> None:
-    """COMMENT ON the table and each column from the header (purpose; description and unit)."""
-    comment_on(con, header.name, header.comment(), {c.name: column_comment(c) for c in header.columns})
+def comment_tables(con: duckdb.DuckDBPyConnection, headers: list[ModelHeader]) -> None:
+    """COMMENT ON every table and column from its header (purpose; description and unit), in one transaction.
+
+    One transaction: each COMMENT is a catalog change, and committing each alone costs a write to disk.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for header in headers:
+            comment_on(con, header.name, header.comment(), {c.name: column_comment(c) for c in header.columns})
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import comment_on, create_table
 from d3_engine.core.errors import RuntimeFailure
-from d3_engine.models.contract import check_contract, comment_table
+from d3_engine.models.contract import check_contract, comment_tables
 from d3_engine.models.graph import Model
 from d3_engine.models.render import render_text
 
@@ -40,7 +40,7 @@ class ModelRun:
     ms: int
     sha256: str
     rendered: str
-    contract_ms: int = 0  # of `ms`: checking the contract and writing the COMMENTs
+    contract_ms: int = 0  # of `ms`: checking the table against its header
 
 
 def render(model: Model, variables: dict[str, Any]) -> str:
@@ -78,7 +78,6 @@ def run_models(
         built = time.monotonic()
         for header in model.tables:
             check_contract(con, header)
-            comment_table(con, header)
         digest = hashlib.sha256(rendered.encode("utf-8")).hexdigest()
         contract_ms = int((time.monotonic() - built) * 1000)
         run = ModelRun(
@@ -87,6 +86,7 @@ def run_models(
         runs.append(run)
         if on_done is not None:
             on_done(run)
+    comment_tables(con, [header for model in models for header in model.tables])
     _record(con, runs)
     return runs
 
