@@ -129,7 +129,7 @@ def test_a_failing_run_removes_its_staging_and_keeps_published_runs(
 
     seen: list[Path] = []
 
-    def broken(validated: Any, options: Any, log: Any, staging: Path) -> int:
+    def broken(validated: Any, models: Any, options: Any, log: Any, staging: Path) -> int:
         seen.append(staging)
         assert (staging / MARKER).is_file()
         raise error
