@@ -174,7 +174,8 @@ def synthetic_ctx(tmp_path: Path, percentiles: list[int], rep_path: int = 2) -> 
     for path_id, net, margin, tokens, blended in PATHS:
         con.execute(
             "INSERT INTO consolidated_path_kpis (path_id, param_set_id, net_income_eur, gross_margin_pct, "
-            "public_tokens, blended_sell_eur_per_1k) VALUES (?, ?, CAST(? AS DECIMAL(18,6)), CAST(? AS DECIMAL(18,4)), ?, ?)",
+            "public_tokens, blended_sell_eur_per_1k) "
+            "VALUES (?, ?, CAST(? AS DECIMAL(18,6)), CAST(? AS DECIMAL(18,4)), ?, ?)",
             [path_id, path_id, net, margin, tokens, blended],
         )
     con.execute(f"CREATE TABLE representative_path AS SELECT {rep_path}::BIGINT AS path_id")
