@@ -14,6 +14,7 @@ from typing import Any
 from d3_engine.core.errors import Finding
 from d3_engine.inputs.load import Bundle
 from d3_engine.inputs.offers import CatalogueModel, Offer
+from d3_engine.inputs.resolved import ResolvedInputs
 from d3_engine.inputs.rules import SIM, check_loan_terms, check_public_policy, get, loc, num
 from d3_engine.inputs.validate import CheckedInputs
 from d3_engine.inputs.variables import Variable
@@ -34,12 +35,26 @@ class Validated:
     offers: list[Offer]
     models: list[CatalogueModel]
     fx: float
+    resolved: ResolvedInputs
     warnings: list[Finding] = field(default_factory=list)
 
     @property
     def simulation(self) -> dict[str, Any]:
-        data: dict[str, Any] = self.bundle.data("simulation")
+        """The resolved simulation.yaml ([V12-5])."""
+        return self.doc("simulation")
+
+    def doc(self, scope: str) -> dict[str, Any]:
+        """The resolved document of a YAML input (simulation, general, public_tap, private_tap, …)."""
+        data = self.resolved.doc(scope)
+        if data is None:
+            raise KeyError(f"no resolved document {scope!r}: the file is absent")
         return data
+
+    def scope_docs(self) -> dict[str, dict[str, Any]]:
+        """The resolved operator documents of the scopes this run computes (general and the taps that run)."""
+        taps = (("public", "public_tap"), ("private", "private_tap"))
+        scopes = ["general", *(scope for pipe, scope in taps if pipe in self.pipelines)]
+        return {scope: self.doc(scope) for scope in scopes}
 
 
 def plan_inputs(checked: CheckedInputs) -> Validated | None:
@@ -49,7 +64,7 @@ def plan_inputs(checked: CheckedInputs) -> Validated | None:
     """
     bundle = checked.bundle
     plan = _plan(bundle, checked.variables, checked.pipelines)
-    _check_parameter_sets(bundle, checked.variables, plan)
+    _check_parameter_sets(bundle, checked.resolved, checked.variables, plan)
     if plan is None or checked.fx is None:
         return None
     return Validated(
@@ -63,6 +78,7 @@ def plan_inputs(checked: CheckedInputs) -> Validated | None:
         checked.offers,
         checked.models,
         checked.fx,
+        checked.resolved,
     )
 
 
@@ -90,14 +106,16 @@ def _plan(bundle: Bundle, variables: list[Variable], pipelines: list[str]) -> Pl
     return plan
 
 
-def _check_parameter_sets(bundle: Bundle, variables: list[Variable], plan: Plan | None) -> None:
+def _check_parameter_sets(
+    bundle: Bundle, resolved: ResolvedInputs, variables: list[Variable], plan: Plan | None
+) -> None:
     """Cross-key rules and the credit-pack range on the default set and every grid point (IN-16).
 
     A rule broken in several sets is reported once, at the first set that breaks it, so that a
     broken default does not repeat itself for every grid point.
     """
     reported: set[tuple[str, str, str]] = set()
-    for label, general, public in _parameter_sets(bundle, variables, plan):
+    for label, general, public in _parameter_sets(bundle, resolved, variables, plan):
         scratch = Bundle(root=bundle.root, docs=bundle.docs)
         if general is not None:
             check_loan_terms(scratch, general, label)
@@ -168,9 +186,11 @@ def _grid_overlays(plan: Plan) -> list[tuple[str, dict[tuple[str, str], Any]]]:
     return sorted(overlays, key=lambda item: int(item[0].split()[-1])) if relevant else []
 
 
-def _parameter_sets(bundle: Bundle, variables: list[Variable], plan: Plan | None) -> list[ParamSet]:
+def _parameter_sets(
+    bundle: Bundle, resolved: ResolvedInputs, variables: list[Variable], plan: Plan | None
+) -> list[ParamSet]:
     """(label, general params, public params) for the default set and the grid points that matter."""
-    docs = {scope: bundle.data(scope) if bundle.schema_ok.get(scope) else None for scope in ("general", "public_tap")}
+    docs = {scope: resolved.doc(scope) if bundle.schema_ok.get(scope) else None for scope in ("general", "public_tap")}
     used = plan.used if plan is not None else variables
     base = {(v.scope, v.path): v.default for v in used}
     sets: list[tuple[str, dict[tuple[str, str], Any]]] = [("", base)]

@@ -38,7 +38,7 @@ joined AS (
     SELECT d.path_id, d.param_set_id, d.month, d.tokens AS tokens_t, a.model, a.gpu, a.traffic_share,
            a.sell_eur_per_1k, a.tps, a.cap_tph, a.eur_hr, p.peak_factor, p.min_instances_per_model,
            p.max_instances_per_model,
-           coalesce(p.infra_overhead_pct_of_gpu, 0) AS infra_pct, coalesce(p.base_eur_per_1M, 0) AS base_1m
+           p.infra_overhead_pct_of_gpu AS infra_pct, p.base_eur_per_1M AS base_1m
     FROM {{ ref('public_demand') }} AS d
     JOIN admitted AS a USING (param_set_id)
     JOIN params_public_tap AS p USING (param_set_id)

@@ -28,10 +28,10 @@ general AS (
     SELECT
         param_set_id, grid_index, replicate_index, start_year, start_month,
         CAST(CAST(vat_pct AS VARCHAR) AS DECIMAL(38,10)) AS vat_pct,
-        coalesce(vat_period_months, 1) AS vat_period_months,
+        vat_period_months,
         vat_payment_lag_months,
         CAST(CAST(corporate_income_pct AS VARCHAR) AS DECIMAL(38,10)) AS corporate_income_pct,
-        coalesce(payment_lag_months, 0) AS tax_payment_lag_months,
+        payment_lag_months AS tax_payment_lag_months,
         CAST(CAST(contingency_pct AS VARCHAR) AS DECIMAL(38,10)) AS contingency_pct,
         CAST(CAST(ar_days AS VARCHAR) AS DECIMAL(38,10)) AS ar_days,
         CAST(CAST(ap_days AS VARCHAR) AS DECIMAL(38,10)) AS ap_days,
