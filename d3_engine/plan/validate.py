@@ -63,7 +63,7 @@ def plan_inputs(checked: CheckedInputs) -> Validated | None:
     Findings go to `checked.bundle.findings`.
     """
     bundle = checked.bundle
-    plan = _plan(bundle, checked.variables, checked.pipelines)
+    plan = _plan(bundle, checked.resolved, checked.variables, checked.pipelines)
     _check_parameter_sets(bundle, checked.resolved, checked.variables, plan)
     if plan is None or checked.fx is None:
         return None
@@ -82,8 +82,8 @@ def plan_inputs(checked: CheckedInputs) -> Validated | None:
     )
 
 
-def _plan(bundle: Bundle, variables: list[Variable], pipelines: list[str]) -> Plan | None:
-    sim = bundle.data("simulation")
+def _plan(bundle: Bundle, resolved: ResolvedInputs, variables: list[Variable], pipelines: list[str]) -> Plan | None:
+    sim = resolved.doc("simulation")
     if not bundle.schema_ok.get("simulation"):
         return None
     plan = build_plan(
@@ -121,7 +121,7 @@ def _check_parameter_sets(
             check_loan_terms(scratch, general, label)
         if public is not None:
             check_public_policy(scratch, public, label)
-            _check_packs(scratch, public, label)
+            _check_packs(scratch, resolved.doc("simulation"), public, label)
         for finding in scratch.findings.items:
             key = (finding.code, finding.file, finding.location)
             if key not in reported:
@@ -129,13 +129,13 @@ def _check_parameter_sets(
                 bundle.findings.items.append(finding)
 
 
-def _check_packs(bundle: Bundle, public: dict[str, Any], label: str) -> None:
+def _check_packs(bundle: Bundle, simulation: Any, public: dict[str, Any], label: str) -> None:
     """Every credit pack lies in [min_topup_eur, max_topup_eur] of the public set (PUB-10)."""
     low = get(public, "prepaid_policy.credits.min_topup_eur")
     high = get(public, "prepaid_policy.credits.max_topup_eur")
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high)) or low > high:
         return  # an inverted range is reported as inconsistent_thresholds
-    packs = get(bundle.data("simulation"), "report.credit_packs_eur")
+    packs = get(simulation, "report.credit_packs_eur")
     for pack in packs if isinstance(packs, list) else []:
         if isinstance(pack, int | float) and not isinstance(pack, bool) and not low <= pack <= high:
             suffix = f" (in {label})" if label else ""
