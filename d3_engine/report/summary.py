@@ -9,8 +9,7 @@ below target, losses under the p90 stress). Failed acceptance checks close the l
 
 from __future__ import annotations
 
-from decimal import Decimal
-
+from d3_engine.core.formats import float_to_decimal
 from d3_engine.export.consolidated import METRICS
 from d3_engine.report.context import RunInfo
 from d3_engine.report.format import eur, pct
@@ -175,7 +174,8 @@ def _finance_limits(info: RunInfo) -> list[tuple[int, str]]:
     if floor is not None and floor != 0:
         low = db.one(
             f"""SELECT month, cash_closing_eur AS c FROM finance_month WHERE path_id = {rep}
-                AND cash_closing_eur < CAST('{Decimal(repr(float(floor)))}' AS DECIMAL(38, 6)) ORDER BY month LIMIT 1"""
+                AND cash_closing_eur < CAST('{float_to_decimal(float(floor))}' AS DECIMAL(38, 6))
+                ORDER BY month LIMIT 1"""
         )
         if low:
             out.append((int(low["month"]), f"cash falls below the floor of {eur(floor)} ({eur(low['c'])})."))
@@ -184,7 +184,7 @@ def _finance_limits(info: RunInfo) -> list[tuple[int, str]]:
         start = int(info.settings["dscr_test_from_month"])
         breach = db.one(
             f"""SELECT month, dscr_ltm FROM finance_month WHERE path_id = {rep} AND month >= {start}
-                AND dscr_ltm < {float(target)!r} ORDER BY month LIMIT 1"""
+                AND dscr_ltm < CAST('{float_to_decimal(float(target))}' AS DECIMAL(38, 10)) ORDER BY month LIMIT 1"""
         )
         if breach:
             out.append(

@@ -62,7 +62,7 @@ final AS (
            {{ dec('tokens / 1000 * sell_eur_per_1k') }} AS usage_revenue,
            {{ dec('instances * 720 * eur_hr') }} AS gpu_cost,
            {{ dec('tokens / 1e6 * base_1m') }} AS base_cost,
-           1 + CAST(CAST(infra_pct AS VARCHAR) AS DECIMAL(28, 10)) * CAST('0.01' AS DECIMAL(3, 2)) AS overhead_factor
+           1 + {{ dec('infra_pct', 28, 10) }} * CAST('0.01' AS DECIMAL(3, 2)) AS overhead_factor
     FROM clamped
 )
 SELECT
