@@ -71,7 +71,7 @@ def default_set_db(
     write_inputs(con, validated)
     write_settings(con, validated.simulation, validated.fx)
     values = default_values(validated.plan, validated.pipelines)
-    docs = {scope: validated.bundle.data(scope) for scope in ("general", "public_tap")}
+    docs = {scope: validated.doc(scope) for scope in ("general", "public_tap")}
     gpu_keys = sorted({o.gpu for o in validated.offers}, key=str.encode)
     write_params(con, values, docs, gpu_keys)
     if with_noise:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import create_table
-from d3_engine.core.formats import float_to_decimal, places_for_unit, write_csv
+from d3_engine.core.formats import places_for_unit, to_decimal, write_csv
 from d3_engine.export.consolidated_summary import write_summary
 from d3_engine.export.sensitivity import HEADER as SENSITIVITY_HEADER
 from d3_engine.export.sensitivity import build_sensitivity
@@ -115,15 +115,6 @@ def autoscaling_rep(ctx: RunContext) -> dict[str, Any]:
     return dict(zip(AUTOSCALING.values(), rows[0], strict=True)) if rows else empty
 
 
-def exact(value: Any) -> Decimal | None:
-    """A KPI value as an exact Decimal: DECIMALs as they are, floats through their shortest text ([GEN-4])."""
-    if value is None or isinstance(value, Decimal):
-        return value
-    if isinstance(value, float) and value != value:  # NaN never reaches an artefact as a number
-        return None
-    return Decimal(value) if isinstance(value, int) else float_to_decimal(value)
-
-
 def kpi_rows(series: Series, autoscaling: dict[str, Any], labels: list[str]) -> list[list[Any]]:
     """consolidated_kpis rows `[metric, unit, p<q>…, rep]` in [OUT-5] order."""
     rows = []
@@ -132,7 +123,7 @@ def kpi_rows(series: Series, autoscaling: dict[str, Any], labels: list[str]) -> 
             values: list[Any] = [None] * (len(labels) - 1) + [autoscaling[AUTOSCALING[metric]]]
         else:
             values = [series[kpi_column(metric, unit)].get(label) for label in labels]
-        rows.append([metric, unit, *(exact(v) for v in values)])
+        rows.append([metric, unit, *(to_decimal(v) for v in values)])
     return rows
 
 

@@ -48,7 +48,7 @@ def dependency_versions() -> dict[str, str]:
 def _overrides(v: Validated) -> list[dict[str, Any]]:
     rows = []
     for variable in v.plan.used:
-        _, operator_value = leaf_value(v.bundle.data(variable.scope), variable.path)
+        _, operator_value = leaf_value(v.resolved.doc(variable.scope), variable.path)
         rows.append(
             {
                 "scope": variable.scope,

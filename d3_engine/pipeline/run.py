@@ -87,8 +87,7 @@ def run(options: RunOptions, log: EventLog) -> tuple[int, Path | None]:
 def _workers(options: RunOptions, validated: Validated) -> int:
     if options.max_concurrency is not None:
         return max(1, options.max_concurrency)
-    configured = validated.simulation.get("run", {}).get("max_concurrency")
-    return max(1, int(configured)) if configured else 1
+    return max(1, int(validated.simulation["run"]["max_concurrency"]))
 
 
 def _build(validated: Validated, models: list[Model], options: RunOptions, log: EventLog, staging: Path) -> int:
@@ -102,7 +101,7 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
         write_settings(con, validated.simulation, validated.fx)
         _write_run_meta(con, log.run_id or "", validated)
         values = variable_values(plan, validated.seed)
-        write_params(con, values, _scope_docs(validated), sorted({o.gpu for o in validated.offers}, key=str.encode))
+        write_params(con, values, validated.scope_docs(), sorted({o.gpu for o in validated.offers}, key=str.encode))
         log.emit(
             "grid_built", "INFO", grid_size=plan.grid_size, replicates=plan.replicates, mc=plan.mc, paths=plan.paths
         )
@@ -198,14 +197,6 @@ def engine_models(pipelines: list[str]) -> list[Model]:
     check_references(found, checks)
     chosen = {n: m for n, m in found.items() if not m.pipelines or set(m.pipelines) & set(pipelines)}
     return order_models({n: replace(m, deps=[d for d in m.deps if d in chosen]) for n, m in chosen.items()})
-
-
-def _scope_docs(validated: Validated) -> dict[str, Any]:
-    docs = {"general": validated.bundle.data("general")}
-    for pipeline, scope in (("public", "public_tap"), ("private", "private_tap")):
-        if pipeline in validated.pipelines:
-            docs[scope] = validated.bundle.data(scope)
-    return docs
 
 
 def _emit_overrides(log: EventLog, validated: Validated) -> None:

@@ -7,8 +7,8 @@
 -- The targets are input numbers: they enter DECIMAL as the exact decimal of their shortest text [GEN-4], so
 -- a covenant of 1.2 is compared with the DECIMAL ratio 1.200000 exactly, never through a float.
 WITH targets AS (
-    SELECT CAST(CAST(min_monthly_dscr AS VARCHAR) AS DECIMAL(38,10)) AS min_dscr,
-        CAST(CAST(min_cash_floor_eur AS VARCHAR) AS DECIMAL(38,10)) AS cash_floor
+    SELECT {{ dec('min_monthly_dscr', 38, 10) }} AS min_dscr,
+        {{ dec('min_cash_floor_eur', 38, 10) }} AS cash_floor
     FROM run_settings
 ),
 
@@ -28,8 +28,8 @@ JOIN {{ ref('representative_path') }} AS r USING (path_id)
 ORDER BY p.part_order
 -- @paths
 WITH targets AS (
-    SELECT CAST(CAST(min_monthly_dscr AS VARCHAR) AS DECIMAL(38,10)) AS min_dscr,
-        CAST(CAST(min_cash_floor_eur AS VARCHAR) AS DECIMAL(38,10)) AS cash_floor
+    SELECT {{ dec('min_monthly_dscr', 38, 10) }} AS min_dscr,
+        {{ dec('min_cash_floor_eur', 38, 10) }} AS cash_floor
     FROM run_settings
 )
 

@@ -22,6 +22,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import create_table
+from d3_engine.core.formats import float_to_decimal
 from d3_engine.models.graph import Model
 from d3_engine.models.header import parse_header
 
@@ -105,7 +106,7 @@ def exact(value: float | int | str | Decimal) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return float_to_decimal(value)
     return Decimal(value)
 
 

@@ -23,7 +23,7 @@ sized AS (
 ),
 valued AS (
     SELECT *, {{ dec('tokens / 1000 * blended') }} AS value_eur,
-           CAST(CAST(CAST(pack_eur AS VARCHAR) AS DECIMAL(38, 10)) * 10000000000 AS HUGEINT) AS p_e10
+           CAST({{ dec('pack_eur', 38, 10) }} * 10000000000 AS HUGEINT) AS p_e10
     FROM sized
 ),
 quotient AS (

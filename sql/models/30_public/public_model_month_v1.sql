@@ -38,7 +38,7 @@ joined AS (
     SELECT d.path_id, d.param_set_id, d.month, d.tokens AS tokens_t, a.model, a.gpu, a.traffic_share,
            a.sell_eur_per_1k, a.tps, a.cap_tph, a.eur_hr, p.peak_factor, p.min_instances_per_model,
            p.max_instances_per_model,
-           coalesce(p.infra_overhead_pct_of_gpu, 0) AS infra_pct, coalesce(p.base_eur_per_1M, 0) AS base_1m
+           p.infra_overhead_pct_of_gpu AS infra_pct, p.base_eur_per_1M AS base_1m
     FROM {{ ref('public_demand') }} AS d
     JOIN admitted AS a USING (param_set_id)
     JOIN params_public_tap AS p USING (param_set_id)
@@ -62,7 +62,7 @@ final AS (
            {{ dec('tokens / 1000 * sell_eur_per_1k') }} AS usage_revenue_eur,
            {{ dec('instances * 720 * eur_hr') }} AS gpu_cost_eur,
            {{ dec('tokens / 1e6 * base_1m') }} AS base_cost,
-           1 + CAST(CAST(infra_pct AS VARCHAR) AS DECIMAL(28, 10)) * CAST('0.01' AS DECIMAL(3, 2)) AS overhead_factor
+           1 + {{ dec('infra_pct', 28, 10) }} * CAST('0.01' AS DECIMAL(3, 2)) AS overhead_factor
     FROM clamped
 )
 SELECT

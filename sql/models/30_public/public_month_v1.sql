@@ -41,7 +41,7 @@ joined AS (
            CAST(coalesce(m.gpu_cost_eur, 0) AS DECIMAL(18, 6)) AS gpu_cost_eur,
            CAST(coalesce(m.cogs_eur, 0) AS DECIMAL(18, 6)) AS cogs_public_eur,
            p.expiry_months,
-           CAST(CAST(CAST(coalesce(p.breakage_pct, 0) AS VARCHAR) AS DECIMAL(38, 12)) * 1000000000000 AS HUGEINT)
+           CAST({{ dec('p.breakage_pct', 38, 12) }} * 1000000000000 AS HUGEINT)
                AS breakage_e12
     FROM {{ ref('public_demand') }} AS d
     LEFT JOIN per_model AS m USING (path_id, month)

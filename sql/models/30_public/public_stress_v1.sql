@@ -16,8 +16,8 @@
 WITH joined AS (
     SELECT pr.param_set_id, pr.model, pr.gpu, pr.eur_hr_stress, pr.tps, pr.sell_eur_per_1k,
            p.target_utilization_pct,
-           coalesce(p.infra_overhead_pct_of_gpu, 0) AS infra_pct,
-           coalesce(p.base_eur_per_1M, 0) AS base_1m,
+           p.infra_overhead_pct_of_gpu AS infra_pct,
+           p.base_eur_per_1M AS base_1m,
            s.tps_downshift_pct
     FROM {{ ref('public_price') }} AS pr
     JOIN params_public_tap AS p USING (param_set_id)

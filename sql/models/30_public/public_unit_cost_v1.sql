@@ -24,8 +24,8 @@
 WITH joined AS (
     SELECT t.param_set_id, t.model, t.gpu, v.provider, v.vram_gb, v.usd_hr, v.eur_hr, v.eur_hr_stress,
            t.tps, t.tps_source, t.tps_source_tag, p.target_utilization_pct,
-           coalesce(p.infra_overhead_pct_of_gpu, 0) AS infra_pct,
-           coalesce(p.base_eur_per_1M, 0) AS base_1m
+           p.infra_overhead_pct_of_gpu AS infra_pct,
+           p.base_eur_per_1M AS base_1m
     FROM {{ ref('public_throughput') }} AS t
     JOIN {{ ref('public_vendor') }} AS v USING (param_set_id, gpu)
     JOIN params_public_tap AS p USING (param_set_id)

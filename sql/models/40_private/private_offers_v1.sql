@@ -11,15 +11,15 @@
 --   provider VARCHAR <id>  provider (trimmed text) [IN-10]
 --   usd_hr DOUBLE <USD/GPU-hour>  USD per single GPU-hour [IN-10]
 --   eur_hr DOUBLE <EUR/GPU-hour>  EUR per GPU-hour = usd_hr / fx × (1 + fx_buffer_pct/100), private buffer [PRV-1]
---   availability DOUBLE <ratio>  fraction, null read as 1.0 [IN-10]
---   reputation DOUBLE <ratio>  fraction, null read as 1.0 [IN-10]
+--   availability DOUBLE <ratio>  fraction, an empty cell resolved to 1.0 [IN-10]
+--   reputation DOUBLE <ratio>  fraction, an empty cell resolved to 1.0 [IN-10]
 WITH inputs AS (
     SELECT
         gpu,
         provider,
         usd_hr,
-        coalesce(availability, 1.0) AS availability,
-        coalesce(reputation, 1.0) AS reputation,
+        availability,
+        reputation,
         source_line
     FROM input_offers
 ),

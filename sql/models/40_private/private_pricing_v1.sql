@@ -32,8 +32,8 @@ joined AS (
         q.*,
         p.default_markup_over_provider_cost_pct AS markup_pct,
         p.management_fee_eur_per_month,
-        -- PRV-3 precedence: the class's own base fee, else the general base fee, else 0.
-        coalesce(b.fee_eur_per_month, p.base_fee_eur_per_month, 0.0) AS base_fee_eur_per_month
+        -- PRV-3 precedence: the class's own base fee, else the general base fee (resolved: not set = 0).
+        coalesce(b.fee_eur_per_month, p.base_fee_eur_per_month) AS base_fee_eur_per_month
     FROM quote AS q
     JOIN params_private_tap AS p USING (param_set_id)
     LEFT JOIN by_class AS b USING (param_set_id, gpu)

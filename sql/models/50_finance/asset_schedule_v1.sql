@@ -11,7 +11,7 @@
 -- Assets are general inputs that no variable can target, so one schedule serves every parameter set.
 WITH
 assets AS (
-    SELECT name, CAST(CAST(amount_eur AS VARCHAR) AS DECIMAL(18,6)) AS amount, months AS life,
+    SELECT name, {{ dec('amount_eur') }} AS amount, months AS life,
         start_month_index AS first_month
     FROM input_assets
 ),

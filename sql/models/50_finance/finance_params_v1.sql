@@ -27,18 +27,18 @@ WITH
 general AS (
     SELECT
         param_set_id, grid_index, replicate_index, start_year, start_month,
-        CAST(CAST(vat_pct AS VARCHAR) AS DECIMAL(38,10)) AS vat_pct,
-        coalesce(vat_period_months, 1) AS vat_period_months,
+        {{ dec('vat_pct', 38, 10) }} AS vat_pct,
+        vat_period_months,
         vat_payment_lag_months,
-        CAST(CAST(corporate_income_pct AS VARCHAR) AS DECIMAL(38,10)) AS corporate_income_pct,
-        coalesce(payment_lag_months, 0) AS tax_payment_lag_months,
-        CAST(CAST(contingency_pct AS VARCHAR) AS DECIMAL(38,10)) AS contingency_pct,
-        CAST(CAST(ar_days AS VARCHAR) AS DECIMAL(38,10)) AS ar_days,
-        CAST(CAST(ap_days AS VARCHAR) AS DECIMAL(38,10)) AS ap_days,
-        CAST(CAST(bizdev_budget_monthly_eur AS VARCHAR) AS DECIMAL(18,6)) AS bizdev_eur,
-        CAST(CAST(premiums_buffer_pct AS VARCHAR) AS DECIMAL(38,10)) AS premiums_buffer_pct,
-        CAST(CAST(equity_injection_eur AS VARCHAR) AS DECIMAL(18,6)) AS equity_injection_eur,
-        CAST(CAST(loan_amount_eur AS VARCHAR) AS DECIMAL(18,6)) AS loan_amount_eur
+        {{ dec('corporate_income_pct', 38, 10) }} AS corporate_income_pct,
+        payment_lag_months AS tax_payment_lag_months,
+        {{ dec('contingency_pct', 38, 10) }} AS contingency_pct,
+        {{ dec('ar_days', 38, 10) }} AS ar_days,
+        {{ dec('ap_days', 38, 10) }} AS ap_days,
+        {{ dec('bizdev_budget_monthly_eur') }} AS bizdev_eur,
+        {{ dec('premiums_buffer_pct', 38, 10) }} AS premiums_buffer_pct,
+        {{ dec('equity_injection_eur') }} AS equity_injection_eur,
+        {{ dec('loan_amount_eur') }} AS loan_amount_eur
     FROM params_general
 ),
 -- Each insurer's premium is rounded on its own (GEN-4 grain: month × insurer), then summed exactly.
@@ -46,7 +46,7 @@ insurance AS (
     SELECT
         g.param_set_id,
         sum(CAST(
-            CAST(CAST(i.premium_eur_per_month AS VARCHAR) AS DECIMAL(38,10)) * (100 + g.premiums_buffer_pct)
+            {{ dec('i.premium_eur_per_month', 38, 10) }} * (100 + g.premiums_buffer_pct)
                 * CAST('0.01' AS DECIMAL(3,2))
             AS DECIMAL(18,6))) AS insurance_eur
     FROM general AS g

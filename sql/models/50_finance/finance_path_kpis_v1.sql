@@ -36,7 +36,7 @@
 WITH
 months AS (
     SELECT f.*, s.overhead_public_eur, s.overhead_private_eur, s.contribution_public_eur, s.contribution_private_eur,
-        coalesce(r.dscr_test_from_month, 12) AS dscr_test_from_month
+        r.dscr_test_from_month
     FROM {{ ref('finance_month') }} AS f
     JOIN {{ ref('segment_month') }} AS s USING (path_id, month)
     CROSS JOIN run_settings AS r

@@ -52,9 +52,9 @@ taxable AS (
 -- Brackets when set (they replace corporate_income_pct), else one open bracket at the flat rate.
 input_brackets AS (
     SELECT
-        CAST(CAST(coalesce(lag(up_to_eur) OVER (ORDER BY bracket), 0) AS VARCHAR) AS DECIMAL(38,10)) AS lower_eur,
-        CAST(CAST(up_to_eur AS VARCHAR) AS DECIMAL(38,10)) AS upper_eur,
-        CAST(CAST(pct AS VARCHAR) AS DECIMAL(38,10)) AS pct
+        {{ dec('coalesce(lag(up_to_eur) OVER (ORDER BY bracket), 0)', 38, 10) }} AS lower_eur,
+        {{ dec('up_to_eur', 38, 10) }} AS upper_eur,
+        {{ dec('pct', 38, 10) }} AS pct
     FROM input_tax_brackets
 ),
 brackets AS (
