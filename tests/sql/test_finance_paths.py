@@ -156,7 +156,8 @@ def _write_params(con: duckdb.DuckDBPyConnection) -> None:
 def stress_connection(run_dir: Path, target: Path, pipelines: list[str], driver: str) -> duckdb.DuckDBPyConnection:
     """The stress database with the finance tables built for the given taps and overhead driver."""
     con = copy_run_db(run_dir, target)
-    con.execute(f"UPDATE run_settings SET horizon_months = {H}, dscr_test_from_month = NULL")
+    # run_settings holds resolved values: an unset dscr_test_from_month is 12 there ([V12-5], [ACC-A12])
+    con.execute(f"UPDATE run_settings SET horizon_months = {H}, dscr_test_from_month = 12")
     con.execute(f"UPDATE run_settings SET overhead_allocation_driver = '{driver}'")
     _write_params(con)
     for tap, columns, rows in (("public", PUBLIC_COLUMNS, public_rows), ("private", PRIVATE_COLUMNS, private_rows)):

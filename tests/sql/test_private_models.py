@@ -30,7 +30,7 @@ PARAMS: dict[str, Any] = {
     "weight_cost": 0.6,
     "weight_availability": 0.4,
     "weight_reputation": 0.0,
-    "base_fee_eur_per_month": None,
+    "base_fee_eur_per_month": 0.0,  # not set, as resolved by the inputs stage ([PRV-3], [V12-5])
     "budget_month0_eur": 600.0,
     "budget_growth_pct_mom": 0.0,
     "cac_base_eur": 200.0,

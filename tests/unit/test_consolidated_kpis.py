@@ -20,7 +20,7 @@ import jinja2
 import pytest
 
 from d3_engine.core.files import sql_dir
-from d3_engine.core.formats import percentile_exact, percentile_float
+from d3_engine.core.formats import percentile_exact, percentile_float, to_decimal
 from d3_engine.export import consolidated as ec
 from d3_engine.export.context import RunContext
 
@@ -240,8 +240,9 @@ def test_autoscaling_rows_take_the_all_row_in_rep_only() -> None:
 
 
 def test_floats_become_the_decimal_of_their_shortest_text() -> None:
-    assert ec.exact(0.1) == Decimal("0.1")
-    assert ec.exact(2.675) == Decimal("2.675")  # not the binary value 2.67499999…
-    assert ec.exact(float("nan")) is None
-    assert ec.exact(None) is None
-    assert ec.exact(Decimal("1.5")) == Decimal("1.5")
+    # kpi_rows turns each value into a Decimal with the one conversion of core.formats ([GEN-4])
+    assert to_decimal(0.1) == Decimal("0.1")
+    assert to_decimal(2.675) == Decimal("2.675")  # not the binary value 2.67499999…
+    assert to_decimal(float("nan")) is None
+    assert to_decimal(None) is None
+    assert to_decimal(Decimal("1.5")) == Decimal("1.5")
