@@ -219,6 +219,13 @@ def standard_run(bundle: str = "minimal_001", *extra: str) -> StandardRun:
     return STANDARD_RUNS.get(bundle, "--quiet", *extra)
 
 
+def second_minimal_run() -> StandardRun:
+    """A second, independent `d3 run --quiet --max-concurrency 2` of minimal_001, for the determinism tests
+    [RNG-7]: its own cache entry, computed apart from `standard_run("minimal_001")`, so comparing the two
+    compares two computations at two concurrencies (once per session for every test that asks)."""
+    return STANDARD_RUNS.get("minimal_001", "--quiet", "--max-concurrency", "2")
+
+
 # ------------------------------------------------------------------------------------------- input bundles
 
 

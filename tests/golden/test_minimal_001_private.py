@@ -1,10 +1,10 @@
 """Golden fixture minimal_001, Private Tap: the artefacts reproduce EX-6 digit by digit [EX-6] [OUT-3] [OUT-4] [RNG-7].
 
 The real CLI runs the fixture (combined pipelines twice, private alone once): the combined and the
-private-only runs are the session's cached standard runs (tests/harness.py), the second combined run is
-new. The private artefacts are read from the published run folder; while run.export_all does not yet call
-export_private, they are produced from that run's run.duckdb by the exporter itself, and
-`test_the_cli_publishes_the_private_artefacts` says what is missing.
+private-only runs are the session's cached standard runs (tests/harness.py), the second combined run is the
+harness's independent second run (at concurrency 2). The private artefacts are read from the published run
+folder; while run.export_all does not yet call export_private, they are produced from that run's run.duckdb by
+the exporter itself, and `test_the_cli_publishes_the_private_artefacts` says what is missing.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from harness import run_d3, standard_run
+from harness import second_minimal_run, standard_run
 
 from d3_engine.export import private as export_private
 from d3_engine.export.context import RunContext
@@ -49,13 +49,6 @@ CUSTOMERS = (
     "series,month,budget_eur,cac_eur,new_clients,active_clients,hours,revenue_hours_eur,revenue_fees_eur,"
     "revenue_eur,cogs_eur,gross_margin_eur\n" + "".join(MONTHS.format(s=s) for s in ("p10", "p50", "p90", "rep"))
 )
-
-
-def run_cli(out: Path, *extra: str) -> Path:
-    """A new `d3 run` on the fixture (the real CLI, in-process); returns the published run folder."""
-    outcome = run_d3("run", "--inputs", FIXTURE, "--out", out, "--quiet", *extra)
-    assert outcome.exit_code == 0, outcome.stderr
-    return (out / "latest").resolve()
 
 
 def private_artefacts(run_dir: Path, spare: Path, pipelines: list[str] | None) -> Path:
@@ -101,8 +94,9 @@ def test_private_customers_by_month_reproduces_ex6(runs: dict[str, Path]) -> Non
 
 @pytest.mark.e2e
 def test_private_artefacts_are_byte_identical_across_runs(runs: dict[str, Path], tmp_path: Path) -> None:
-    second_run = run_cli(tmp_path / "second")
-    second = private_artefacts(second_run, tmp_path / "second-artefacts", None)
+    again = second_minimal_run()
+    assert again.exit_code == 0, again.outcome.stderr
+    second = private_artefacts(again.run_dir, tmp_path / "second-artefacts", None)
     for name in FILES:
         first = (runs["first"] / name).read_bytes()
         assert first == (second / name).read_bytes(), name

@@ -11,12 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
-from harness import run_d3
+from harness import second_minimal_run
 
 from d3_engine.models.python import autoscaler_core as autoscaler
 
-ROOT = Path(__file__).resolve().parents[2]
-MINIMAL = ROOT / "tests" / "fixtures" / "minimal_001"
 PUBLIC_FILES = (
     "public_tap_autoscaling_summary.csv",
     "public_tap_capacity_plan.csv",
@@ -27,13 +25,6 @@ PUBLIC_FILES = (
     "public_tap_scenarios.csv",
     "public_vendor_choice.csv",
 )
-
-
-def run_cli(out: Path, *extra: str) -> Path:
-    """A new `d3 run` on minimal_001 (the real CLI, in-process); returns the published run folder."""
-    outcome = run_d3("run", "--inputs", MINIMAL, "--out", out, "--quiet", *extra)
-    assert outcome.exit_code == 0, outcome.stdout + outcome.stderr
-    return out / "latest"
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +145,9 @@ def test_run_summary_public_blocks(run_dir: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_public_artefacts_are_byte_identical_across_runs_and_concurrency(run_dir: Path, tmp_path: Path) -> None:
-    again = run_cli(tmp_path / "out", "--max-concurrency", "2")
+def test_public_artefacts_are_byte_identical_across_runs_and_concurrency(run_dir: Path) -> None:
+    second = second_minimal_run()
+    assert second.exit_code == 0, second.outcome.stderr
+    again = second.run_dir
     for name in PUBLIC_FILES:
         assert (again / name).read_bytes() == (run_dir / name).read_bytes(), name

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from harness import BUNDLES, run_d3
+from harness import second_minimal_run
 
 from d3_engine.export.finance import LOAN_HEADER, MONTHLY_FILES
 
@@ -43,12 +43,12 @@ def test_minimal_run_publishes_the_ex8_rows(minimal_run: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_finance_artefacts_are_byte_identical_on_a_second_run(minimal_run: Path, tmp_path: Path) -> None:
-    """[RNG-7]: same inputs and seed, another concurrency → the same bytes (a new run of the real CLI)."""
-    again = run_d3("run", "--inputs", BUNDLES["minimal_001"], "--out", tmp_path, "--quiet", "--max-concurrency", "2")
-    assert again.exit_code == 0, again.stderr
+def test_finance_artefacts_are_byte_identical_on_a_second_run(minimal_run: Path) -> None:
+    """[RNG-7]: same inputs and seed, another concurrency → the same bytes (a second run of the real CLI)."""
+    second = second_minimal_run()
+    assert second.exit_code == 0, second.outcome.stderr
     for name in FILES:
-        assert (tmp_path / "latest" / name).read_bytes() == (minimal_run / name).read_bytes(), name
+        assert (second.run_dir / name).read_bytes() == (minimal_run / name).read_bytes(), name
 
 
 def test_shipped_plan_keeps_its_books_on_every_path(shipped_run: Path) -> None:
