@@ -167,6 +167,20 @@ def sql_command(
     raise typer.Exit(cmd_sql(run, command, max_rows))
 
 
+@app.command("init")
+def init_command(
+    folder: Annotated[Path, typer.Argument(help="A new or empty folder for your inputs.", show_default=False)],
+) -> None:
+    """Write a starter inputs folder to edit: a copy of the shipped inputs and START_HERE.md on what to edit
+    first. Refuses a folder that is not empty (exit 2).
+
+    Example: d3 init my-inputs && d3 validate --inputs my-inputs
+    """
+    from d3_engine.cli.commands import cmd_init
+
+    raise typer.Exit(cmd_init(folder))
+
+
 EVENT_COMMANDS = {"run", "validate", "report"}  # commands whose stdout is JSON lines (OUT-11)
 
 

@@ -6,7 +6,6 @@ tables are given rows (the databases of tests/sql/test_finance_fixture and test_
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -26,16 +25,10 @@ scenarios("consolidation.feature")
 
 
 @pytest.fixture(scope="module")
-def fixture_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The golden fixture run once by the real CLI (its params and inputs tables)."""
-    out = tmp_path_factory.mktemp("consolidation-run")
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "d3"), "run", "--inputs", str(ROOT / "tests" / "fixtures" / "minimal_001"),
-         "--out", str(out), "--quiet"],
-        capture_output=True, text=True, check=False, cwd=ROOT,
-    )  # fmt: skip
-    assert proc.returncode in (0, 4), proc.stderr
-    return (out / "latest").resolve()
+def fixture_run(minimal_run: Path) -> Path:
+    """The golden fixture run once by the real CLI (its params and inputs tables): the session's cached run,
+    read only (the steps copy its run.duckdb before building on it)."""
+    return minimal_run
 
 
 @given("the golden fixture with the worked example's tap months", target_fixture="plan")

@@ -12,8 +12,6 @@ On every path and month of the result (3 examples: each is a full run):
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shutil
 import tempfile
 from decimal import Decimal
@@ -21,26 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 import yaml
+from harness import run_d3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from d3_engine.cli.app import main
 from d3_engine.models import graph, runner
 
 MINIMAL = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "minimal_001"
 DRIVERS = ["revenue", "gpu_hours", "tokens"]
 SEGMENT_COLUMNS = {"overhead_public_eur", "overhead_private_eur", "contribution_public_eur", "contribution_private_eur"}
-
-
-def run_d3(*args: str) -> int:
-    """`d3 <args>` in this process (stdout and stderr swallowed); returns the exit code."""
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        try:
-            main(list(args))
-        except SystemExit as done:
-            return done.code if isinstance(done.code, int) else 1
-    return 0
 
 
 @st.composite
@@ -146,13 +135,15 @@ def rerun_with_driver(con: duckdb.DuckDBPyConnection, plan: dict[str, Any], driv
     runner.run_models(con, [found[n] for n in names], variables)
 
 
+@pytest.mark.e2e
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans())
 def test_books_close_and_the_driver_only_moves_the_segment_split(plan: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_inputs(root / "inputs", plan)
-        assert run_d3("run", "--inputs", str(root / "inputs"), "--out", str(root / "out"), "--quiet") == 0
+        run = run_d3("run", "--inputs", root / "inputs", "--out", root / "out", "--quiet")
+        assert run.exit_code == 0, run.stdout + run.stderr
         run_dir = (root / "out" / "latest").resolve()
         shutil.copyfile(run_dir / "run.duckdb", root / "run.duckdb")
         con = duckdb.connect(str(root / "run.duckdb"))
