@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import duckdb
+from harness import D3
 
 from d3_engine.core.shell import format_table, repl, split_statements
-from tests.conftest import D3
 
 
 def _sql(run: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -19,9 +19,9 @@ def _sql(run: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[
     )
 
 
-def test_one_query_prints_an_aligned_table(published_run: Path) -> None:
+def test_one_query_prints_an_aligned_table(minimal_run: Path) -> None:
     done = _sql(
-        published_run / "latest",
+        minimal_run,
         "-c",
         "SELECT month, revenue_total_eur FROM finance_month ORDER BY path_id, month LIMIT 2;",
     )
@@ -33,15 +33,15 @@ def test_one_query_prints_an_aligned_table(published_run: Path) -> None:
     assert lines[-1] == "(2 rows)"
 
 
-def test_statements_from_stdin_with_helpers(published_run: Path) -> None:
-    done = _sql(published_run / "latest", stdin="SELECT 1 AS a,\n  2 AS b;\n.schema loan_schedule\n.quit\n")
+def test_statements_from_stdin_with_helpers(minimal_run: Path) -> None:
+    done = _sql(minimal_run, stdin="SELECT 1 AS a,\n  2 AS b;\n.schema loan_schedule\n.quit\n")
     assert done.returncode == 0, done.stderr
     assert "a | b" in done.stdout
     assert "principal_eur       | DECIMAL(18,6) | principal repaid in month s [FIN-3] [unit: EUR]" in done.stdout
 
 
-def test_a_bad_query_exits_2_and_the_file_is_opened_read_only(published_run: Path) -> None:
-    done = _sql(published_run / "latest", "-c", "DROP TABLE finance_month;")
+def test_a_bad_query_exits_2_and_the_file_is_opened_read_only(minimal_run: Path) -> None:
+    done = _sql(minimal_run, "-c", "DROP TABLE finance_month;")
     assert done.returncode == 2
     assert "read-only" in done.stderr.lower()
 
@@ -57,11 +57,11 @@ def test_help_shows_an_example() -> None:
     assert "Example: d3 sql --run outputs/latest" in done.stdout
 
 
-def test_split_and_repl_keep_quoted_semicolons(published_run: Path) -> None:
+def test_split_and_repl_keep_quoted_semicolons(minimal_run: Path) -> None:
     assert split_statements("SELECT ';' AS x; SELECT 2") == ["SELECT ';' AS x;", "SELECT 2"]
     out, err = io.StringIO(), io.StringIO()
     stdin = io.StringIO("SELECT ';' AS x;\nSELECT\n 3 AS y\n;\n")
-    assert repl(published_run / "latest" / "run.duckdb", stdin, out, err) == 0
+    assert repl(minimal_run / "run.duckdb", stdin, out, err) == 0
     assert "x\n-\n;\n(1 row)" in out.getvalue() and "y\n-\n3\n(1 row)" in out.getvalue()
 
 
@@ -70,9 +70,9 @@ def test_format_table_caps_rows() -> None:
     assert text.splitlines()[-1] == "(5 rows), 3 not shown: use LIMIT/OFFSET or --max-rows"
 
 
-def test_every_model_table_and_column_of_a_minimal_run_has_a_comment(published_run: Path) -> None:
+def test_every_model_table_and_column_of_a_minimal_run_has_a_comment(minimal_run: Path) -> None:
     """Every table built by a model (and engine_models) and each of its columns explains itself."""
-    con = duckdb.connect(str(published_run / "latest" / "run.duckdb"), read_only=True)
+    con = duckdb.connect(str(minimal_run / "run.duckdb"), read_only=True)
     models = [name for (name,) in con.execute("SELECT name FROM engine_models").fetchall()]
     from d3_engine.models.python.registry import all_models
 
