@@ -181,6 +181,26 @@ def init_command(
     raise typer.Exit(cmd_init(folder))
 
 
+@app.command("backtest")
+def backtest_command(
+    run: Annotated[Path, typer.Option("--run", help="A published run folder, e.g. outputs/latest.")],
+    actuals: Annotated[Path, typer.Option("--actuals", help="CSV period,metric,value of what happened.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Writes <out>/backtests/ (default: the run's parent folder).", show_default=False),
+    ] = None,
+    grid_index: Annotated[int, typer.Option("--grid-index", min=0, help="Grid point of a grid run.")] = 0,
+    debug: DebugOpt = False,
+) -> None:
+    """Compare a plan with what happened: bands, PIT, MAE, RMSE, WAPE, sMAPE, bias, coverage.
+
+    Example: d3 backtest --run outputs/latest --actuals examples/actuals_example.csv
+    """
+    from d3_engine.cli.backtest import cmd_backtest
+
+    raise typer.Exit(cmd_backtest(run, actuals, out, grid_index, debug))
+
+
 EVENT_COMMANDS = {"run", "validate", "report"}  # commands whose stdout is JSON lines (OUT-11)
 
 
