@@ -143,3 +143,10 @@ def previous_out(minimal_std: StandardRun, tmp_path: Path) -> Path:
     which a test may hand to `d3 run --out`."""
     assert minimal_std.exit_code == 0 and (minimal_std.out / "latest").is_symlink()
     return minimal_std.copy_to(tmp_path / "previous-out").out
+
+
+@pytest.fixture
+def published_run(minimal_std: StandardRun, tmp_path: Path) -> Path:
+    """A private copy of an output folder holding the cached minimal_001 run as `latest` (a test may write there)."""
+    assert minimal_std.exit_code == 0 and (minimal_std.out / "latest").is_symlink()
+    return minimal_std.copy_to(tmp_path / "published").out

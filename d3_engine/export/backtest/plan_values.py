@@ -22,7 +22,7 @@ from d3_engine.core.db import connect, create_table
 from d3_engine.core.errors import UsageError
 from d3_engine.export.backtest.actuals import METRICS, Actual, Metric, PlanFrame
 from d3_engine.export.publish import MARKER
-from d3_engine.models.dag import render_text
+from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
     import duckdb
