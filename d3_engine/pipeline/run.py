@@ -29,7 +29,7 @@ from d3_engine.export.run_summary import RunFacts, write_run_summary
 from d3_engine.export.writers import export_variable_draws
 from d3_engine.models.dag import Model, ModelRun, discover_models, order_models, run_models
 from d3_engine.models.python import autoscaler as autoscaler_model
-from d3_engine.models.python import loan
+from d3_engine.models.python import finance_cash, loan
 from d3_engine.pipeline.validation import validation_stage
 from d3_engine.plan.draws import write_noise
 from d3_engine.plan.params import write_params, write_settings
@@ -185,7 +185,7 @@ def engine_models(pipelines: list[str]) -> list[Model]:
     on params_general) are not edges between the selected models.
     """
     found = discover_models()
-    for python_model in (autoscaler_model.model(), loan.model(), loan.cpi_model()):
+    for python_model in (autoscaler_model.model(), loan.model(), loan.cpi_model(), finance_cash.model()):
         found[python_model.name] = python_model
     chosen = {n: m for n, m in found.items() if not m.pipelines or set(m.pipelines) & set(pipelines)}
     return order_models({n: replace(m, deps=[d for d in m.deps if d in chosen]) for n, m in chosen.items()})

@@ -1,6 +1,6 @@
 -- model: finance_pnl
--- version: 1
--- purpose: per path and month, the P&L down to EBT and the tap amounts that VAT and working capital need [FIN-1]
+-- version: 2
+-- purpose: per path and month, the P&L down to EBIT, the loan interest and the tap amounts that VAT and working capital need [FIN-1]
 -- grain: path_id, month
 -- columns:
 --   path_id BIGINT  path [GEN-2]
@@ -24,8 +24,7 @@
 --   ebitda_eur DECIMAL(18,6)  gross_profit − opex_total [FIN-1]
 --   depreciation_eur DECIMAL(18,6)  [FIN-2]
 --   ebit_eur DECIMAL(18,6)  ebitda − depreciation [FIN-1]
---   interest_eur DECIMAL(18,6)  loan interest [FIN-3]
---   ebt_eur DECIMAL(18,6)  ebit − interest [FIN-1]
+--   loan_interest_eur DECIMAL(18,6)  loan interest [FIN-3]; the funding line's interest, EBT and tax follow in the recurrence finance_cash [FIN-7a]
 --   credits_sold_eur DECIMAL(18,6)  public credits sold (VAT due at sale) [PUB-10] [FIN-5]
 --   revenue_fees_eur DECIMAL(18,6)  private fees, invoiced on ar_days [PRV-7] [FIN-6]
 --   deferred_revenue_eur DECIMAL(18,6)  public credit balance [PUB-10] [FIN-6]
@@ -68,7 +67,7 @@ joined AS (
         f.bizdev_eur AS bizdev,
         fp.contingency_pct,
         f.depreciation_eur AS depreciation,
-        f.interest_eur AS interest,
+        f.loan_interest_eur AS loan_interest,
         coalesce(pub.credits_sold, 0) AS credits_sold,
         coalesce(prv.revenue_fees, 0) AS revenue_fees,
         coalesce(pub.credit_balance, 0) AS deferred_revenue
@@ -115,8 +114,7 @@ SELECT
     CAST(gross_profit - opex_total AS DECIMAL(18,6)) AS ebitda_eur,
     CAST(depreciation AS DECIMAL(18,6)) AS depreciation_eur,
     CAST(gross_profit - opex_total - depreciation AS DECIMAL(18,6)) AS ebit_eur,
-    CAST(interest AS DECIMAL(18,6)) AS interest_eur,
-    CAST(gross_profit - opex_total - depreciation - interest AS DECIMAL(18,6)) AS ebt_eur,
+    CAST(loan_interest AS DECIMAL(18,6)) AS loan_interest_eur,
     CAST(credits_sold AS DECIMAL(18,6)) AS credits_sold_eur,
     CAST(revenue_fees AS DECIMAL(18,6)) AS revenue_fees_eur,
     CAST(deferred_revenue AS DECIMAL(18,6)) AS deferred_revenue_eur
