@@ -108,19 +108,25 @@ def to_int64(x: np.ndarray) -> np.ndarray:
 class TaxRule:
     """T(x) of [FIN-4] on micro-euros: one flat rate per parameter set, or the brackets of the input."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, flat_pct: list[Decimal]) -> None:
-        rows = con.execute(
-            """SELECT CAST(CAST(up_to_eur AS VARCHAR) AS DECIMAL(38,10)), CAST(CAST(pct AS VARCHAR) AS DECIMAL(38,10))
-               FROM input_tax_brackets ORDER BY bracket"""
-        ).fetchall()
-        self.brackets = bool(rows)
+    def __init__(self, brackets: list[tuple[Decimal | None, Decimal]], flat_pct: list[Decimal]) -> None:
+        """`brackets`: (up_to_eur or None for the last, pct) in order; empty = the flat rate of each set."""
+        self.brackets = bool(brackets)
         if self.brackets:
-            self.pct, self.k = scaled([r[1] for r in rows])
-            uppers = [None if r[0] is None else int(r[0] * MICRO) for r in rows]
+            self.pct, self.k = scaled([pct for _, pct in brackets])
+            uppers = [None if up is None else int(up * MICRO) for up, _ in brackets]
             self.lowers = [0, *[u for u in uppers[:-1] if u is not None]]
             self.uppers = uppers
         else:
             self.pct, self.k = scaled(flat_pct)
+
+    @classmethod
+    def from_db(cls, con: duckdb.DuckDBPyConnection, flat_pct: list[Decimal]) -> TaxRule:
+        """The rule of a run: `input_tax_brackets` when it has rows, else the flat rates."""
+        rows = con.execute(
+            """SELECT CAST(CAST(up_to_eur AS VARCHAR) AS DECIMAL(38,10)), CAST(CAST(pct AS VARCHAR) AS DECIMAL(38,10))
+               FROM input_tax_brackets ORDER BY bracket"""
+        ).fetchall()
+        return cls([(r[0], r[1]) for r in rows], flat_pct)
 
     def tax_micro(self, taxable: np.ndarray, pct_index: np.ndarray) -> np.ndarray:
         """round6(T(taxable)) per path; `pct_index` maps each path to its parameter set's flat rate."""
@@ -215,7 +221,7 @@ def build_finance_cash(con: duckdb.DuckDBPyConnection) -> int:
     """Create table `finance_cash` (path × month) from finance_operating_cash and finance_params; returns rows."""
     inputs = _load_inputs(con)
     params = _parameters(con)
-    out = recurrence(inputs, params, TaxRule(con, params["flat_pct"]))
+    out = recurrence(inputs, params, TaxRule.from_db(con, params["flat_pct"]))
     money = [name for name, _, _ in COLUMNS[2:]]
     raw = {"path_id": inputs["path_id"].reshape(-1), "month": inputs["month"].reshape(-1)}
     raw |= {name: out[name].reshape(-1) for name in money}
