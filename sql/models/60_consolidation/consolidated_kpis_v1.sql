@@ -34,6 +34,7 @@
     ('p_breach_any', 'breach_any', 32), ('p_cash_breach_any', 'cash_breach_any', 33),
     ('p_dscr_breach_any', 'dscr_breach_any', 34), ('share_never_break_even', 'break_even_month IS NULL', 35)] %}
 {%- set percentiles = var('percentiles') | sort %}
+-- depends_on: {{ ref('autoscaler') }} (the Python model that writes public_autoscaling_summary; dbt's convention)
 {%- set never = var('horizon_months') + 1000000 %}
 WITH
 metrics AS (
@@ -91,7 +92,7 @@ values_long AS (
     {% for name, _, _, column in autoscaling %}
     UNION ALL
     SELECT '{{ name }}', 'rep', CAST(CAST({{ column }} AS VARCHAR) AS DECIMAL(38,20))
-    FROM {{ ref('public_autoscaling_summary') }} WHERE model = 'ALL'
+    FROM public_autoscaling_summary WHERE model = 'ALL'
     {% endfor %}
 {% endif %}
     {% for name, condition, _ in shares %}
