@@ -57,7 +57,7 @@ def test_finance_artefacts_are_byte_identical_on_a_second_run(minimal_run: Path,
 
 
 def test_shipped_plan_keeps_its_books_on_every_path(shipped_run: Path) -> None:
-    """ACC-A10 on all 1 250 paths × 18 months of the shipped inputs, and the 60-month loan of [IN-7]."""
+    """ACC-A10 on all 5 000 paths × 60 months of the shipped inputs (§11.4), and the 60-month loan of [IN-7]."""
     con = duckdb.connect(str(shipped_run / "run.duckdb"), read_only=True)
     got = con.execute("""
         SELECT count(*), count(DISTINCT path_id),
@@ -65,7 +65,7 @@ def test_shipped_plan_keeps_its_books_on_every_path(shipped_run: Path) -> None:
                                    OR cash_closing_eur <> cash_opening_eur + net_cash_flow_eur)
         FROM finance_month
     """).fetchall()
-    assert got == [(1250 * 18, 1250, 0)]
+    assert got == [(5000 * 60, 5000, 0)]
     loan = con.execute("""
         SELECT count(*), sum(principal) FROM loan_schedule JOIN representative_path USING (param_set_id)
     """).fetchall()
