@@ -4,8 +4,8 @@ Every money or volume value is an object `{p<q>…, rep}` (the configured percen
 then the representative path, [FIN-12]); `formats.dumps_json` gives each number the precision of the
 nearest enclosing key with a suffix (`_eur` 2, `_pct` 4, else 6, [OUT-3]). Parameter-level facts (admitted
 models, vendors and prices per GPU) are those of the representative path's parameter set. The Markdown file
-renders the same content. `verdict` is the lender's answer of [ACC-A13]. A tap that did not run keeps its keys: its amounts are 0 ([OUT-5]), its model
-lists and maps are empty and its price is null.
+renders the same content. `verdict` is the lender's answer of [ACC-A13]. A tap that did not run keeps its keys:
+its amounts are 0 ([OUT-5]), its model lists and maps are empty and its price is null.
 """
 
 from __future__ import annotations
@@ -104,9 +104,7 @@ def breach_sentence(paths_breached: int, paths: int) -> str:
     """ "breaches a covenant or runs out of cash on 4 812 of 5 000 paths (96.2 %)" ([ACC-A13])."""
     share = Decimal(100 * paths_breached) / Decimal(paths) if paths else Decimal(0)
     one = format_number(share, 1)
-    return (
-        f"breaches a covenant or runs out of cash on {_grouped(paths_breached)} of {_grouped(paths)} paths ({one} %)"
-    )
+    return f"breaches a covenant or runs out of cash on {_grouped(paths_breached)} of {_grouped(paths)} paths ({one} %)"
 
 
 def _grouped(n: int) -> str:

@@ -55,5 +55,5 @@ def export(ctx: RunContext) -> None:
     rows = ctx.con.execute(f"SELECT {', '.join(header)} FROM risk_by_month ORDER BY grid_index, month").fetchall()
     shares = {c: 4 for c in header if c.startswith("p_")}
     write_csv(ctx.run_dir / "risk_by_month.csv", header, rows, int_columns=frozenset(RISK_INT), column_places=shares)
-    rows = ctx.con.execute(f"SELECT {', '.join(ANNUAL_HEADER)} FROM annual_summary ORDER BY series_order, year")
-    write_csv(ctx.run_dir / "annual_summary.csv", ANNUAL_HEADER, rows.fetchall(), int_columns=frozenset(ANNUAL_INT))
+    annual = ctx.con.execute(f"SELECT {', '.join(ANNUAL_HEADER)} FROM annual_summary ORDER BY series_order, year")
+    write_csv(ctx.run_dir / "annual_summary.csv", ANNUAL_HEADER, annual.fetchall(), int_columns=frozenset(ANNUAL_INT))

@@ -44,14 +44,16 @@ def annual_section(info: RunInfo) -> Section:
         )
     )
     section.add(_year_table("annual_rep", "Annual statements (representative path)", by_series.get("rep", []), LINES))
-    spread = [line for line in LINES if line[0] in SPREAD]
+    spread = tuple(line for line in LINES if line[0] in SPREAD)
     for label in ("p10", "p50", "p90"):
         title = f"Key lines by year, {label} across paths"
         section.add(_year_table(f"annual_{label}", title, by_series.get(label, []), spread))
     return section
 
 
-def _year_table(name: str, title: str, years: list[dict[str, Any]], lines: tuple[tuple[str, str, str], ...]) -> ReportTable:
+def _year_table(
+    name: str, title: str, years: list[dict[str, Any]], lines: tuple[tuple[str, str, str], ...]
+) -> ReportTable:
     columns = [Column("line", "Line"), Column("unit", "Unit")]
     for row in years:
         label = f"Year {row['year']}"

@@ -24,6 +24,7 @@ from d3_engine.report.tables import (
     table_from_rows,
 )
 
+
 def summary_section(info: RunInfo) -> Section:
     """Executive summary: the story, key figures and what breaks first."""
     section = Section("summary", "Executive summary")

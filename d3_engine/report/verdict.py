@@ -29,7 +29,7 @@ from d3_engine.report.tables import (
 
 
 def verdict_section(info: RunInfo) -> Section:
-    """"The verdict": one page that answers whether the plan carries its loan."""
+    """ "The verdict": one page that answers whether the plan carries its loan."""
     section = Section("verdict", "The verdict")
     if not info.db.has("breach_verdict", "consolidated_kpis", "risk_by_month"):
         return section.missing("The lender's verdict (risk models)")
@@ -55,9 +55,9 @@ def verdict_line(info: RunInfo, answer: dict[str, Any]) -> str:
             f"Verdict: not tested. The plan {sentence}, but it does not reach the whole loan term or the covenant "
             f"test (horizon {info.horizon} months, or no DSCR covenant set, or no loan)."
         )
-    limit = info.settings.get("max_breach_probability_pct")
+    limit = float(info.settings.get("max_breach_probability_pct") or 0)
     head = "carries its loan" if answer["verdict"] == CARRIES else "does NOT carry its loan"
-    return f"Verdict: the plan {head}. It {sentence}; the target allows at most {float(limit):g} % of paths."
+    return f"Verdict: the plan {head}. It {sentence}; the target allows at most {limit:g} % of paths."
 
 
 def _kpis(info: RunInfo) -> dict[str, dict[str, Any]]:
@@ -99,7 +99,11 @@ def _sources_and_uses(info: RunInfo, kpi: dict[str, dict[str, Any]]) -> ReportTa
         {"side": "Sources", "item": "Equity", "amount_eur": money["equity_injection_eur"]},
         {"side": "Uses", "item": "Capex paid by the loan or the equity", "amount_eur": money["capex_financed_eur"]},
         {"side": "Uses", "item": "Opening cash for operations", "amount_eur": total - money["capex_financed_eur"]},
-        {"side": "Still needed", "item": "Extra funding (p90 of the gap)", "amount_eur": kpi["extra_funding_p90"]["p50"]},
+        {
+            "side": "Still needed",
+            "item": "Extra funding (p90 of the gap)",
+            "amount_eur": kpi["extra_funding_p90"]["p50"],
+        },
     ]
     columns = [Column("side", "Side"), Column("item", "Item"), Column("amount_eur", "EUR", "eur")]
     return table_from_rows("sources_and_uses", "Sources and uses at month 1", columns, rows)
@@ -164,7 +168,8 @@ def top_drivers(info: RunInfo) -> list[str]:
     rows = info.db.rows(
         """SELECT c.variable_id, c.scope, c.swing AS cash_swing, n.swing AS income_swing
            FROM sensitivity AS c
-           LEFT JOIN sensitivity AS n ON n.scope = c.scope AND n.variable_id = c.variable_id AND n.kpi = 'net_income_eur'
+           LEFT JOIN sensitivity AS n
+               ON n.scope = c.scope AND n.variable_id = c.variable_id AND n.kpi = 'net_income_eur'
            WHERE c.kpi = 'cash_min_eur' AND c.swing IS NOT NULL
            ORDER BY abs(c.swing) DESC,
                     CASE c.scope WHEN 'general' THEN 0 WHEN 'public_tap' THEN 1 ELSE 2 END, encode(c.variable_id)

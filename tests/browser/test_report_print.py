@@ -94,7 +94,9 @@ def test_report_prints_on_a4_without_clipping(real_report: Path, tmp_path: Path)
     layout, pdf = _layout_and_pdf(real_report, tmp_path / "profile")
     assert layout["doc"]["scroll"] <= layout["doc"]["client"], f"the page is wider than A4: {layout['doc']}"
     clipped = [
-        t for t in layout["tables"] if t["table"] > t["box"] + 1 or t["boxScroll"] > t["box"] + 1 or t["overflow"] == "auto"
+        t
+        for t in layout["tables"]
+        if t["table"] > t["box"] + 1 or t["boxScroll"] > t["box"] + 1 or t["overflow"] == "auto"
     ]
     assert clipped == [], f"tables cut off or scrolling on A4: {clipped}"
     assert len(layout["tables"]) > 20

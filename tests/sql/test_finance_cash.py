@@ -25,8 +25,8 @@ from test_finance_fixture import (
     PRIVATE_COLUMNS,
     PUBLIC_COLUMNS,
     copy_run_db,
-    ex6_private_rows,
     ex5_public_rows,
+    ex6_private_rows,
     finance_models,
     model_vars,
     rows_as_dicts,
@@ -224,14 +224,13 @@ def test_never_negative_cash_gives_the_closed_form_of_v1_1(minimal_run: Path, tm
 
     The plan crosses a fiscal year (start in December) and earns taxable profit in year 2 after a loss in
     year 1, with a tax lag of 1, so the loss pool, the YTD reset and the payment lag are all exercised."""
-    con = build(
-        minimal_run, tmp_path / "run.duckdb", extra=("0", "30000", "30000"), loan="12000", start_month=12
-    )
+    con = build(minimal_run, tmp_path / "run.duckdb", extra=("0", "30000", "30000"), loan="12000", start_month=12)
     con.execute("UPDATE finance_params SET tax_payment_lag_months = 1")
     dag.run_models(con, [m for m in finance_models() if m.name in ("finance_cash", "finance_month")], model_vars())
-    assert con.execute("SELECT max(overdraft_interest_eur), min(cash_closing_eur) FROM finance_month").fetchall()[0][
-        0
-    ] == 0
+    assert (
+        con.execute("SELECT max(overdraft_interest_eur), min(cash_closing_eur) FROM finance_month").fetchall()[0][0]
+        == 0
+    )
     reference = (Path(__file__).parent / "reference" / "finance_tax_v1_closed_form.sql").read_text(encoding="utf-8")
     con.execute(
         "CREATE OR REPLACE VIEW finance_pnl_v11 AS SELECT *, CAST(ebit_eur - loan_interest_eur AS DECIMAL(18,6)) "

@@ -2,9 +2,10 @@
 
 It follows DOMAIN's formulas literally, month by month (the recursive loss pool of [FIN-4], the VAT
 period sums of [FIN-5], the funding recurrence of [FIN-7a]: overdraft interest → EBT → tax → cash), where the
-SQL models use closed forms, window sums and the vectorised numpy recurrence. It reads the same tables as the models; the loan schedule comes from
-`d3_engine.models.python.loan` (tested on its own in tests/unit/test_loan.py). The test below proves the reference
-against the hand-checked [EX-8]; test_finance_paths then compares the SQL with it on many paths.
+SQL models use closed forms, window sums and the vectorised numpy recurrence. It reads the same tables as the
+models; the loan schedule comes from `d3_engine.models.python.loan` (tested on its own in tests/unit/test_loan.py).
+The test below proves the reference against the hand-checked [EX-8]; test_finance_paths then compares the SQL
+with it on many paths.
 """
 
 from __future__ import annotations

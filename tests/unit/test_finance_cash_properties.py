@@ -38,7 +38,9 @@ def plans(draw: Any) -> dict[str, Any]:
     fiscal = np.array([[2026 + (start - 1 + t) // 12 for t in range(months)]] * paths, dtype=np.int64)
 
     def grid(strategy: Any) -> np.ndarray:
-        return np.array(draw(st.lists(strategy, min_size=paths * months, max_size=paths * months)), dtype=np.int64).reshape(paths, months)
+        return np.array(
+            draw(st.lists(strategy, min_size=paths * months, max_size=paths * months)), dtype=np.int64
+        ).reshape(paths, months)
 
     capex = np.zeros((paths, months), dtype=np.int64)
     capex[:, 0] = draw(st.lists(st.integers(0, 3_000 * MICRO), min_size=paths, max_size=paths))
@@ -77,8 +79,8 @@ def reference(plan: dict[str, Any], p: int) -> dict[str, list[int]]:
     x = {k: v[p] for k, v in plan["inputs"].items()}
     rate, pct, lag = Fraction(plan["rate"]), Fraction(plan["tax_pct"]), plan["lag"]
     cash, ytd, tax_ytd, pool, start_pool, payable = plan["opening"], 0, 0, 0, 0, 0
-    out: dict[str, list[int]] = {k: [] for k in ("overdraft_interest_eur", "tax_eur", "tax_paid_eur", "cfads_eur",
-                                                 "net_cash_flow_eur", "cash_closing_eur", "tax_payable_eur")}  # fmt: skip
+    keys = ("overdraft_interest_eur", "tax_eur", "tax_paid_eur", "cfads_eur", "net_cash_flow_eur", "cash_closing_eur")
+    out: dict[str, list[int]] = {k: [] for k in (*keys, "tax_payable_eur")}
     for t in range(len(x["ebit_eur"])):
         new_year = t == 0 or x["fiscal_year"][t] != x["fiscal_year"][t - 1]
         if new_year:
@@ -93,10 +95,13 @@ def reference(plan: dict[str, Any], p: int) -> dict[str, list[int]]:
         paid = out["tax_eur"][t - lag] if t - lag >= 0 else 0
         payable += tax - paid
         cfads = int(x["cfads_before_tax_eur"][t]) - paid
-        flow = cfads - int(x["capex_financed_eur"][t]) - int(x["loan_interest_eur"][t]) - od - int(x["principal_eur"][t])
+        flow = (
+            cfads - int(x["capex_financed_eur"][t]) - int(x["loan_interest_eur"][t]) - od - int(x["principal_eur"][t])
+        )
         cash += flow
-        for key, value in (("overdraft_interest_eur", od), ("tax_paid_eur", paid), ("cfads_eur", cfads),
-                           ("net_cash_flow_eur", flow), ("cash_closing_eur", cash), ("tax_payable_eur", payable)):  # fmt: skip
+        values = {"overdraft_interest_eur": od, "tax_paid_eur": paid, "cfads_eur": cfads, "net_cash_flow_eur": flow}
+        values |= {"cash_closing_eur": cash, "tax_payable_eur": payable}
+        for key, value in values.items():
             out[key].append(value)
     return out
 

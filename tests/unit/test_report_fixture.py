@@ -229,7 +229,8 @@ def add_finance_tables(con: duckdb.DuckDBPyConnection) -> None:
     for order, (metric, unit, value) in enumerate(EX8_KPIS, start=1):
         for series, series_order in (("p10", 10), ("p50", 50), ("p90", 90), ("rep", 1000)):
             con.execute(
-                "INSERT INTO consolidated_kpis VALUES (?, ?, ?, ?, ?, ?)", [metric, order, unit, series, series_order, value]
+                "INSERT INTO consolidated_kpis VALUES (?, ?, ?, ?, ?, ?)",
+                [metric, order, unit, series, series_order, value],
             )
     create(con, "sensitivity", SENSITIVITY_COLUMNS)
 

@@ -39,7 +39,11 @@ _INT64_SAFE = 2**62
 COLUMNS: list[tuple[str, str, str]] = [
     ("path_id", "BIGINT", "path [GEN-2]"),
     ("month", "BIGINT", "plan month t = 1..H"),
-    ("overdraft_interest_eur", "DECIMAL(18,6)", "round2(max(0, −cash_closing_{t−1}) × funding_line_rate/1200) [FIN-7a]"),
+    (
+        "overdraft_interest_eur",
+        "DECIMAL(18,6)",
+        "round2(max(0, −cash_closing_{t−1}) × funding_line_rate/1200) [FIN-7a]",
+    ),
     ("interest_eur", "DECIMAL(18,6)", "loan interest + overdraft interest (P&L line) [FIN-7a]"),
     ("ebt_eur", "DECIMAL(18,6)", "ebit − interest [FIN-1]"),
     ("ebt_ytd_eur", "DECIMAL(18,6)", "Σ ebt over the plan months ≤ t of the fiscal year [FIN-4]"),
