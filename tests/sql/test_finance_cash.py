@@ -251,3 +251,15 @@ def test_never_negative_cash_gives_the_closed_form_of_v1_1(minimal_run: Path, tm
     ).fetchall()
     for _, closing, rolled, parts, flow in flows:
         assert closing == rolled and parts == flow
+
+
+def test_python_model_honours_its_header(dip: duckdb.DuckDBPyConnection) -> None:
+    """The recurrence carries the same header contract as a SQL model: columns and types as built, unique grain."""
+    from d3_engine.models.python import finance_cash
+
+    described = [(r[0], r[1]) for r in dip.execute("DESCRIBE finance_cash").fetchall()]
+    assert described == [(name, kind) for name, kind, _ in finance_cash.HEADER.columns]
+    dupes = dip.execute(
+        "SELECT count(*) FROM (SELECT path_id, month FROM finance_cash GROUP BY ALL HAVING count(*) > 1)"
+    )
+    assert dupes.fetchall() == [(0,)]
