@@ -30,6 +30,7 @@ from d3_engine.export import consolidated as export_consolidated
 from d3_engine.export import finance as export_finance
 from d3_engine.export import private as export_private
 from d3_engine.export import public as export_public
+from d3_engine.export import risk as export_risk
 from d3_engine.export.context import RunContext
 from d3_engine.export.publish import compute_run_id, make_staging, publish, remove_own
 from d3_engine.export.run_summary import RunFacts, write_run_summary
@@ -181,6 +182,7 @@ def export_all(ctx: RunContext) -> None:
     if ctx.runs("private"):
         export_private.export(ctx)
     export_finance.export(ctx)
+    export_risk.export(ctx)
     export_consolidated.export(ctx)  # after finance, before the report (which reads its tables)
 
 

@@ -20,6 +20,7 @@ from d3_engine.core.errors import UsageError
 from d3_engine.core.files import templates_dir
 from d3_engine.core.formats import SUMS_NAME, write_sha256sums
 from d3_engine.report.analysis import acceptance_section, sensitivity_section
+from d3_engine.report.annual import annual_section
 from d3_engine.report.context import RunInfo, load_run_info
 from d3_engine.report.demand import demand_section
 from d3_engine.report.finance import loan_section, statements_section, vat_section
@@ -28,6 +29,7 @@ from d3_engine.report.inputs import appendix_section, inputs_section
 from d3_engine.report.summary import summary_section
 from d3_engine.report.tables import Chart, Db, ReportTable, Section
 from d3_engine.report.taps import private_section, public_section
+from d3_engine.report.verdict import verdict_section
 
 if TYPE_CHECKING:
     import duckdb
@@ -39,8 +41,10 @@ TABLES_DIR = "report_tables"
 
 
 def build_sections(info: RunInfo) -> list[Section]:
-    """The sections of [OUT-10] in order."""
+    """The verdict page and the annual statements of [OUT-14], then the sections of [OUT-10] in order."""
     return [
+        verdict_section(info),
+        annual_section(info),
         summary_section(info),
         inputs_section(info),
         public_section(info),

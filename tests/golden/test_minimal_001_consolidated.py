@@ -95,6 +95,16 @@ def test_consolidated_kpis_csv_is_the_worked_example(run_dir: Path) -> None:
         "autoscaling_sla_violations,count,,,,0.000000",
         "autoscaling_scale_events,count,,,,2.000000",
     ]
+    # [OUT-12]/[V12-0]: one path, cash never negative, EBITDA ≥ 0 only from month 3 on; shares 4 decimals,
+    # break_even_month an integer [V12-3]
+    expected += [
+        "p_breach_any,ratio,0.0000,0.0000,0.0000,0.0000",
+        "p_cash_breach_any,ratio,0.0000,0.0000,0.0000,0.0000",
+        "p_dscr_breach_any,ratio,0.0000,0.0000,0.0000,0.0000",
+        "share_never_break_even,ratio,0.0000,0.0000,0.0000,0.0000",
+        "break_even_month,months,3,3,3,3",
+        "extra_funding_p90,EUR,0.00,0.00,0.00,0.00",
+    ]
     assert lines(run_dir, "consolidated_kpis.csv") == expected
 
 
@@ -132,6 +142,7 @@ def test_acceptance_is_ex10(run: tuple[int, Path]) -> None:
         "ACC-A10,error,error,pass,,0,1,0,100.0000,",
         "ACC-A11,error,error,pass,,0,1,0,100.0000,",
         "ACC-A12,warning,warning,pass,rep,0,1,0,100.0000,",
+        "ACC-A13,warning,warning,pass,,0,1,0,100.0000,",
     ]
 
 
@@ -175,6 +186,7 @@ def test_consolidated_summary_json(run_dir: Path) -> None:
             "segments",
             "autoscaling",
             "acceptance",
+            "verdict",
             "acquisition_spend_by_channel_eur",
         ]
     )
@@ -217,7 +229,7 @@ def test_run_summary_representative_path(run_dir: Path) -> None:
         "mc_index": 0,
         "net_income_eur": -3826.72,
     }
-    assert [c["id"] for c in summary["acceptance"]["checks"]] == [f"ACC-A{i}" for i in range(1, 13)]
+    assert [c["id"] for c in summary["acceptance"]["checks"]] == [f"ACC-A{i}" for i in range(1, 14)]
 
 
 def golden_names(run_dir: Path) -> list[str]:

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from d3_engine.models import graph, runner
-from d3_engine.models.python import loan
+from d3_engine.models.python import finance_cash, loan
 
 PUBLIC_COLUMNS = {
     "path_id": "BIGINT",
@@ -128,7 +128,7 @@ def finance_models() -> list[graph.Model]:
         for name, m in graph.discover_models().items()
         if m.layer == "50_finance" or name == "representative_path"
     }
-    for python_model in (loan.model(), loan.cpi_model()):
+    for python_model in (loan.model(), loan.cpi_model(), finance_cash.model()):
         models[python_model.name] = python_model
     for model in models.values():
         model.deps = [d for d in model.deps if d in models]
@@ -214,7 +214,8 @@ def test_every_finance_model_ran(ex8_con: duckdb.DuckDBPyConnection) -> None:
         "loan_schedule",
         "finance_fixed_month",
         "finance_pnl",
-        "finance_tax",
+        "finance_operating_cash",
+        "finance_cash",
         "finance_vat",
         "finance_month",
         "segment_month",
@@ -222,4 +223,5 @@ def test_every_finance_model_ran(ex8_con: duckdb.DuckDBPyConnection) -> None:
         "representative_path",
     }
     assert names.index("loan_schedule") < names.index("finance_fixed_month") < names.index("finance_month")
+    assert names.index("finance_operating_cash") < names.index("finance_cash") < names.index("finance_month")
     assert names.index("finance_path_kpis") < names.index("representative_path")

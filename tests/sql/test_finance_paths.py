@@ -149,7 +149,7 @@ def _write_params(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute("INSERT INTO input_insurances_selected VALUES ('ins_b', 9.4)")
     con.execute("INSERT INTO input_tax_brackets VALUES (1, 200000, 19), (2, NULL, 25.8)")
-    con.execute("INSERT INTO input_assets VALUES ('Laptop', 2400, 36, 1), ('Car', 5000, 12, 30)")
+    con.execute("INSERT INTO input_assets VALUES ('Laptop', 2400, 36, 1, 'loan'), ('Car', 5000, 12, 30, 'operations')")
     con.execute("UPDATE input_assets SET amount_eur = 1000, months = 7, start_month_index = 5 WHERE name = 'Server'")
 
 
@@ -293,7 +293,10 @@ def test_the_stress_data_reaches_every_branch(stress: Any) -> None:
         "tax lag": "tax_paid_eur <> tax_eur",
     }
     for name, condition in checks.items():
-        assert con.execute(f"SELECT count(*) FROM finance_tax WHERE {condition}").fetchall()[0][0] > 0, name
+        assert con.execute(f"SELECT count(*) FROM finance_cash WHERE {condition}").fetchall()[0][0] > 0, name
+    assert con.execute("SELECT count(*) FROM finance_month WHERE capex_financed_eur > 0").fetchall()[0][0] > 0
+    drawn = "overdraft_interest_eur > 0 AND overdraft_eur > 0"  # [FIN-7a] the funding line is used and costs
+    assert con.execute(f"SELECT count(*) FROM finance_month WHERE {drawn}").fetchall()[0][0] > 0
     assert con.execute("SELECT count(DISTINCT phase) FROM loan_schedule").fetchall()[0][0] == 3
     halves = "month = 1 AND overhead_public_eur = CAST(overhead_eur * CAST('0.5' AS DECIMAL(2,1)) AS DECIMAL(18,6))"
     silent = con.execute(f"SELECT count(*) FROM segment_month WHERE {halves}").fetchall()[0][0]

@@ -316,6 +316,19 @@ CASES = [
          ("Large 30B", "100")),
     Case("no_throughput", _drop_lines(TPS, "large-30b"), "no_throughput", MOD, ("Large 30B",)),
     Case("zero_gpu_count", cell(TPS, 0, "gpu_count", "0"), "out_of_range", TPS, ("gpu_count",)),
+    # v1.2 keys [V12-1]: funding line [FIN-7a], funded capex [FIN-2a], breach target [ACC-A13]
+    Case("funding_rate_negative", key(GEN, "funding_line.interest_rate_pct", -1), "out_of_range", GEN,
+         ("funding_line.interest_rate_pct", "-1"), run=True),
+    Case("funding_limit_negative", key(GEN, "funding_line.limit_eur", -500), "out_of_range", GEN,
+         ("funding_line.limit_eur", "-500"), run=True),
+    Case("funded_by_not_an_enum", text(GEN, "      start_month_index: 1\n", "      start_month_index: 1\n"
+         "      funded_by: bank\n"), "bad_enum", GEN, ("funded_by", "bank", "loan"), run=True),
+    Case("funded_by_loan_not_month_1", text(GEN, "      start_month_index: 1\n", "      start_month_index: 2\n"
+         "      funded_by: loan\n"), "out_of_range", GEN, ("funded_by", "month 2", "start_month_index: 1"), run=True),
+    Case("max_breach_probability_above_100", key(SIM, "targets.max_breach_probability_pct", 150), "out_of_range",
+         SIM, ("targets.max_breach_probability_pct", "150"), run=True),
+    Case("max_breach_probability_negative", key(SIM, "targets.max_breach_probability_pct", -5), "out_of_range",
+         SIM, ("targets.max_breach_probability_pct", "-5")),
 ]
 # fmt: on
 RUN_CASES = [c for c in CASES if c.run]

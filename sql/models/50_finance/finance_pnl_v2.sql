@@ -1,6 +1,6 @@
 -- model: finance_pnl
--- version: 1
--- purpose: per path and month, the P&L down to EBT and the tap amounts that VAT and working capital need [FIN-1]
+-- version: 2
+-- purpose: per path and month, the P&L down to EBIT, the loan interest and the tap amounts that VAT and working capital need [FIN-1]
 -- grain: path_id, month
 -- columns:
 --   path_id BIGINT <id>  path [GEN-2]
@@ -8,12 +8,12 @@
 --   month BIGINT <month>  plan month t = 1..H
 --   period VARCHAR <YYYY-MM>  YYYY-MM
 --   fiscal_year BIGINT <year>  calendar year of the period [FIN-4]
---   revenue_public_eur DECIMAL(18,6) <EUR>  usage revenue + breakage_eur [PUB-10]; 0 when public does not run
+--   revenue_public_eur DECIMAL(18,6) <EUR>  usage revenue + breakage [PUB-10]; 0 when public does not run
 --   revenue_private_eur DECIMAL(18,6) <EUR>  revenue hours + fees [PRV-7]; 0 when private does not run
---   revenue_total_eur DECIMAL(18,6) <EUR>  revenue_public_eur + revenue_private_eur [FIN-1]
+--   revenue_total_eur DECIMAL(18,6) <EUR>  revenue_public + revenue_private [FIN-1]
 --   cogs_public_eur DECIMAL(18,6) <EUR>  capacity-based public COGS [PUB-11]
 --   cogs_private_eur DECIMAL(18,6) <EUR>  private GPU rental [PRV-7]
---   gross_profit_eur DECIMAL(18,6) <EUR>  revenue_total_eur − cogs_public_eur − cogs_private_eur [FIN-1]
+--   gross_profit_eur DECIMAL(18,6) <EUR>  revenue_total − cogs_public − cogs_private [FIN-1]
 --   acquisition_public_eur DECIMAL(18,6) <EUR>  public budget_t [PUB-8]
 --   acquisition_private_eur DECIMAL(18,6) <EUR>  private budget_t [PRV-5]
 --   fixed_opex_eur DECIMAL(18,6) <EUR>  CPI-indexed fixed costs [FIN-1]
@@ -21,11 +21,10 @@
 --   bizdev_eur DECIMAL(18,6) <EUR>  bizdev budget [FIN-1]
 --   contingency_eur DECIMAL(18,6) <EUR>  round6(contingency_pct/100 × (acquisition + fixed + insurance + bizdev)) [FIN-1]
 --   opex_total_eur DECIMAL(18,6) <EUR>  acquisition + fixed + insurance + bizdev + contingency [FIN-1]
---   ebitda_eur DECIMAL(18,6) <EUR>  gross_profit_eur − opex_total_eur [FIN-1]
+--   ebitda_eur DECIMAL(18,6) <EUR>  gross_profit − opex_total [FIN-1]
 --   depreciation_eur DECIMAL(18,6) <EUR>  [FIN-2]
---   ebit_eur DECIMAL(18,6) <EUR>  ebitda_eur − depreciation [FIN-1]
---   interest_eur DECIMAL(18,6) <EUR>  loan interest [FIN-3]
---   ebt_eur DECIMAL(18,6) <EUR>  ebit − interest [FIN-1]
+--   ebit_eur DECIMAL(18,6) <EUR>  ebitda − depreciation [FIN-1]
+--   loan_interest_eur DECIMAL(18,6) <EUR>  loan interest [FIN-3]; the funding line's interest, EBT and tax follow in the recurrence finance_cash [FIN-7a]
 --   credits_sold_eur DECIMAL(18,6) <EUR>  public credits sold (VAT due at sale) [PUB-10] [FIN-5]
 --   revenue_fees_eur DECIMAL(18,6) <EUR>  private fees, invoiced on ar_days [PRV-7] [FIN-6]
 --   deferred_revenue_eur DECIMAL(18,6) <EUR>  public credit balance [PUB-10] [FIN-6]
@@ -68,7 +67,7 @@ joined AS (
         f.bizdev_eur AS bizdev,
         fp.contingency_pct,
         f.depreciation_eur AS depreciation,
-        f.interest_eur AS interest,
+        f.loan_interest_eur AS loan_interest,
         coalesce(pub.credits_sold_eur, 0) AS credits_sold_eur,
         coalesce(prv.revenue_fees_eur, 0) AS revenue_fees_eur,
         coalesce(pub.credit_balance_eur, 0) AS deferred_revenue
@@ -115,8 +114,7 @@ SELECT
     CAST(gross_profit_eur - opex_total_eur AS DECIMAL(18,6)) AS ebitda_eur,
     CAST(depreciation AS DECIMAL(18,6)) AS depreciation_eur,
     CAST(gross_profit_eur - opex_total_eur - depreciation AS DECIMAL(18,6)) AS ebit_eur,
-    CAST(interest AS DECIMAL(18,6)) AS interest_eur,
-    CAST(gross_profit_eur - opex_total_eur - depreciation - interest AS DECIMAL(18,6)) AS ebt_eur,
+    CAST(loan_interest AS DECIMAL(18,6)) AS loan_interest_eur,
     CAST(credits_sold_eur AS DECIMAL(18,6)) AS credits_sold_eur,
     CAST(revenue_fees_eur AS DECIMAL(18,6)) AS revenue_fees_eur,
     CAST(deferred_revenue AS DECIMAL(18,6)) AS deferred_revenue_eur
