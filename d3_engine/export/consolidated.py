@@ -132,7 +132,7 @@ def write_sensitivity(ctx: RunContext) -> None:
 def representative_block(ctx: RunContext) -> dict[str, Any]:
     """`representative_path` of run_summary and consolidated_summary ([OUT-6], [OUT-7], [FIN-12])."""
     row = ctx.con.execute(
-        """SELECT r.path_id, r.grid_index, r.replicate_index, r.mc_index, k.net_income
+        """SELECT r.path_id, r.grid_index, r.replicate_index, r.mc_index, k.net_income_eur
             FROM representative_path AS r JOIN consolidated_path_kpis AS k USING (path_id)"""
     ).fetchall()[0]
     keys = ("path_id", "grid_index", "replicate_index", "mc_index", "net_income_eur")

@@ -70,7 +70,7 @@ def channel_spend(ctx: RunContext, labels: list[str]) -> dict[str, dict[str, dic
             continue
         sql = f"""WITH spend AS (
                 SELECT c.label, a.path_id,
-                    CAST(CAST(a.acq AS DECIMAL(38,6)) * CAST(CAST(c.share AS VARCHAR) AS DECIMAL(38,18))
+                    CAST(CAST(a.acq AS DECIMAL(38,6)) * {{{{ dec('c.share', 38, 18) }}}}
                          AS DECIMAL(18,6)) AS eur
                 FROM (SELECT path_id, any_value(param_set_id) AS param_set_id, sum({column}) AS acq
                       FROM finance_month GROUP BY path_id) AS a
@@ -129,34 +129,34 @@ def _money_blocks(ctx: RunContext, series: Series, labels: list[str]) -> dict[st
     vendors, prices = _private_by_gpu(ctx, rep_set)
     driver = ctx.con.execute("SELECT overhead_allocation_driver FROM run_settings").fetchall()[0][0]
 
-    def obj(column: str) -> dict[str, Any]:
-        return _object(series, column, labels)
+    def obj(metric: str) -> dict[str, Any]:
+        return _object(series, metric, labels)
 
     def tap(kind: str) -> dict[str, Any]:
-        return {"overhead_eur": obj(f"overhead_{kind}_eur"), "contribution_eur": obj(f"contribution_{kind}_eur")}
+        return {"overhead_eur": obj(f"overhead_{kind}"), "contribution_eur": obj(f"contribution_{kind}")}
 
     return {
         "public": {
             "admitted_models": admitted,
             "private_only_models": private_only,
-            "revenue_eur": obj("revenue_public_eur"),
-            "cogs_eur": obj("cogs_public_eur"),
+            "revenue_eur": obj("revenue_public"),
+            "cogs_eur": obj("cogs_public"),
             "tokens": obj("public_tokens"),
             "blended_sell_eur_per_1k": obj("blended_sell_eur_per_1k"),
         },
         "private": {
-            "revenue_eur": obj("revenue_private_eur"),
-            "cogs_eur": obj("cogs_private_eur"),
+            "revenue_eur": obj("revenue_private"),
+            "cogs_eur": obj("cogs_private"),
             "hours": obj("private_hours"),
             "vendor_by_gpu": vendors,
             "sell_eur_hr_by_gpu": prices,
         },
         "total": {
-            "revenue_eur": obj("revenue_total_eur"),
-            "ebitda_eur": obj("ebitda_eur"),
-            "net_income_eur": obj("net_income_eur"),
-            "cash_min_eur": obj("cash_min_eur"),
-            "funding_gap_eur": obj("funding_gap_eur"),
+            "revenue_eur": obj("revenue_total"),
+            "ebitda_eur": obj("ebitda"),
+            "net_income_eur": obj("net_income"),
+            "cash_min_eur": obj("cash_min"),
+            "funding_gap_eur": obj("funding_gap"),
             "dscr_min": obj("dscr_min"),
         },
         "segments": {"driver": driver, "public": tap("public"), "private": tap("private")},

@@ -68,6 +68,7 @@ OPTIONAL_KEYS: Final[tuple[OptionalKey, ...]] = (
     OptionalKey("simulation", "targets.min_monthly_dscr", UNSET, "ACC-A12", _ACC + "; verdict not tested"),
     OptionalKey("simulation", "targets.dscr_test_from_month", 12, "ACC-A12"),
     OptionalKey("simulation", "targets.min_cash_floor_eur", UNSET, "V12-5", "ACC-A12 cash part skipped; FIN-14 uses 0"),
+    OptionalKey("simulation", "targets.max_breach_probability_pct", 10, "ACC-A13", "at most 10 % of paths may breach"),
     # operator/general.yaml [IN-7]
     OptionalKey("general", "meta", {}, "IN-7"),
     OptionalKey("general", "meta.description", UNSET, "IN-7", "text only"),
@@ -76,6 +77,10 @@ OPTIONAL_KEYS: Final[tuple[OptionalKey, ...]] = (
     OptionalKey("general", "tax.corporate_income_brackets.[].up_to_eur", UNSET, "FIN-4", "the last bracket: no bound"),
     OptionalKey("general", "tax.payment_lag_months", 0, "FIN-4", "tax paid in its month"),
     OptionalKey("general", "working_capital.ap_exempt_fixed_cost_items", [], "FIN-6", "no item is AP-exempt"),
+    OptionalKey("general", "depreciation_schedule.assets.[].funded_by", "operations", "FIN-2a", "operating capex"),
+    OptionalKey("general", "funding_line", {}, "FIN-7a"),
+    OptionalKey("general", "funding_line.interest_rate_pct", UNSET, "FIN-7a", "the set's loan rate, in plan/params.py"),
+    OptionalKey("general", "funding_line.limit_eur", UNSET, "FIN-7a", "no limit: the line only measures the gap"),
     # operator/public_tap.yaml [IN-8]
     OptionalKey("public_tap", "meta.seed", UNSET, "RNG-1", "next seed in the precedence"),
     OptionalKey("public_tap", "meta.description", UNSET, "IN-8", "text only"),

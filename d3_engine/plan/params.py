@@ -53,8 +53,6 @@ INDEX_TYPES = {"param_set_id": "BIGINT", "grid_index": "BIGINT", "replicate_inde
 # built: a constant default, or a column whose value is taken per parameter set (the funding-line rate is
 # the parameter set's loan rate, [FIN-7a]). A key left unset without an entry here stays null (= unset:
 # `funding_line.limit_eur` means "no limit"). `funded_by` (an item key of a list) defaults in the store.
-SETTING_DEFAULTS: dict[str, Any] = {"max_breach_probability_pct": 10}
-"""run_settings column → value when its simulation.yaml key is not set ([ACC-A13])."""
 PARAMETER_DEFAULTS: dict[str, dict[str, str]] = {"general": {"funding_line_rate_pct": "interest_rate_pct"}}
 """params_<scope> column → the column of the same parameter set whose value it takes when unset."""
 
@@ -225,8 +223,6 @@ def write_settings(con: duckdb.DuckDBPyConnection, simulation: Any, fx: float) -
     columns: dict[str, list[Any]] = {}
     for path, column, sql in scalar_keys("simulation"):
         _, value = leaf_value(simulation, path)
-        if value is None:
-            value = SETTING_DEFAULTS.get(column)
         schema[column] = sql
         columns[column] = [value]
     schema["eur_usd_fx_rate"] = "DOUBLE"

@@ -219,8 +219,7 @@ def _lists(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, in
         },
         {
             **{k: [a[k] for a in assets] for k in ("name", "amount_eur", "months", "start_month_index")},
-            # [FIN-2a]: an asset without `funded_by` is paid from operations.
-            "funded_by": [a.get("funded_by") or "operations" for a in assets],
+            "funded_by": [a["funded_by"] for a in assets],  # resolved: not set = operations [FIN-2a]
         },
     )
     pcts = sim["stochastic"]["percentiles"]

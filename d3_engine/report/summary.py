@@ -9,10 +9,7 @@ below target, losses under the p90 stress). Failed acceptance checks close the l
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from d3_engine.core.formats import float_to_decimal
-from d3_engine.export.consolidated import METRICS
 from d3_engine.report.context import RunInfo
 from d3_engine.report.format import eur, pct
 from d3_engine.report.tables import (

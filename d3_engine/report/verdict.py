@@ -55,7 +55,7 @@ def verdict_line(info: RunInfo, answer: dict[str, Any]) -> str:
             f"Verdict: not tested. The plan {sentence}, but it does not reach the whole loan term or the covenant "
             f"test (horizon {info.horizon} months, or no DSCR covenant set, or no loan)."
         )
-    limit = float(info.settings.get("max_breach_probability_pct") or 0)
+    limit = float(info.settings["max_breach_probability_pct"])
     head = "carries its loan" if answer["verdict"] == CARRIES else "does NOT carry its loan"
     return f"Verdict: the plan {head}. It {sentence}; the target allows at most {limit:g} % of paths."
 

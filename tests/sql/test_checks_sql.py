@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from d3_engine.checks import runner as checks
-from d3_engine.models import dag
+from d3_engine.models import graph, runner
 
 BOTH = ["public", "private"]
 VARS = {"horizon_months": 3, "replicates": 1, "mc": 1, "fx": 1.25, "pipelines": BOTH, "percentiles": [10, 50, 90]}
@@ -291,8 +291,8 @@ def _breach_paths(con: duckdb.DuckDBPyConnection, breached: list[bool], grid: li
                 f"INSERT INTO risk_path SELECT * REPLACE ({path_id} AS path_id, {g} AS grid_index, "
                 f"{month} AS first_breach_month, {flag} AS breach_any) FROM risk_path WHERE path_id = 0"
             )
-    model = dag.discover_models()["breach_verdict"]
-    con.execute(f"CREATE OR REPLACE TABLE breach_verdict AS {dag.render(model, VARS).strip().rstrip(';')}")
+    model = graph.discover_models()["breach_verdict"]
+    con.execute(f"CREATE OR REPLACE TABLE breach_verdict AS {runner.render(model, VARS).strip().rstrip(';')}")
 
 
 def test_a13_passes_on_the_golden_fixture_and_is_never_skipped(con: duckdb.DuckDBPyConnection) -> None:

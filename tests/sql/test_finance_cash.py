@@ -34,7 +34,7 @@ from test_finance_fixture import (
 )
 
 from d3_engine.core.formats import write_csv
-from d3_engine.models import dag
+from d3_engine.models import graph, render, runner
 
 D = Decimal
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "dip_001" / "finance_month.csv"
@@ -64,7 +64,7 @@ def _public_rows(extra: Sequence[str], paths: int = 1) -> list[dict[str, Any]]:
     for path_id in range(paths):
         for row in ex5_public_rows(path_id):
             add = D(extra[path_id * 3 + row["month"] - 1] if len(extra) > 3 else extra[row["month"] - 1])
-            for key in ("usage_revenue", "credits_sold", "revenue_public"):
+            for key in ("usage_revenue_eur", "credits_sold_eur", "revenue_public_eur"):
                 row[key] += add
             rows.append(row)
     return rows
@@ -92,12 +92,12 @@ def build(
     private = [dict(r, path_id=p) for p in range(paths) for r in ex6_private_rows()]
     write_rows(con, "private_month", PRIVATE_COLUMNS, private)
     variables = model_vars(mc=paths)
-    dag.run_models(con, finance_models(), variables)
-    found = dag.discover_models()
+    runner.run_models(con, finance_models(), variables)
+    found = graph.discover_models()
     risk = [found[name] for name in RISK_MODELS]
     for model in risk:
         model.deps = []
-    dag.run_models(con, risk, variables)
+    runner.run_models(con, risk, variables)
     return con
 
 
@@ -141,7 +141,7 @@ def test_dip_breaches_months_1_and_2_and_breaks_even_in_month_3(dip: duckdb.Duck
     assert flags == [(True, False, False), (True, False, False), (False, False, False)]
     risk = rows_as_dicts(dip, "SELECT * FROM risk_path")[0]
     assert (risk["first_breach_month"], risk["breach_any"], risk["break_even_month"]) == (1, True, 3)
-    assert risk["funding_gap"] == D("1062.218")
+    assert risk["funding_gap_eur"] == D("1062.218")
 
 
 def test_a_limit_that_is_exceeded(minimal_run: Path, tmp_path: Path) -> None:
@@ -214,7 +214,7 @@ def _build_in_place(db: Path, loan: str) -> duckdb.DuckDBPyConnection:
     con.execute(f"UPDATE params_general SET loan_amount_eur = {loan}, equity_injection_eur = 3000")
     write_rows(con, "public_month", PUBLIC_COLUMNS, _public_rows(("0", "0", "2000")))
     write_rows(con, "private_month", PRIVATE_COLUMNS, ex6_private_rows())
-    dag.run_models(con, finance_models(), model_vars())
+    runner.run_models(con, finance_models(), model_vars())
     return con
 
 
@@ -226,7 +226,7 @@ def test_never_negative_cash_gives_the_closed_form_of_v1_1(minimal_run: Path, tm
     year 1, with a tax lag of 1, so the loss pool, the YTD reset and the payment lag are all exercised."""
     con = build(minimal_run, tmp_path / "run.duckdb", extra=("0", "30000", "30000"), loan="12000", start_month=12)
     con.execute("UPDATE finance_params SET tax_payment_lag_months = 1")
-    dag.run_models(con, [m for m in finance_models() if m.name in ("finance_cash", "finance_month")], model_vars())
+    runner.run_models(con, [m for m in finance_models() if m.name in ("finance_cash", "finance_month")], model_vars())
     assert (
         con.execute("SELECT max(overdraft_interest_eur), min(cash_closing_eur) FROM finance_month").fetchall()[0][0]
         == 0
@@ -236,7 +236,7 @@ def test_never_negative_cash_gives_the_closed_form_of_v1_1(minimal_run: Path, tm
         "CREATE OR REPLACE VIEW finance_pnl_v11 AS SELECT *, CAST(ebit_eur - loan_interest_eur AS DECIMAL(18,6)) "
         "AS ebt_eur FROM finance_pnl"
     )
-    closed = con.execute(dag.render_text(reference, {}, "reference")).fetchall()
+    closed = con.execute(render.render_text(reference, {}, "reference")).fetchall()
     recurrence = con.execute(
         """SELECT path_id, month, o.fiscal_year, ebt_ytd_eur, loss_pool_start_eur, taxable_income_eur, tax_ytd_eur,
                   tax_eur, tax_paid_eur, tax_payable_eur, loss_carryforward_eur
@@ -258,7 +258,7 @@ def test_python_model_honours_its_header(dip: duckdb.DuckDBPyConnection) -> None
     from d3_engine.models.python import finance_cash
 
     described = [(r[0], r[1]) for r in dip.execute("DESCRIBE finance_cash").fetchall()]
-    assert described == [(name, kind) for name, kind, _ in finance_cash.HEADER.columns]
+    assert described == [(c.name, c.type) for c in finance_cash.HEADER.columns]
     dupes = dip.execute(
         "SELECT count(*) FROM (SELECT path_id, month FROM finance_cash GROUP BY ALL HAVING count(*) > 1)"
     )

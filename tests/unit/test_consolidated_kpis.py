@@ -170,7 +170,11 @@ def synthetic_ctx(
     """Four paths of consolidated_path_kpis and risk_path, then the `consolidated_kpis` model built on them."""
     pipelines = pipelines or ["private"]
     con = duckdb.connect()
-    columns = {name: "DECIMAL(18,6)" if unit != "percent" else "DECIMAL(18,4)" for name, unit in ec.METRICS}
+    # money columns of consolidated_path_kpis end in _eur (the _eur rule); the metric keeps its [OUT-5] name
+    columns = {
+        f"{name}_eur" if unit == "EUR" else name: "DECIMAL(18,6)" if unit != "percent" else "DECIMAL(18,4)"
+        for name, unit in ec.METRICS
+    }
     for name in (
         "public_tokens",
         "public_active_customers_end",
@@ -181,20 +185,21 @@ def synthetic_ctx(
     ):
         columns[name] = "DOUBLE"
     for name in [*ec.AUTOSCALING, *NEW_ROWS]:
-        columns.pop(name)
-    columns.update({"cogs_public": "DECIMAL(18,6)", "cogs_private": "DECIMAL(18,6)"})
+        columns.pop(name, None)
+        columns.pop(f"{name}_eur", None)
+    columns.update({"cogs_public_eur": "DECIMAL(18,6)", "cogs_private_eur": "DECIMAL(18,6)"})
     ddl = ", ".join(f"{c} {t}" for c, t in columns.items())
     con.execute(f"CREATE TABLE consolidated_path_kpis (path_id BIGINT, param_set_id BIGINT, {ddl})")
     for path_id, net, margin, tokens, blended in PATHS:
         con.execute(
-            "INSERT INTO consolidated_path_kpis (path_id, param_set_id, net_income, gross_margin_pct, public_tokens, "
+            "INSERT INTO consolidated_path_kpis (path_id, param_set_id, net_income_eur, gross_margin_pct, public_tokens, "
             "blended_sell_eur_per_1k) VALUES (?, ?, CAST(? AS DECIMAL(18,6)), CAST(? AS DECIMAL(18,4)), ?, ?)",
             [path_id, path_id, net, margin, tokens, blended],
         )
     con.execute(
         "CREATE TABLE risk_path (path_id BIGINT, grid_index BIGINT, first_breach_month BIGINT, breach_any BOOLEAN, "
         "cash_breach_any BOOLEAN, dscr_breach_any BOOLEAN, over_limit_any BOOLEAN, break_even_month BIGINT, "
-        "funding_gap DECIMAL(18,6))"
+        "funding_gap_eur DECIMAL(18,6))"
     )
     for path_id, breach, even, gap in RISK:
         con.execute(
@@ -297,5 +302,7 @@ def test_floats_become_the_decimal_of_their_shortest_text(tmp_path: Path) -> Non
     ctx.con.execute("UPDATE consolidated_path_kpis SET blended_sell_eur_per_1k = 2.675 WHERE path_id = 2")
     model = graph.discover_models()["consolidated_kpis"]
     variables = {"percentiles": [10, 50, 90], "pipelines": ["private"], "horizon_months": 3}
-    ctx.con.execute(f"CREATE OR REPLACE TABLE consolidated_kpis AS {runner.render(model, variables).strip().rstrip(';')}")
+    ctx.con.execute(
+        f"CREATE OR REPLACE TABLE consolidated_kpis AS {runner.render(model, variables).strip().rstrip(';')}"
+    )
     assert ec.kpi_series(ctx)["blended_sell_eur_per_1k"]["rep"] == Decimal("2.675")

@@ -24,7 +24,9 @@ import numpy as np
 
 from d3_engine.core.db import create_table
 from d3_engine.core.errors import RuntimeFailure
-from d3_engine.models.dag import Model, ModelHeader
+from d3_engine.core.formats import float_to_decimal
+from d3_engine.models.graph import Model
+from d3_engine.models.header import parse_header
 
 if TYPE_CHECKING:
     import duckdb
@@ -36,36 +38,34 @@ DEPS = ["finance_operating_cash", "finance_params"]
 MICRO = 1_000_000
 _INT64_SAFE = 2**62
 
-COLUMNS: list[tuple[str, str, str]] = [
-    ("path_id", "BIGINT", "path [GEN-2]"),
-    ("month", "BIGINT", "plan month t = 1..H"),
-    (
-        "overdraft_interest_eur",
-        "DECIMAL(18,6)",
-        "round2(max(0, −cash_closing_{t−1}) × funding_line_rate/1200) [FIN-7a]",
-    ),
-    ("interest_eur", "DECIMAL(18,6)", "loan interest + overdraft interest (P&L line) [FIN-7a]"),
-    ("ebt_eur", "DECIMAL(18,6)", "ebit − interest [FIN-1]"),
-    ("ebt_ytd_eur", "DECIMAL(18,6)", "Σ ebt over the plan months ≤ t of the fiscal year [FIN-4]"),
-    ("loss_pool_start_eur", "DECIMAL(18,6)", "L_y, the loss pool at the start of the fiscal year [FIN-4]"),
-    ("taxable_income_eur", "DECIMAL(18,6)", "max(0, ytd − L_y) [FIN-4]"),
-    ("tax_ytd_eur", "DECIMAL(18,6)", "round6(T(taxable)), flat rate or brackets [FIN-4]"),
-    ("tax_eur", "DECIMAL(18,6)", "the month's accrual tax_ytd_t − tax_ytd_{t−1} (same year) [FIN-4]"),
-    ("tax_paid_eur", "DECIMAL(18,6)", "tax_{t−lag}, 0 while t − lag < 1 [FIN-4]"),
-    ("tax_payable_eur", "DECIMAL(18,6)", "Σ_{s≤t} (tax_s − tax_paid_s) [FIN-4]"),
-    ("loss_carryforward_eur", "DECIMAL(18,6)", "pool_t = max(0, L_y − ytd_t) [FIN-4]"),
-    ("cfads_eur", "DECIMAL(18,6)", "cash_from_operations − capex_operating [FIN-2a]"),
-    ("net_cash_flow_eur", "DECIMAL(18,6)", "cfads − capex_financed − interest − principal [FIN-7a]"),
-    ("cash_opening_eur", "DECIMAL(18,6)", "loan + equity in month 1, else cash_closing_{t−1} [FIN-7]"),
-    ("cash_closing_eur", "DECIMAL(18,6)", "cash_opening + net_cash_flow; negative = overdraft [FIN-7a]"),
-]
-HEADER = ModelHeader(
-    MODEL_NAME,
-    MODEL_VERSION,
-    purpose="per path and month the funding recurrence: overdraft interest, EBT, tax, tax paid and cash [FIN-7a]",
-    grain=["path_id", "month"],
-    columns=COLUMNS,
+HEADER = parse_header(
+    """
+-- model: finance_cash
+-- version: 1
+-- purpose: per path and month the funding recurrence: overdraft interest, EBT, tax, tax paid and cash [FIN-7a]
+-- grain: path_id, month
+-- columns:
+--   path_id BIGINT <id>  path [GEN-2]
+--   month BIGINT <month>  plan month t = 1..H
+--   overdraft_interest_eur DECIMAL(18,6) <EUR>  round2(max(0, −cash_closing_{t−1}) × funding_line_rate/1200) [FIN-7a]
+--   interest_eur DECIMAL(18,6) <EUR>  loan interest + overdraft interest (P&L line) [FIN-7a]
+--   ebt_eur DECIMAL(18,6) <EUR>  ebit − interest [FIN-1]
+--   ebt_ytd_eur DECIMAL(18,6) <EUR>  Σ ebt over the plan months ≤ t of the fiscal year [FIN-4]
+--   loss_pool_start_eur DECIMAL(18,6) <EUR>  L_y, the loss pool at the start of the fiscal year [FIN-4]
+--   taxable_income_eur DECIMAL(18,6) <EUR>  max(0, ytd − L_y) [FIN-4]
+--   tax_ytd_eur DECIMAL(18,6) <EUR>  round6(T(taxable)), flat rate or brackets [FIN-4]
+--   tax_eur DECIMAL(18,6) <EUR>  the month's accrual tax_ytd_t − tax_ytd_{t−1} (same year) [FIN-4]
+--   tax_paid_eur DECIMAL(18,6) <EUR>  tax_{t−lag}, 0 while t − lag < 1 [FIN-4]
+--   tax_payable_eur DECIMAL(18,6) <EUR>  Σ_{s≤t} (tax_s − tax_paid_s) [FIN-4]
+--   loss_carryforward_eur DECIMAL(18,6) <EUR>  pool_t = max(0, L_y − ytd_t) [FIN-4]
+--   cfads_eur DECIMAL(18,6) <EUR>  cash_from_operations − capex_operating [FIN-2a]
+--   net_cash_flow_eur DECIMAL(18,6) <EUR>  cfads − capex_financed − interest − principal [FIN-7a]
+--   cash_opening_eur DECIMAL(18,6) <EUR>  loan + equity in month 1, else cash_closing_{t−1} [FIN-7]
+--   cash_closing_eur DECIMAL(18,6) <EUR>  cash_opening + net_cash_flow; negative = overdraft [FIN-7a]
+""",
+    "d3_engine/models/python/finance_cash.py",
 )
+COLUMNS = [(c.name, c.type, c.description) for c in HEADER.columns]
 
 INPUT_SQL = """
     SELECT o.path_id, o.month, o.param_set_id, o.fiscal_year,
@@ -126,11 +126,9 @@ class TaxRule:
     @classmethod
     def from_db(cls, con: duckdb.DuckDBPyConnection, flat_pct: list[Decimal]) -> TaxRule:
         """The rule of a run: `input_tax_brackets` when it has rows, else the flat rates."""
-        rows = con.execute(
-            """SELECT CAST(CAST(up_to_eur AS VARCHAR) AS DECIMAL(38,10)), CAST(CAST(pct AS VARCHAR) AS DECIMAL(38,10))
-               FROM input_tax_brackets ORDER BY bracket"""
-        ).fetchall()
-        return cls([(r[0], r[1]) for r in rows], flat_pct)
+        rows = con.execute("SELECT up_to_eur, pct FROM input_tax_brackets ORDER BY bracket").fetchall()
+        exact = [(None if up is None else float_to_decimal(up), float_to_decimal(pct)) for up, pct in rows]
+        return cls(exact, flat_pct)
 
     def tax_micro(self, taxable: np.ndarray, pct_index: np.ndarray) -> np.ndarray:
         """round6(T(taxable)) per path; `pct_index` maps each path to its parameter set's flat rate."""
@@ -250,7 +248,7 @@ def model() -> Model:
         version=MODEL_VERSION,
         deps=list(DEPS),
         layer=LAYER,
-        header=HEADER,
         python=build_finance_cash,
         fingerprint_source=inspect.getsource(sys.modules[__name__]),
+        python_tables=[HEADER],
     )

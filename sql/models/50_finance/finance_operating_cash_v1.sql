@@ -3,24 +3,24 @@
 -- purpose: per path and month, the cash lines that do not depend on the funding recurrence: working capital, capex split, CFADS before tax paid [FIN-2a] [FIN-6] [FIN-7]
 -- grain: path_id, month
 -- columns:
---   path_id BIGINT  path [GEN-2]
---   param_set_id BIGINT  its parameter set
---   month BIGINT  plan month t = 1..H
---   fiscal_year BIGINT  calendar year of the period [FIN-4]
---   ebitda_eur DECIMAL(18,6)  [FIN-1]
---   ebit_eur DECIMAL(18,6)  [FIN-1]
---   loan_interest_eur DECIMAL(18,6)  [FIN-3]
---   principal_eur DECIMAL(18,6)  loan principal [FIN-3]
---   receivables_eur DECIMAL(18,6)  round6(revenue_fees × (1 + vat/100) × ar_days/30) [FIN-6]
---   payables_eur DECIMAL(18,6)  round6(ap_days/30 × (Σ_{not AP-exempt} item × (1 + v_item) + bizdev × (1 + vat/100))) [FIN-6]
---   delta_receivables_eur DECIMAL(18,6)  receivables_t − receivables_{t−1} [FIN-7]
---   delta_payables_eur DECIMAL(18,6)  [FIN-7]
---   delta_deferred_revenue_eur DECIMAL(18,6)  [FIN-7]
---   delta_vat_payable_eur DECIMAL(18,6)  [FIN-7]
---   capex_eur DECIMAL(18,6)  [FIN-2]
---   capex_financed_eur DECIMAL(18,6)  capex paid by the loan or the equity [FIN-2a]
---   capex_operating_eur DECIMAL(18,6)  capex − capex_financed [FIN-2a]
---   cfads_before_tax_eur DECIMAL(18,6)  ebitda − Δreceivables + Δpayables + Δdeferred + Δvat_payable − capex_operating; cfads = this − tax_paid [FIN-2a] [FIN-7]
+--   path_id BIGINT <id>  path [GEN-2]
+--   param_set_id BIGINT <id>  its parameter set
+--   month BIGINT <month>  plan month t = 1..H
+--   fiscal_year BIGINT <year>  calendar year of the period [FIN-4]
+--   ebitda_eur DECIMAL(18,6) <EUR>  [FIN-1]
+--   ebit_eur DECIMAL(18,6) <EUR>  [FIN-1]
+--   loan_interest_eur DECIMAL(18,6) <EUR>  [FIN-3]
+--   principal_eur DECIMAL(18,6) <EUR>  loan principal [FIN-3]
+--   receivables_eur DECIMAL(18,6) <EUR>  round6(revenue_fees × (1 + vat/100) × ar_days/30) [FIN-6]
+--   payables_eur DECIMAL(18,6) <EUR>  round6(ap_days/30 × (Σ_{not AP-exempt} item × (1 + v_item) + bizdev × (1 + vat/100))) [FIN-6]
+--   delta_receivables_eur DECIMAL(18,6) <EUR>  receivables_t − receivables_{t−1} [FIN-7]
+--   delta_payables_eur DECIMAL(18,6) <EUR>  [FIN-7]
+--   delta_deferred_revenue_eur DECIMAL(18,6) <EUR>  [FIN-7]
+--   delta_vat_payable_eur DECIMAL(18,6) <EUR>  [FIN-7]
+--   capex_eur DECIMAL(18,6) <EUR>  [FIN-2]
+--   capex_financed_eur DECIMAL(18,6) <EUR>  capex paid by the loan or the equity [FIN-2a]
+--   capex_operating_eur DECIMAL(18,6) <EUR>  capex − capex_financed [FIN-2a]
+--   cfads_before_tax_eur DECIMAL(18,6) <EUR>  ebitda − Δreceivables + Δpayables + Δdeferred + Δvat_payable − capex_operating; cfads = this − tax_paid [FIN-2a] [FIN-7]
 -- Tax paid, interest on the funding line and the cash balance depend on each other month by month; the
 -- recurrence finance_cash takes them from here [FIN-7a]. Everything on this model is closed form.
 WITH

@@ -3,21 +3,21 @@
 -- purpose: per path and plan year the annual statement lines: flows summed over the year, balances of its last month [OUT-12]
 -- grain: path_id, year
 -- columns:
---   path_id BIGINT  path [GEN-2]
---   year BIGINT  plan year y: months 12(y−1)+1 … min(12y, H)
---   period_start VARCHAR  YYYY-MM of the year's first month
---   period_end VARCHAR  YYYY-MM of the year's last month (a short last year is shown as it is)
---   months BIGINT  plan months in the year
---   revenue_total_eur DECIMAL(18,6)  Σ revenue_total over the year [FIN-1]
---   gross_profit_eur DECIMAL(18,6)  Σ gross_profit [FIN-1]
---   ebitda_eur DECIMAL(18,6)  Σ ebitda [FIN-1]
---   net_income_eur DECIMAL(18,6)  Σ net_income [FIN-1]
---   cfads_eur DECIMAL(18,6)  Σ cfads [FIN-2a]
---   debt_service_eur DECIMAL(18,6)  Σ debt_service [FIN-9a]
---   dscr_annual DECIMAL(18,6)  round6(Σ cfads / Σ debt_service), null when Σ debt_service = 0 [OUT-12]
---   cash_closing_eur DECIMAL(18,6)  cash_closing of the year's last month [FIN-7a]
---   overdraft_eur DECIMAL(18,6)  overdraft of the year's last month [FIN-7a]
---   loan_balance_eur DECIMAL(18,6)  loan balance of the year's last month [FIN-3]
+--   path_id BIGINT <id>  path [GEN-2]
+--   year BIGINT <year>  plan year y: months 12(y−1)+1 … min(12y, H)
+--   period_start VARCHAR <YYYY-MM>  YYYY-MM of the year's first month
+--   period_end VARCHAR <YYYY-MM>  YYYY-MM of the year's last month (a short last year is shown as it is)
+--   months BIGINT <months>  plan months in the year
+--   revenue_total_eur DECIMAL(18,6) <EUR>  Σ revenue_total over the year [FIN-1]
+--   gross_profit_eur DECIMAL(18,6) <EUR>  Σ gross_profit [FIN-1]
+--   ebitda_eur DECIMAL(18,6) <EUR>  Σ ebitda [FIN-1]
+--   net_income_eur DECIMAL(18,6) <EUR>  Σ net_income [FIN-1]
+--   cfads_eur DECIMAL(18,6) <EUR>  Σ cfads [FIN-2a]
+--   debt_service_eur DECIMAL(18,6) <EUR>  Σ debt_service [FIN-9a]
+--   dscr_annual DECIMAL(18,6) <ratio>  round6(Σ cfads / Σ debt_service), null when Σ debt_service = 0 [OUT-12]
+--   cash_closing_eur DECIMAL(18,6) <EUR>  cash_closing of the year's last month [FIN-7a]
+--   overdraft_eur DECIMAL(18,6) <EUR>  overdraft of the year's last month [FIN-7a]
+--   loan_balance_eur DECIMAL(18,6) <EUR>  loan balance of the year's last month [FIN-3]
 WITH
 months AS (
     SELECT *, (month - 1) // 12 + 1 AS year FROM {{ ref('finance_month') }}

@@ -3,22 +3,22 @@
 -- purpose: the annual statements across paths: p10, p50, p90 of every per-path yearly value, then the representative path (annual_summary.csv) [OUT-12] [GEN-5]
 -- grain: series, year
 -- columns:
---   series VARCHAR  p10 | p50 | p90 | rep
---   series_order BIGINT  the percentile, 1000 for rep
---   year BIGINT  plan year
---   period_start VARCHAR  YYYY-MM of the year's first month
---   period_end VARCHAR  YYYY-MM of the year's last month
---   months BIGINT  plan months in the year
---   revenue_total_eur DECIMAL(38,8)  [OUT-12]
---   gross_profit_eur DECIMAL(38,8)  [OUT-12]
---   ebitda_eur DECIMAL(38,8)  [OUT-12]
---   net_income_eur DECIMAL(38,8)  [OUT-12]
---   cfads_eur DECIMAL(38,8)  [OUT-12]
---   debt_service_eur DECIMAL(38,8)  [OUT-12]
---   dscr_annual DECIMAL(38,8)  per-path ratio, then its percentile (nulls excluded) [OUT-12]
---   cash_closing_eur DECIMAL(38,8)  [OUT-12]
---   overdraft_eur DECIMAL(38,8)  [OUT-12]
---   loan_balance_eur DECIMAL(38,8)  [OUT-12]
+--   series VARCHAR <text>  p10 | p50 | p90 | rep
+--   series_order BIGINT <id>  the percentile, 1000 for rep
+--   year BIGINT <year>  plan year
+--   period_start VARCHAR <YYYY-MM>  YYYY-MM of the year's first month
+--   period_end VARCHAR <YYYY-MM>  YYYY-MM of the year's last month
+--   months BIGINT <months>  plan months in the year
+--   revenue_total_eur DECIMAL(38,8) <EUR>  [OUT-12]
+--   gross_profit_eur DECIMAL(38,8) <EUR>  [OUT-12]
+--   ebitda_eur DECIMAL(38,8) <EUR>  [OUT-12]
+--   net_income_eur DECIMAL(38,8) <EUR>  [OUT-12]
+--   cfads_eur DECIMAL(38,8) <EUR>  [OUT-12]
+--   debt_service_eur DECIMAL(38,8) <EUR>  [OUT-12]
+--   dscr_annual DECIMAL(38,8) <ratio>  per-path ratio, then its percentile (nulls excluded) [OUT-12]
+--   cash_closing_eur DECIMAL(38,8) <EUR>  [OUT-12]
+--   overdraft_eur DECIMAL(38,8) <EUR>  [OUT-12]
+--   loan_balance_eur DECIMAL(38,8) <EUR>  [OUT-12]
 -- Percentiles are always 10, 50 and 90 for the artefacts of §11 (whatever stochastic.percentiles holds), each
 -- column on its own (identities hold on rep rows, not on percentile rows) [FIN-11].
 {%- set values = ['revenue_total_eur', 'gross_profit_eur', 'ebitda_eur', 'net_income_eur', 'cfads_eur',

@@ -3,18 +3,18 @@
 -- purpose: per grid point the breach count against targets.max_breach_probability_pct, and whether the loan is tested at all (ACC-A13, consolidated_summary.verdict) [ACC-A13] [FIN-14]
 -- grain: grid_index
 -- columns:
---   grid_index BIGINT  grid point
---   paths BIGINT  N, the paths of the grid point
---   paths_breached BIGINT  k, the paths with breach_any [FIN-14]
---   max_breach_probability_pct DECIMAL(38,10)  targets.max_breach_probability_pct (not set = 10)
---   passes BOOLEAN  100·k ≤ max_breach_probability_pct·N, exactly [ACC-A13]
---   tested BOOLEAN  min_monthly_dscr is set, H ≥ dscr_test_from_month (not set = 12), H ≥ loan.term_months and loan.amount_eur > 0 in every parameter set; else the verdict is "not tested"
+--   grid_index BIGINT <id>  grid point
+--   paths BIGINT <count>  N, the paths of the grid point
+--   paths_breached BIGINT <count>  k, the paths with breach_any [FIN-14]
+--   max_breach_probability_pct DECIMAL(38,10) <percent>  targets.max_breach_probability_pct (not set = 10)
+--   passes BOOLEAN <flag>  100·k ≤ max_breach_probability_pct·N, exactly [ACC-A13]
+--   tested BOOLEAN <flag>  min_monthly_dscr is set, H ≥ dscr_test_from_month (not set = 12), H ≥ loan.term_months and loan.amount_eur > 0 in every parameter set; else the verdict is "not tested"
 WITH
 settings AS (
     SELECT
-        CAST(CAST(max_breach_probability_pct AS VARCHAR) AS DECIMAL(38,10)) AS max_pct,
+        {{ dec('max_breach_probability_pct', 38, 10) }} AS max_pct,
         min_monthly_dscr IS NOT NULL
-            AND {{ var('horizon_months') }} >= coalesce(dscr_test_from_month, 12) AS covenant_tested
+            AND {{ var('horizon_months') }} >= dscr_test_from_month AS covenant_tested
     FROM run_settings
 ),
 loans AS (

@@ -3,12 +3,12 @@
 -- purpose: every consolidated KPI across paths, one row per (metric, series): the configured percentiles [GEN-5] and the representative path (consolidated_kpis.csv, consolidated_summary) [OUT-5] [OUT-12] [FIN-11] [FIN-14]
 -- grain: metric, series
 -- columns:
---   metric VARCHAR  metric name of [OUT-5] / [OUT-12], or cogs_public / cogs_private (consolidated_summary only)
---   metric_order BIGINT  row order of consolidated_kpis.csv; null for the summary-only metrics
---   unit VARCHAR  EUR, percent, ratio, tokens, count, hours, months or EUR_per_1k
---   series VARCHAR  p<q> for each configured percentile, then rep
---   series_order BIGINT  q, 1000 for rep
---   value DECIMAL(38,20)  the value: DECIMAL metrics exactly, float metrics as the decimal of their shortest text [GEN-4]
+--   metric VARCHAR <id>  metric name of [OUT-5] / [OUT-12], or cogs_public / cogs_private (consolidated_summary only)
+--   metric_order BIGINT <id>  row order of consolidated_kpis.csv; null for the summary-only metrics
+--   unit VARCHAR <text>  EUR, percent, ratio, tokens, count, hours, months or EUR_per_1k
+--   series VARCHAR <text>  p<q> for each configured percentile, then rep
+--   series_order BIGINT <id>  q, 1000 for rep
+--   value DECIMAL(38,20) <ratio>  the value: DECIMAL metrics exactly, float metrics as the decimal of their shortest text [GEN-4]
 -- Per-path values come from consolidated_path_kpis (DECIMAL, exact percentiles) and risk_path ([FIN-14]);
 -- float metrics are aggregated in float64 exactly as [GEN-5] writes it. The autoscaling rows exist only for the
 -- representative path ([PUB-12] `ALL` row), so only their rep cell is set. Shares are k/N rounded once to 4
@@ -55,8 +55,9 @@ rep AS (
     SELECT path_id FROM {{ ref('representative_path') }}
 ),
 decimal_long AS (
-    {% for name, _, _ in decimal_metrics %}
-    SELECT path_id, '{{ name }}' AS metric, CAST({{ name }} AS DECIMAL(38,6)) AS v FROM {{ ref('consolidated_path_kpis') }}
+    {% for name, unit, _ in decimal_metrics %}
+    {#- money columns of consolidated_path_kpis end in _eur (the _eur rule); the metric keeps its [OUT-5] name #}
+    SELECT path_id, '{{ name }}' AS metric, CAST({{ name ~ '_eur' if unit == 'EUR' else name }} AS DECIMAL(38,6)) AS v FROM {{ ref('consolidated_path_kpis') }}
     {{ 'UNION ALL' if not loop.last }}
     {% endfor %}
 ),
@@ -73,7 +74,7 @@ break_even AS (
     SELECT path_id, coalesce(break_even_month, {{ never }}) AS v FROM {{ ref('risk_path') }}
 ),
 break_even_q AS ({{ pctl('break_even', [], 'v', percentiles, value_out='value') }}),
-gap_p90 AS ({{ pctl(ref('risk_path'), [], 'funding_gap', [90], value_out='value') }}),
+gap_p90 AS ({{ pctl(ref('risk_path'), [], 'funding_gap_eur', [90], value_out='value') }}),
 counts AS (
     SELECT count(*) AS n,
         {% for name, condition, _ in shares %}count(*) FILTER (WHERE {{ condition }}) AS k_{{ name }}{{ ',' if not loop.last }}
@@ -85,13 +86,13 @@ values_long AS (
     UNION ALL
     SELECT metric, 'rep', CAST(v AS DECIMAL(38,20)) FROM decimal_long JOIN rep USING (path_id)
     UNION ALL
-    SELECT metric, 'p' || p, CAST(CAST(value AS VARCHAR) AS DECIMAL(38,20)) FROM float_q
+    SELECT metric, 'p' || p, {{ dec('value', 38, 20) }} FROM float_q
     UNION ALL
-    SELECT metric, 'rep', CAST(CAST(v AS VARCHAR) AS DECIMAL(38,20)) FROM float_long JOIN rep USING (path_id)
+    SELECT metric, 'rep', {{ dec('v', 38, 20) }} FROM float_long JOIN rep USING (path_id)
 {% if 'public' in var('pipelines') %}
     {% for name, _, _, column in autoscaling %}
     UNION ALL
-    SELECT '{{ name }}', 'rep', CAST(CAST({{ column }} AS VARCHAR) AS DECIMAL(38,20))
+    SELECT '{{ name }}', 'rep', {{ dec(column, 38, 20) }}
     FROM public_autoscaling_summary WHERE model = 'ALL'
     {% endfor %}
 {% endif %}

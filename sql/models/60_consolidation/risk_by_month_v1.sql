@@ -3,18 +3,18 @@
 -- purpose: per grid point and month how many paths breach, exact counts and shares k/N to 4 decimals (risk_by_month.csv) [FIN-14] [OUT-12]
 -- grain: grid_index, month
 -- columns:
---   grid_index BIGINT  grid point
---   month BIGINT  plan month t
---   period VARCHAR  YYYY-MM of month t
---   paths BIGINT  N, the paths of the grid point
---   paths_cash_breach BIGINT  paths with a cash breach in month t
---   p_cash_breach DECIMAL(18,4)  paths_cash_breach / N, half away from zero
---   paths_dscr_breach BIGINT  paths with a DSCR breach in month t
---   p_dscr_breach DECIMAL(18,4)  paths_dscr_breach / N
---   paths_over_limit BIGINT  paths over the funding-line limit in month t
---   p_over_limit DECIMAL(18,4)  paths_over_limit / N
---   paths_breached_by BIGINT  paths whose first_breach_month ≤ t
---   p_breached_by DECIMAL(18,4)  paths_breached_by / N
+--   grid_index BIGINT <id>  grid point
+--   month BIGINT <month>  plan month t
+--   period VARCHAR <YYYY-MM>  YYYY-MM of month t
+--   paths BIGINT <count>  N, the paths of the grid point
+--   paths_cash_breach BIGINT <count>  paths with a cash breach in month t
+--   p_cash_breach DECIMAL(18,4) <ratio>  paths_cash_breach / N, half away from zero
+--   paths_dscr_breach BIGINT <count>  paths with a DSCR breach in month t
+--   p_dscr_breach DECIMAL(18,4) <ratio>  paths_dscr_breach / N
+--   paths_over_limit BIGINT <count>  paths over the funding-line limit in month t
+--   p_over_limit DECIMAL(18,4) <ratio>  paths_over_limit / N
+--   paths_breached_by BIGINT <count>  paths whose first_breach_month ≤ t
+--   p_breached_by DECIMAL(18,4) <ratio>  paths_breached_by / N
 {%- macro share(k) -%}
 CAST(CAST((2 * {{ k }} * 10000 + c.paths) // (2 * c.paths) AS DECIMAL(18,0)) * CAST('0.0001' AS DECIMAL(5,4)) AS DECIMAL(18,4))
 {%- endmacro %}

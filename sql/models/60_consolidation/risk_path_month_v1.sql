@@ -3,21 +3,21 @@
 -- purpose: per path and month the breach tests of [FIN-14]: cash below the floor after the committed line, over the limit, LTM DSCR below the covenant
 -- grain: path_id, month
 -- columns:
---   path_id BIGINT  path [GEN-2]
---   grid_index BIGINT  its grid point
---   month BIGINT  plan month t = 1..H
---   headroom_eur DECIMAL(18,6)  cash_closing + funding_line.limit_eur (0 when no limit) [FIN-14]
---   cash_breach BOOLEAN  headroom < floor (targets.min_cash_floor_eur; not set = 0) [FIN-14]
---   over_limit BOOLEAN  overdraft > funding_line.limit_eur (never without a limit) [FIN-14]
---   dscr_breach BOOLEAN  t ≥ dscr_test_from_month (not set = 12), min_monthly_dscr set, dscr_ltm not null and below it [FIN-14]
---   breach BOOLEAN  cash_breach or dscr_breach [FIN-14]
+--   path_id BIGINT <id>  path [GEN-2]
+--   grid_index BIGINT <id>  its grid point
+--   month BIGINT <month>  plan month t = 1..H
+--   headroom_eur DECIMAL(18,6) <EUR>  cash_closing + funding_line.limit_eur (0 when no limit) [FIN-14]
+--   cash_breach BOOLEAN <flag>  headroom < floor (targets.min_cash_floor_eur; not set = 0) [FIN-14]
+--   over_limit BOOLEAN <flag>  overdraft > funding_line.limit_eur (never without a limit) [FIN-14]
+--   dscr_breach BOOLEAN <flag>  t ≥ dscr_test_from_month (not set = 12), min_monthly_dscr set, dscr_ltm not null and below it [FIN-14]
+--   breach BOOLEAN <flag>  cash_breach or dscr_breach [FIN-14]
 -- Targets are input numbers: they enter DECIMAL as the exact decimal of their shortest text [GEN-4].
 WITH
 targets AS (
     SELECT
-        CAST(CAST(coalesce(min_cash_floor_eur, 0) AS VARCHAR) AS DECIMAL(38,10)) AS cash_floor,
-        CAST(CAST(min_monthly_dscr AS VARCHAR) AS DECIMAL(38,10)) AS min_dscr,
-        coalesce(dscr_test_from_month, 12) AS test_from
+        coalesce({{ dec('min_cash_floor_eur', 38, 10) }}, 0) AS cash_floor,
+        {{ dec('min_monthly_dscr', 38, 10) }} AS min_dscr,
+        dscr_test_from_month AS test_from
     FROM run_settings
 ),
 joined AS (

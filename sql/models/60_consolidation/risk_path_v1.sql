@@ -3,15 +3,15 @@
 -- purpose: per path the breach statistics and EBITDA break-even of [FIN-14]
 -- grain: path_id
 -- columns:
---   path_id BIGINT  path [GEN-2]
---   grid_index BIGINT  its grid point
---   first_breach_month BIGINT  first t with a cash or DSCR breach; null if none [FIN-14]
---   breach_any BOOLEAN  first_breach_month is not null [FIN-14]
---   cash_breach_any BOOLEAN  a cash breach in some month [FIN-14]
---   dscr_breach_any BOOLEAN  a DSCR breach in some month [FIN-14]
---   over_limit_any BOOLEAN  over the funding-line limit in some month [FIN-14]
---   break_even_month BIGINT  first t with ebitda_s ≥ 0 for every s = t..H; null = not within the horizon [FIN-14]
---   funding_gap DECIMAL(18,6)  max(0, −cash_min), the peak overdraft, EUR [FIN-7a]
+--   path_id BIGINT <id>  path [GEN-2]
+--   grid_index BIGINT <id>  its grid point
+--   first_breach_month BIGINT <month>  first t with a cash or DSCR breach; null if none [FIN-14]
+--   breach_any BOOLEAN <flag>  first_breach_month is not null [FIN-14]
+--   cash_breach_any BOOLEAN <flag>  a cash breach in some month [FIN-14]
+--   dscr_breach_any BOOLEAN <flag>  a DSCR breach in some month [FIN-14]
+--   over_limit_any BOOLEAN <flag>  over the funding-line limit in some month [FIN-14]
+--   break_even_month BIGINT <month>  first t with ebitda_s ≥ 0 for every s = t..H; null = not within the horizon [FIN-14]
+--   funding_gap_eur DECIMAL(18,6) <EUR>  max(0, −cash_min), the peak overdraft, EUR [FIN-7a]
 -- break_even_month = 1 + the last month with negative EBITDA (1 when there is none); beyond H it is null.
 WITH
 breaches AS (
@@ -37,7 +37,7 @@ SELECT
     b.dscr_breach_any,
     b.over_limit_any,
     CAST(CASE WHEN e.candidate <= {{ var('horizon_months') }} THEN e.candidate END AS BIGINT) AS break_even_month,
-    k.funding_gap
+    k.funding_gap_eur
 FROM {{ ref('finance_path_kpis') }} AS k
 JOIN breaches AS b USING (path_id)
 JOIN ebitda AS e USING (path_id)
