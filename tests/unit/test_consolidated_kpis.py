@@ -192,8 +192,9 @@ def synthetic_ctx(
     con.execute(f"CREATE TABLE consolidated_path_kpis (path_id BIGINT, param_set_id BIGINT, {ddl})")
     for path_id, net, margin, tokens, blended in PATHS:
         con.execute(
-            "INSERT INTO consolidated_path_kpis (path_id, param_set_id, net_income_eur, gross_margin_pct, public_tokens, "
-            "blended_sell_eur_per_1k) VALUES (?, ?, CAST(? AS DECIMAL(18,6)), CAST(? AS DECIMAL(18,4)), ?, ?)",
+            "INSERT INTO consolidated_path_kpis (path_id, param_set_id, net_income_eur, gross_margin_pct, "
+            "public_tokens, blended_sell_eur_per_1k) "
+            "VALUES (?, ?, CAST(? AS DECIMAL(18,6)), CAST(? AS DECIMAL(18,4)), ?, ?)",
             [path_id, path_id, net, margin, tokens, blended],
         )
     con.execute(
