@@ -23,6 +23,7 @@ from d3_engine.core.errors import (
     Interrupted,
     UsageError,
     ValidationFailed,
+    one_line,
 )
 from d3_engine.core.events import EventLog
 from d3_engine.core.files import shipped_inputs_dir
@@ -55,7 +56,7 @@ def _emit_failure(command: str, log: EventLog, failure: D3Error, run_dir: Path |
     message = str(failure)
     if isinstance(failure, Interrupted):
         message += f"; {run_dir} had been published and is complete" if run_dir else "; nothing was published"
-    sys.stderr.write(f"d3 {command}: {message}\n")
+    sys.stderr.write(f"d3 {command}: {one_line(message)}\n")
     if debug:
         traceback.print_exc(file=sys.stderr)
     log.emit("error", "ERROR", code=failure.exit_code, kind=failure.kind, message=message)
@@ -63,7 +64,7 @@ def _emit_failure(command: str, log: EventLog, failure: D3Error, run_dir: Path |
 
 
 def _emit_unexpected(command: str, log: EventLog, exc: BaseException, debug: bool) -> int:
-    sys.stderr.write(f"d3 {command}: unexpected error: {type(exc).__name__}: {exc}\n")
+    sys.stderr.write(f"d3 {command}: unexpected error: {type(exc).__name__}: {one_line(str(exc))}\n")
     if debug:
         traceback.print_exc(file=sys.stderr)
     else:
