@@ -155,7 +155,7 @@ def publish(staging: Path, out: Path, run_id: str) -> Published:
         except FileExistsError:
             if not is_ours(final):
                 raise _foreign(final) from None
-            exchange(staging, final)
+            exchange(staging, final, MARKER)
             replaced = True
         swap_latest(out, run_id)
     if replaced:

@@ -70,17 +70,21 @@ def rename_new(source: Path, target: Path) -> None:
         raise
 
 
-def exchange(new: Path, published: Path) -> None:
+def exchange(new: Path, published: Path, marker: str) -> None:
     """Put `new` in the place of `published` without a moment when the name is empty.
 
-    Afterwards `new`'s old name holds the previous copy (or, in the fallback, what is left of it),
-    which the caller deletes. The fallback replaces the files one by one (each `os.replace` is
-    atomic) with SHA256SUMS last, so a folder caught half way fails verification and is recomputed.
+    Afterwards `new`'s old name holds the previous copy (or, in the fallback, what is left of it:
+    empty folders and its `marker`), which the caller deletes. The fallback replaces the files one
+    by one (each `os.replace` is atomic) with SHA256SUMS last, so a folder caught half way fails
+    verification and is computed again; both folders keep their marker throughout.
     """
     if _renameat2(new, published, RENAME_EXCHANGE):
         return
-    files = sorted((p for p in new.rglob("*") if p.is_file() or p.is_symlink()), key=lambda p: p.name == "SHA256SUMS")
-    incoming = {p.relative_to(new) for p in files}
+    files = sorted(
+        (p for p in new.rglob("*") if (p.is_file() or p.is_symlink()) and p != new / marker),
+        key=lambda p: p.name == "SHA256SUMS",
+    )
+    incoming = {p.relative_to(new) for p in files} | {Path(marker)}
     for path in files:
         target = published / path.relative_to(new)
         target.parent.mkdir(parents=True, exist_ok=True)
