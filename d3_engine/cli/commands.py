@@ -44,33 +44,32 @@ def parse_pipelines(text: str | None) -> list[str] | None:
     return [p.strip() for p in text.split(",") if p.strip()]
 
 
-def _failure(exc: BaseException) -> D3Error | None:
-    """What a failure is to the user: an interruption whenever a signal came (DuckDB reports one as
-    `RuntimeError("Query interrupted")`), else the engine's own error, else None (an engine bug)."""
+def _failure(exc: BaseException | None) -> BaseException | None:
+    """What ends the command for the user: an interruption whenever a signal came (DuckDB reports one
+    as `RuntimeError("Query interrupted")`), else the failure itself (None: it succeeded)."""
     if interrupts.received() or isinstance(exc, KeyboardInterrupt):
         return Interrupted(interrupts.message())
-    return exc if isinstance(exc, D3Error) else None
+    return exc
 
 
-def _emit_failure(command: str, log: EventLog, failure: D3Error, run_dir: Path | None, debug: bool) -> int:
-    message = str(failure)
-    if isinstance(failure, Interrupted):
-        message += f"; {run_dir} had been published and is complete" if run_dir else "; nothing was published"
-    sys.stderr.write(f"d3 {command}: {one_line(message)}\n")
-    if debug:
-        traceback.print_exc(file=sys.stderr)
-    log.emit("error", "ERROR", code=failure.exit_code, kind=failure.kind, message=message)
-    return failure.exit_code
-
-
-def _emit_unexpected(command: str, log: EventLog, exc: BaseException, debug: bool) -> int:
-    sys.stderr.write(f"d3 {command}: unexpected error: {type(exc).__name__}: {one_line(str(exc))}\n")
-    if debug:
-        traceback.print_exc(file=sys.stderr)
-    else:
-        sys.stderr.write("Run again with --debug for the traceback.\n")
-    log.emit("error", "ERROR", code=EXIT_RUNTIME, kind="RUNTIME_ERROR", message=f"{type(exc).__name__}: {exc}")
-    return EXIT_RUNTIME
+def _emit_failure(command: str, log: EventLog, failure: BaseException, run_dir: Path | None, trace: str) -> int:
+    """The `error` event and the stderr line of a failed command; returns its exit code."""
+    if isinstance(failure, ValidationFailed):  # every finding is already on stdout and stderr
+        log.emit("error", "ERROR", code=failure.exit_code, kind=failure.kind, message=str(failure))
+        return failure.exit_code
+    if isinstance(failure, D3Error):
+        code, kind, message = failure.exit_code, failure.kind, str(failure)
+        if isinstance(failure, Interrupted):
+            message += f"; {run_dir} had been published and is complete" if run_dir else "; nothing was published"
+        sys.stderr.write(f"d3 {command}: {one_line(message)}\n")
+    else:  # an engine bug: say so plainly, traceback only with --debug
+        code, kind, message = EXIT_RUNTIME, "RUNTIME_ERROR", f"{type(failure).__name__}: {failure}"
+        sys.stderr.write(f"d3 {command}: unexpected error: {one_line(message)}\n")
+        if not trace:
+            sys.stderr.write("Run again with --debug for the traceback.\n")
+    sys.stderr.write(trace)
+    log.emit("error", "ERROR", code=code, kind=kind, message=message)
+    return code
 
 
 def guarded(
@@ -83,32 +82,30 @@ def guarded(
     """Run a command body with the CLI-2 exit-code and event discipline.
 
     A signal at any instant before `run_done` ends the command with exit 3 and an INTERRUPTED
-    `error` event (V12-10); `on_finish(exit_code)` (the run ledger) runs just before `run_done`.
+    `error` event (V12-10): the outcome is decided, and `error` and `run_done` written, with the
+    signals blocked, so one arriving then is handled after `run_done` (the command has ended).
+    `on_finish(exit_code)` (the run ledger) runs after `run_done`.
     """
     run_dir: Path | None = None
-    code = EXIT_RUNTIME
+    code, failure, trace = EXIT_RUNTIME, None, ""
     try:
         with interrupts.raising():
             code, run_dir = body()
             interrupts.checkpoint()
-        if interrupts.received():  # arrived after the body's last instruction
-            code = _emit_failure(command, log, Interrupted(interrupts.message()), run_dir, debug)
+    except (Exception, KeyboardInterrupt) as exc:
+        failure, run_dir = exc, None
+        trace = traceback.format_exc() if debug else ""
+    with interrupts.blocked():
+        ending = _failure(failure)
+        if ending is not None:
+            code = _emit_failure(command, log, ending, run_dir, trace)
         elif code == EXIT_ACCEPTANCE:
             message = "an acceptance check of effective severity error failed; see acceptance.csv"
             sys.stderr.write(f"d3 {command}: {message}\n")
             log.emit("error", "ERROR", code=code, kind="ACCEPTANCE_FAILED", message=message)
-    except (Exception, KeyboardInterrupt) as exc:
-        failure = _failure(exc)
-        if isinstance(failure, ValidationFailed):
-            code = failure.exit_code  # every finding is already on stdout and stderr
-            log.emit("error", "ERROR", code=code, kind=failure.kind, message=str(failure))
-        elif failure is not None:
-            code = _emit_failure(command, log, failure, None, debug)
-        else:  # an engine bug: say so plainly, traceback only with --debug
-            code = _emit_unexpected(command, log, exc, debug)
+        log.emit("run_done", "INFO", exit_code=code, run_dir=str(run_dir) if run_dir else None)
     if on_finish is not None:
         on_finish(code)
-    log.emit("run_done", "INFO", exit_code=code, run_dir=str(run_dir) if run_dir else None)
     return code
 
 

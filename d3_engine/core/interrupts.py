@@ -124,3 +124,17 @@ def deferred() -> Iterator[None]:
         _state.deferred -= 1
     if _state.deferred == 0 and not _state.raised:
         checkpoint()
+
+
+@contextmanager
+def blocked() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM in the kernel for a moment (the final events): they are delivered,
+    and only remembered, when the block ends."""
+    if not _main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
