@@ -65,7 +65,7 @@ class CsvText:
     records: list[tuple[int, list[str]]]
 
 
-MAX_INT_DIGITS = 4300  # sys.get_int_max_str_digits() default: int() of a longer text raises
+MAX_INT = 2**63 - 1  # d3 integers are 64-bit in DuckDB and NumPy; a longer one cannot be read
 MAX_YAML_NODES = 200_000  # far above any d3 input; stops alias bombs that expand exponentially
 
 
@@ -112,9 +112,11 @@ def _number(node: yaml.ScalarNode) -> int | float | str | None:
         if not NUMBER_TEXT.match(text):
             return text
         if re.fullmatch(r"[+-]?\d+", text):
-            if len(text.lstrip("+-")) > MAX_INT_DIGITS:  # Python refuses to read longer integers
+            digits = text.lstrip("+-").lstrip("0")
+            if len(digits) > len(str(MAX_INT)) or int(digits or "0") > MAX_INT:  # int() of > 4300 digits raises
                 raise YamlProblem(
-                    node.start_mark.line + 1, f"a number of {len(text)} digits is too long to read (at most 4300)"
+                    node.start_mark.line + 1,
+                    f"the integer {digits[:12]}… ({len(digits)} digits) is too large to read (at most {MAX_INT})",
                 )
             return int(text)
         return float(text)

@@ -277,8 +277,8 @@ def _type_cell(text: str, kind: str) -> tuple[Any, str | None]:
         if not INTEGER_TEXT.match(value):
             return None, f"'{value}' is not a whole number"
         whole = float(value)
-        if not math.isfinite(whole):  # more digits than a number can hold: int(inf) would crash
-            return None, f"'{value[:20]}…' ({len(value)} characters) is too large a number"
+        if not abs(whole) < 2**63:  # DuckDB and NumPy hold 64-bit integers (and int(inf) would crash)
+            return None, f"'{value[:20]}' ({len(value)} characters) is too large for an integer"
         return int(whole), None
     number = float(value)
     if not math.isfinite(number):
