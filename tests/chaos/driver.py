@@ -137,6 +137,35 @@ def _serve_one(request: dict[str, Any], work: Path) -> dict[str, Any]:
     }
 
 
+def _serve_together(request: dict[str, Any], work: Path) -> list[dict[str, Any]]:
+    """Fork one child per argument list at the same moment; wait for all (concurrent runs)."""
+    children = []
+    for index, args in enumerate(request["together"]):
+        out_file, err_file = str(work / f"child-{index}.out"), str(work / f"child-{index}.err")
+        pid = os.fork()
+        if pid == 0:
+            code = 70
+            try:
+                _child({"args": args}, out_file, err_file)
+            except SystemExit as done:
+                code = done.code if isinstance(done.code, int) else 0
+            finally:
+                os._exit(code)
+        children.append((pid, out_file, err_file))
+    answers = []
+    for pid, out_file, err_file in children:
+        _, status = os.waitpid(pid, 0)
+        answers.append(
+            {
+                "pid": pid,
+                "exit_code": os.waitstatus_to_exitcode(status),
+                "stdout": Path(out_file).read_text(encoding="utf-8", errors="replace"),
+                "stderr": Path(err_file).read_text(encoding="utf-8", errors="replace"),
+            }
+        )
+    return answers
+
+
 def _signal_if_alive(pid: int, name: str) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, getattr(signal, name))
@@ -150,7 +179,8 @@ def serve(work: Path) -> None:
     sys.stdout.write(json.dumps({"ready": True}) + "\n")
     sys.stdout.flush()
     for line in sys.stdin:
-        answer = _serve_one(json.loads(line), work)
+        request = json.loads(line)
+        answer: Any = _serve_together(request, work) if request.get("together") else _serve_one(request, work)
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
 

@@ -248,3 +248,24 @@ def test_a_kill_at_any_instant_loses_nothing(stage: Stage, case: Kill) -> None:
     assert not leftovers, leftovers
     _assert_published_state(stage, case)
     assert os.readlink(stage.out / "latest") == stage.p_id
+
+
+def test_two_runs_of_the_same_id_at_once_into_one_out(stage: Stage) -> None:
+    """Issue 14: both end cleanly (no OSError): one publishes, the other reuses it (or exchanges in an identical
+    copy); the run verifies, `latest` points at it, nothing is left behind, the ledger has both lines."""
+    b = stage.out / stage.b_id
+    if b.exists():
+        shutil.rmtree(b)
+    lines_before = len(read(stage.out))
+    assert stage.driver.proc.stdin is not None
+    request = {"together": [stage.args(SEED_B, "--quiet"), stage.args(SEED_B, "--quiet")]}
+    stage.driver.proc.stdin.write(json.dumps(request) + "\n")
+    stage.driver.proc.stdin.flush()
+    answers = json.loads(stage.driver._line())
+    for answer in answers:
+        assert answer["exit_code"] == 0, answer["stderr"]
+        assert "Traceback" not in answer["stderr"] and "Errno" not in answer["stderr"], answer["stderr"]
+    assert verify_problem(b) is None and os.readlink(stage.out / "latest") == stage.b_id
+    assert not [p.name for p in stage.out.iterdir() if p.name.startswith(LEFTOVER_PREFIXES)]
+    assert len(read(stage.out)) == lines_before + 2
+    assert _digest(stage.out / stage.p_id) == stage.p_digest
