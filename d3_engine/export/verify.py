@@ -22,12 +22,12 @@ from d3_engine.export.publish import is_ours
 
 SUMS_LINE = re.compile(r"^([0-9a-f]{64})  (\S.*)$")
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-SOURCE_SUFFIXES = {".py", ".sql", ".j2", ".jinja", ".html", ".md", ".css", ".json"}
+SOURCE_SUFFIXES = {".py", ".sql", ".j2", ".jinja", ".html", ".css", ".json"}  # code and templates, not READMEs
 
 
 @lru_cache(maxsize=1)
 def engine_source_sha256() -> str:
-    """SHA-256 over the engine's source: every file of the d3_engine package and of sql/ (V12-6).
+    """SHA-256 over the engine's source: the code and template files of d3_engine/ and sql/ (V12-6).
 
     Each file enters as `<root>/<relative path>\\0<sha256>\\n`, in UTF-8 byte order of the names, so
     the digest changes with any edit of code, SQL or templates and with nothing else.
