@@ -8,8 +8,9 @@ query). After every kill:
 - the previous run P is byte-identical (every file, run.duckdb included);
 - `latest` points at a run folder that verifies (marker, SHA256SUMS, run.duckdb opens read-only);
 - a killed run folder that got published verifies too, and the ledger reads;
-- SIGTERM and SIGINT end with exit 3, the INTERRUPTED `error` event and `run_done` last, no traceback;
-- after the next `d3 run` no staging folder, temporary link or moved-aside run is left.
+- SIGTERM and SIGINT end with exit 3, the INTERRUPTED `error` event and `run_done` last, no traceback,
+  and leave nothing behind; after a SIGKILL, the next `d3 run` leaves no staging folder, temporary link
+  or moved-aside run.
 """
 
 from __future__ import annotations
@@ -241,13 +242,14 @@ def test_a_kill_at_any_instant_loses_nothing(stage: Stage, case: Kill) -> None:
     outcome = stage.driver.run(args, {**case.kill, "signal": case.signal}, cache if case.fast else None)
     _assert_clean_end(outcome, case)
     _assert_published_state(stage, case)
-    following = stage.driver.run(stage.args("7"))
-    assert following["exit_code"] == 0, following["stderr"]
-    assert '"run_reused"' in following["stdout"]
+    if case.signal == "SIGKILL" or case.id == "sweep":  # only a process killed outright leaves something behind
+        following = stage.driver.run(stage.args("7"))
+        assert following["exit_code"] == 0, following["stderr"]
+        assert '"run_reused"' in following["stdout"]
+        _assert_published_state(stage, case)
+        assert os.readlink(stage.out / "latest") == stage.p_id
     leftovers = [p.name for p in stage.out.iterdir() if p.name.startswith(LEFTOVER_PREFIXES)]
-    assert not leftovers, leftovers
-    _assert_published_state(stage, case)
-    assert os.readlink(stage.out / "latest") == stage.p_id
+    assert not leftovers, leftovers  # SIGTERM/SIGINT: cleaned up by the run itself; SIGKILL: by the next run
 
 
 def test_two_runs_of_the_same_id_at_once_into_one_out(stage: Stage) -> None:
