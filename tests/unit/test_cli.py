@@ -24,7 +24,7 @@ COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-def
 
 
 def test_the_cli_offers_the_commands_of_the_spec() -> None:
-    assert set(COMMANDS) == {"run", "validate", "schema", "report"}
+    assert set(COMMANDS) == {"run", "validate", "schema", "report", "runs"}  # `runs`: [V12-10], [OUT-15]
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])
