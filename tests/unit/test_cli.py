@@ -24,7 +24,7 @@ COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-def
 
 
 def test_the_cli_offers_the_commands_of_the_spec() -> None:
-    assert set(COMMANDS) == {"run", "validate", "schema", "report", "sql", "init", "backtest"}  # [V12-10]
+    assert set(COMMANDS) == {"run", "validate", "schema", "report", "sql", "init", "backtest", "runs"}  # [V12-10]
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])
@@ -183,4 +183,6 @@ def test_sigterm_during_a_run_exits_3_and_leaves_no_staging(bundle_copy: Callabl
     assert events[-2]["event"] == "error" and events[-2]["kind"] == "INTERRUPTED"
     assert "Traceback" not in stderr
     assert "SIGTERM" in events[-2]["message"]
-    assert list(out.iterdir()) == []  # no staging folder, no run folder, no latest
+    assert [p.name for p in out.iterdir()] == ["ledger.jsonl"]  # no staging folder, no run folder, no latest
+    (line,) = (out / "ledger.jsonl").read_text(encoding="utf-8").splitlines()  # [OUT-15]: the run is recorded
+    assert json.loads(line)["exit_code"] == 3
