@@ -37,6 +37,9 @@ PARAMS: dict[str, Any] = {
     "hours_per_client_month_mean": 100.0,
     "hours_sd_pct": 0.0,
     "churn_pct_mom": 0.0,
+    "budget_cap_eur": None,  # [PUB-8b] keys not set: the 1.1 behaviour
+    "cac_elasticity": None,
+    "addressable_customers": None,
 }
 
 
@@ -254,10 +257,10 @@ def test_churn_recurrence_runs_in_the_stated_float_order() -> None:
     got = rows(con, "SELECT cac_eur, new_clients, active_clients, hours FROM private_clients ORDER BY month")
     expected, active = [], 0.0
     for t, (z_cac, z_hours) in enumerate(z, start=1):
-        cac = 200.0 * _eps(20.0, z_cac)
-        new = 600.0 * (1 + 6.0 / 100) ** (t - 1) / cac
+        eps = _eps(20.0, z_cac)
+        new = (600.0 * (1 + 6.0 / 100) ** (t - 1) * eps) / 200.0  # [RNG-10]: ε multiplies the clients bought
         active = active * (1 - 3.0 / 100) + new
-        expected.append((cac, new, active, active * 100.0 * _eps(25.0, z_hours)))
+        expected.append((200.0 / eps, new, active, active * 100.0 * _eps(25.0, z_hours)))
     assert got == expected  # bit for bit: same operations in the same order
 
 
