@@ -55,6 +55,7 @@ class Case:
     months: int = 3
     z: list[tuple[float, float]] | None = None  # (z_cac, z_hours) per month; zeros by default
     fx: float = 1.0
+    payment_fee_pct: float | None = None  # finance.payment_fee_pct of params_general [FIN-1a]
 
 
 def _params_tables(con: duckdb.DuckDBPyConnection, case: Case) -> None:
@@ -62,6 +63,8 @@ def _params_tables(con: duckdb.DuckDBPyConnection, case: Case) -> None:
     ids = {"param_set_id": [0], "grid_index": [0], "replicate_index": [0]}
     schema = dict.fromkeys(ids, "BIGINT") | dict.fromkeys(values, "DOUBLE")
     create_table(con, "params_private_tap", schema, ids | {k: [v] for k, v in values.items()})
+    general = dict.fromkeys(ids, "BIGINT") | {"payment_fee_pct": "DOUBLE"}
+    create_table(con, "params_general", general, ids | {"payment_fee_pct": [case.payment_fee_pct]})
     gpus = sorted({g for g, _, _ in case.offers}, key=str.encode)
     mix = case.mix if case.mix is not None else dict.fromkeys(gpus, 1 / len(gpus))
     key_schema = dict.fromkeys(ids, "BIGINT") | {"gpu": "VARCHAR"}

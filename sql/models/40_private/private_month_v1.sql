@@ -21,6 +21,7 @@
 --   revenue_private DECIMAL(18,6)  revenue_hours + revenue_fees [PRV-7]
 --   cogs_private DECIMAL(18,6)  Σ_g of the per-class DEC grains: GPU rent at the recommended vendors [PRV-7]
 --   gross_margin_private DECIMAL(18,6)  revenue_private − cogs_private [OUT-4a]
+--   payment_fee_eur DECIMAL(18,6)  round6(payment_fee_pct/100 × revenue_private), the private part of the payment fees; 0 when not set [FIN-1a]
 WITH clients AS (
     SELECT * FROM {{ ref('private_clients') }}
 ),
@@ -37,9 +38,11 @@ joined AS (
         c.*,
         coalesce(g.revenue_hours, 0) AS revenue_hours,
         coalesce(g.cogs_private, 0) AS cogs_private,
-        {{ dec('c.active_clients * f.fee_per_client_eur_per_month') }} AS revenue_fees
+        {{ dec('c.active_clients * f.fee_per_client_eur_per_month') }} AS revenue_fees,
+        CAST(CAST(coalesce(pg.payment_fee_pct, 0) AS VARCHAR) AS DECIMAL(38, 10)) AS payment_fee_pct
     FROM clients AS c
     JOIN {{ ref('private_fees') }} AS f USING (param_set_id)
+    JOIN params_general AS pg USING (param_set_id)
     LEFT JOIN by_gpu AS g USING (path_id, month)
 ),
 
@@ -61,7 +64,12 @@ final AS (
         CAST(revenue_fees AS DECIMAL(18, 6)) AS revenue_fees,
         CAST(revenue_hours + revenue_fees AS DECIMAL(18, 6)) AS revenue_private,
         CAST(cogs_private AS DECIMAL(18, 6)) AS cogs_private,
-        CAST(revenue_hours + revenue_fees - cogs_private AS DECIMAL(18, 6)) AS gross_margin_private
+        CAST(revenue_hours + revenue_fees - cogs_private AS DECIMAL(18, 6)) AS gross_margin_private,
+        -- Fees are charged on the money received, rounded once per month [FIN-1a] [GEN-4].
+        CAST(
+            payment_fee_pct * CAST(revenue_hours + revenue_fees AS DECIMAL(38, 6)) * CAST('0.01' AS DECIMAL(3, 2))
+            AS DECIMAL(18, 6)
+        ) AS payment_fee_eur
     FROM joined
 )
 
