@@ -28,11 +28,12 @@ class Tap:
     demand: str
     active: str
     who: str
+    one: str
 
 
 TAPS = {
-    "public": Tap("Public Tap", "params_public_tap", "public_demand", "active_customers", "customers"),
-    "private": Tap("Private Tap", "params_private_tap", "private_clients", "active_clients", "clients"),
+    "public": Tap("Public Tap", "params_public_tap", "public_demand", "active_customers", "customers", "customer"),
+    "private": Tap("Private Tap", "params_private_tap", "private_clients", "active_clients", "clients", "client"),
 }
 INTRO = (
     "How growth is bounded. Each tap's acquisition budget may stop at a monthly cap, a bigger budget may pay a "
@@ -59,7 +60,7 @@ def _tap_lines(info: RunInfo, tap: Tap) -> list[str]:
         return []
     return [
         f"{tap.label} budget: {_budget_text(info, tap, p)}",
-        f"{tap.label} acquisition cost: {_cac_text(p)}",
+        f"{tap.label} acquisition cost: {_cac_text(p, tap)}",
         f"{tap.label} market: {_market_text(info, tap, p)}",
     ]
 
@@ -85,15 +86,15 @@ def _budget_text(info: RunInfo, tap: Tap, p: dict[str, Any]) -> str:
     return f"capped at {eur(cap, 0)} a month, {when}."
 
 
-def _cac_text(p: dict[str, Any]) -> str:
+def _cac_text(p: dict[str, Any], tap: Tap) -> str:
     elasticity = p["cac_elasticity"]
     if elasticity is None or float(elasticity) == 0:
-        return "constant: every extra euro buys customers at the same CAC (acquisition.cac_elasticity not set or 0)."
+        return f"constant: every extra euro buys {tap.who} at the same CAC (acquisition.cac_elasticity not set or 0)."
     base, cap = float(p["budget_month0_eur"]), p["budget_cap_eur"]
     text = f"rises with the budget, CAC × (budget / launch budget)^{grouped(elasticity, 2)}"
     if cap is not None and base > 0:
         factor = max(1.0, float(cap) / base) ** float(elasticity)
-        text += f"; at the cap one customer costs {grouped(factor, 2)}× the base CAC"
+        text += f"; at the cap one {tap.one} costs {grouped(factor, 2)}× the base CAC"
     return text + "."
 
 
