@@ -81,6 +81,6 @@ def tap_checks_skipped(cli_world: dict[str, Any], tap: str, reason: str) -> None
     assert skipped == {f"ACC-A{i}" for i in OTHER_TAP_CHECKS[tap]}
 
 
-@then("consolidated_kpis.csv has all 31 metrics in order")
+@then("consolidated_kpis.csv has all 32 metrics in order")
 def all_metrics(cli_world: dict[str, Any]) -> None:
-    assert list(kpis(cli_world)) == [m for m, _ in METRICS] and len(METRICS) == 31
+    assert list(kpis(cli_world)) == [m for m, _ in METRICS] and len(METRICS) == 32  # [OUT-5] + support_fte_end [FIN-1a]
