@@ -5,7 +5,8 @@ the report says for each tap what limits its growth: the budget cap (and the mon
 reaches it), the CAC elasticity, the addressable market and where the median path ends against it, and the
 month-H growth rate of active customers (computed per path, then the median: [FIN-11], [GEN-5]). Then the
 costs that scale with customers: payment fees and support staff. Parameters are those of the
-representative path's set ([FIN-12]); a key that is not set is said in words, never shown as a number.
+representative path's set ([FIN-12]); a key that is not set is said in words, never shown as a number. Only
+tables that run.duckdb keeps by default are read ([V12-8]): the per-path customer tables and per-path KPIs.
 """
 
 from __future__ import annotations
@@ -32,8 +33,12 @@ class Tap:
 
 
 TAPS = {
-    "public": Tap("Public Tap", "params_public_tap", "public_demand", "active_customers", "customers", "customer"),
-    "private": Tap("Private Tap", "params_private_tap", "private_clients", "active_clients", "clients", "client"),
+    "public": Tap(
+        "Public Tap", "params_public_tap", "public_customers_path", "active_customers", "customers", "customer"
+    ),
+    "private": Tap(
+        "Private Tap", "params_private_tap", "private_customers_by_month", "active_clients", "clients", "client"
+    ),
 }
 INTRO = (
     "How growth is bounded. Each tap's acquisition budget may stop at a monthly cap, a bigger budget may pay a "
@@ -75,7 +80,7 @@ def _budget_text(info: RunInfo, tap: Tap, p: dict[str, Any]) -> str:
         )
     reached = info.db.one(
         f"""SELECT min(month) AS month FROM {tap.demand}
-            WHERE path_id = {info.rep_path_id} AND budget_eur >= {float(cap)!r}"""
+            WHERE path_id = {info.rep_path_id} AND budget_eur >= CAST('{float(cap)!r}' AS DECIMAL(18,6))"""
     )
     month = reached["month"] if reached else None
     when = (
@@ -123,7 +128,7 @@ def _market_text(info: RunInfo, tap: Tap, p: dict[str, Any]) -> str:
 
 
 def _scaling_cost_lines(info: RunInfo) -> list[str]:
-    if not info.db.has("finance_scaling_costs", "params_general"):
+    if not info.db.has("consolidated_path_kpis", "params_general"):
         return []
     g = info.db.one(f"SELECT * FROM params_general WHERE param_set_id = {info.rep_set}")
     if g is None:
@@ -137,8 +142,8 @@ def _scaling_cost_lines(info: RunInfo) -> list[str]:
     if g["customers_per_fte"] is None:
         lines.append("Support staff: not modelled (finance.support not set); the fixed payroll serves every customer.")
         return lines
-    ftes = info.db.rows(f"SELECT support_fte FROM finance_scaling_costs WHERE month = {info.horizon} ORDER BY path_id")
-    median = percentile_exact([int(r["support_fte"]) for r in ftes], 50)
+    ftes = info.db.rows("SELECT support_fte_end FROM consolidated_path_kpis ORDER BY path_id")
+    median = percentile_exact([int(r["support_fte_end"]) for r in ftes], 50)
     lines.append(
         f"Support staff: one FTE per {grouped(g['customers_per_fte'], 0)} public customers and "
         f"{grouped(g['clients_per_fte'], 0)} private clients at {eur(g['cost_per_fte_month_eur'], 0)} a month; "

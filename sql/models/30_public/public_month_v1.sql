@@ -48,7 +48,7 @@ joined AS (
     FROM {{ ref('public_demand') }} AS d
     LEFT JOIN per_model AS m USING (path_id, month)
     JOIN params_public_tap AS p USING (param_set_id)
-    JOIN params_general AS g USING (param_set_id)
+    LEFT JOIN params_general AS g USING (param_set_id)  -- a set without general keys pays no fee
 ),
 credits AS (
     SELECT *,

@@ -42,7 +42,7 @@ joined AS (
         CAST(CAST(coalesce(pg.payment_fee_pct, 0) AS VARCHAR) AS DECIMAL(38, 10)) AS payment_fee_pct
     FROM clients AS c
     JOIN {{ ref('private_fees') }} AS f USING (param_set_id)
-    JOIN params_general AS pg USING (param_set_id)
+    LEFT JOIN params_general AS pg USING (param_set_id)  -- a set without general keys pays no fee
     LEFT JOIN by_gpu AS g USING (path_id, month)
 ),
 
