@@ -142,6 +142,45 @@ def report_command(
     raise typer.Exit(cmd_report(run, quiet, debug))
 
 
+@app.command("sql")
+def sql_command(
+    run: Annotated[Path, typer.Option("--run", help="A run folder (or its run.duckdb file).")] = Path("outputs/latest"),
+    command: Annotated[
+        str | None,
+        typer.Option(
+            "-c",
+            "--command",
+            help="Run these statements and exit (else read statements from stdin).",
+            show_default=False,
+        ),
+    ] = None,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Rows printed per result.")] = 200,
+) -> None:
+    """Query a run's run.duckdb read-only: statements end with ';', results print as text tables.
+
+    `.tables` lists the tables with their comments, `.schema TABLE` the columns with type, unit and meaning.
+
+    Example: d3 sql --run outputs/latest -c "SELECT month, revenue_total_eur FROM finance_month LIMIT 3;"
+    """
+    from d3_engine.cli.commands import cmd_sql
+
+    raise typer.Exit(cmd_sql(run, command, max_rows))
+
+
+@app.command("init")
+def init_command(
+    folder: Annotated[Path, typer.Argument(help="A new or empty folder for your inputs.", show_default=False)],
+) -> None:
+    """Write a starter inputs folder to edit: a copy of the shipped inputs and START_HERE.md on what to edit
+    first. Refuses a folder that is not empty (exit 2).
+
+    Example: d3 init my-inputs && d3 validate --inputs my-inputs
+    """
+    from d3_engine.cli.commands import cmd_init
+
+    raise typer.Exit(cmd_init(folder))
+
+
 EVENT_COMMANDS = {"run", "validate", "report"}  # commands whose stdout is JSON lines (OUT-11)
 
 

@@ -16,6 +16,7 @@ from d3_engine.core.rng import resolve_seed
 from d3_engine.inputs.catalogue import check_catalogue, check_offers
 from d3_engine.inputs.load import Bundle, check_required, load_bundle
 from d3_engine.inputs.offers import CatalogueModel, Offer
+from d3_engine.inputs.resolved import ResolvedInputs, resolve_inputs
 from d3_engine.inputs.rules import (
     SIM,
     check_fact_ids,
@@ -36,7 +37,8 @@ VALID_PIPELINES = ("public", "private")
 class CheckedInputs:
     """What the inputs stage found: the bundle (with its findings) and the typed pieces a plan needs.
 
-    `fx` is None when the fx rate is unusable; the bundle's findings then hold the error.
+    `fx` is None when the fx rate is unusable; the bundle's findings then hold the error. `resolved`
+    holds every YAML document with its optional keys resolved ([V12-5]); later stages read only it.
     """
 
     bundle: Bundle
@@ -48,10 +50,12 @@ class CheckedInputs:
     offers: list[Offer]
     models: list[CatalogueModel]
     fx: float | None
+    resolved: ResolvedInputs
 
     @property
     def simulation(self) -> dict[str, Any]:
-        data: dict[str, Any] = self.bundle.data("simulation")
+        """The resolved simulation.yaml."""
+        data: dict[str, Any] = self.resolved.docs["simulation"]
         return data
 
 
@@ -125,7 +129,8 @@ def check_inputs(
     variables = load_variables(bundle, bundle.findings)
     seed, source = _seed(bundle, cli_seed)
     flag = get(bundle.data("simulation"), "run.fail_on_warning", False) if fail_on_warning is None else fail_on_warning
-    return CheckedInputs(bundle, chosen, bool(flag), seed, source, variables, offers, models, fx)
+    resolved = resolve_inputs({name: doc.data for name, doc in bundle.docs.items()})
+    return CheckedInputs(bundle, chosen, bool(flag), seed, source, variables, offers, models, fx, resolved)
 
 
 def settle(findings: list[Finding], fail_on_warning: bool) -> list[Finding]:
