@@ -135,8 +135,8 @@ def _scaling_cost_lines(info: RunInfo) -> list[str]:
         return []
     fee = g["payment_fee_pct"]
     lines = [
-        "Payment fees: not modelled (finance.payment_fee_pct not set)."
-        if fee is None
+        "Payment fees: none (finance.payment_fee_pct not set or 0)."
+        if float(fee) == 0
         else f"Payment fees: {pct(fee, 2)} of credits sold and of private revenue, paid in the month [FIN-1a]."
     ]
     if g["customers_per_fte"] is None:

@@ -7,48 +7,38 @@ factor at the cap, the share of the market reached, the month-H growth rate and 
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from harness import copy_bundle, run_d3
 
 from d3_engine.report.context import load_run_info
 from d3_engine.report.growth import growth_note
 from d3_engine.report.tables import Bullets, Db
 
-ROOT = Path(__file__).resolve().parents[2]
-MINIMAL = ROOT / "tests" / "fixtures" / "minimal_001"
-
 
 def _run(tmp: Path, edits: dict[str, tuple[str, str]]) -> Path:
-    inputs = tmp / "inputs"
-    shutil.copytree(MINIMAL, inputs)
+    """`d3 run` of a copy of minimal_001 with `edits` (file → (old, new) text) applied."""
+    inputs = copy_bundle("minimal_001", tmp / "inputs")
     for rel, (old, new) in edits.items():
-        path = inputs / rel
-        text = path.read_text(encoding="utf-8")
-        assert old in text
-        path.write_text(text.replace(old, new), encoding="utf-8")
-    d3 = Path(sys.executable).parent / "d3"
-    cmd = [str(d3), "run", "--inputs", str(inputs), "--out", str(tmp / "out"), "--quiet"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr
+        inputs.replace(rel, old, new)
+    outcome = run_d3("run", "--inputs", inputs.root, "--out", tmp / "out", "--quiet")
+    assert outcome.exit_code == 0, outcome.stderr
     return tmp / "out" / "latest"
 
 
 def _note(run: Path) -> list[str]:
-    con = duckdb.connect(str(run / "run.duckdb"), read_only=True)
-    blocks = growth_note(load_run_info(Db(con)))
+    with duckdb.connect(str(run / "run.duckdb"), read_only=True) as con:
+        blocks = growth_note(load_run_info(Db(con)))
     bullets = [b for b in blocks if isinstance(b, Bullets)]
     assert len(bullets) == 1
     return bullets[0].items
 
 
 @pytest.fixture(scope="module")
-def unbounded(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    return _note(_run(tmp_path_factory.mktemp("unbounded"), {}))
+def unbounded(minimal_run: Path) -> list[str]:
+    return _note(minimal_run)  # the cached standard run of minimal_001: no growth key set
 
 
 @pytest.fixture(scope="module")
@@ -86,11 +76,12 @@ def test_unset_limits_are_said_in_words(unbounded: list[str]) -> None:
     )  # 60.2 / 40 − 1 = 50.5 %
     assert unbounded[5].startswith("Private Tap market: no addressable market set")
     assert unbounded[-2:] == [
-        "Payment fees: not modelled (finance.payment_fee_pct not set).",
+        "Payment fees: none (finance.payment_fee_pct not set or 0).",
         "Support staff: not modelled (finance.support not set); the fixed payroll serves every customer.",
     ]
 
 
+@pytest.mark.e2e  # a run of its own on changed inputs
 def test_set_limits_give_cap_month_cac_factor_market_share_and_staff(bounded: list[str]) -> None:
     assert bounded[0] == "Public Tap budget: capped at € 1,050 a month, reached in month 2 (2026-02)."
     assert bounded[1] == (

@@ -4,21 +4,21 @@
 -- pipelines: public
 -- grain: path_id, month
 -- columns:
---   path_id BIGINT  path (param_set_id·M + mc_index) [GEN-2]
---   param_set_id BIGINT  parameter set
---   grid_index BIGINT  grid point
---   replicate_index BIGINT  replicate
---   mc_index BIGINT  MC iteration
---   month BIGINT  plan month t = 1..H
---   budget_eur DOUBLE  budget_t = min(budget_month0 × (1 + growth/100)^(t−1), budget_cap_eur), no cap: uncapped [PUB-8b]
---   eps_cac DOUBLE  CAC noise ε_cac,t (exactly 1 when cac_sd_pct = 0) [RNG-5]
---   eps_tokens DOUBLE  usage noise ε_tok,t (exactly 1 when tokens_sd_pct = 0) [RNG-5]
---   cac_eff_eur DOUBLE  cac_base × max(1, budget_t / budget_month0)^cac_elasticity; cac_base when elasticity or budget_month0 is 0 [PUB-8b]
---   cac_eur DOUBLE  realised CAC_t = cac_eff_t / ε_cac,t [RNG-10]
---   saturation DOUBLE  sat_t = max(0, 1 − active_{t−1} / A); 1 when addressable_customers is not set [PUB-8b]
---   new_customers DOUBLE  min((budget_t × ε_cac,t) / cac_eff_t × sat_t, room_t), 0 when cac_eff_t = 0 (expected value, never rounded) [PUB-8b]
---   active_customers DOUBLE  active_{t−1} × (1 − churn/100) + new_t, active_0 = 0 [PUB-8]
---   tokens DOUBLE  demanded tokens: active_t × tokens_per_conversion_mean × ε_tok,t [PUB-8]
+--   path_id BIGINT <id>  path (param_set_id·M + mc_index) [GEN-2]
+--   param_set_id BIGINT <id>  parameter set
+--   grid_index BIGINT <id>  grid point
+--   replicate_index BIGINT <id>  replicate
+--   mc_index BIGINT <id>  MC iteration
+--   month BIGINT <month>  plan month t = 1..H
+--   budget_eur DOUBLE <EUR>  budget_t = min(budget_month0 × (1 + growth/100)^(t−1), budget_cap_eur), no cap: uncapped [PUB-8b]
+--   eps_cac DOUBLE <ratio>  CAC noise ε_cac,t (exactly 1 when cac_sd_pct = 0) [RNG-5]
+--   eps_tokens DOUBLE <ratio>  usage noise ε_tok,t (exactly 1 when tokens_sd_pct = 0) [RNG-5]
+--   cac_eff_eur DOUBLE <EUR>  cac_base × max(1, budget_t / budget_month0)^cac_elasticity; cac_base when elasticity or budget_month0 is 0 [PUB-8b]
+--   cac_eur DOUBLE <EUR>  realised CAC_t = cac_eff_t / ε_cac,t [RNG-10]
+--   saturation DOUBLE <ratio>  sat_t = max(0, 1 − active_{t−1} / A); 1 when addressable_customers is not set [PUB-8b]
+--   new_customers DOUBLE <count>  min((budget_t × ε_cac,t) / cac_eff_t × sat_t, room_t), 0 when cac_eff_t = 0 (expected value, never rounded) [PUB-8b]
+--   active_customers DOUBLE <count>  active_{t−1} × (1 − churn/100) + new_t, active_0 = 0 [PUB-8]
+--   tokens DOUBLE <tokens>  demanded tokens: active_t × tokens_per_conversion_mean × ε_tok,t [PUB-8]
 -- New customers depend on the previous month's active customers (saturation, room), so the whole month step is
 -- one recursive CTE over months for all paths at once: each step computes sat_t, room_t, new_t and active_t
 -- from active_{t−1} in exactly the stated float64 order, so every float is reproducible (no reduction).
@@ -33,7 +33,7 @@ WITH RECURSIVE noise AS (
 joined AS (
     SELECT n.*, p.budget_month0_eur, p.budget_growth_pct_mom, p.cac_base_eur, p.cac_sd_pct,
            p.tokens_per_conversion_mean, p.tokens_sd_pct, p.churn_pct_mom,
-           p.budget_cap_eur, coalesce(p.cac_elasticity, 0.0) AS cac_elasticity,
+           p.budget_cap_eur, p.cac_elasticity,
            CAST(p.addressable_customers AS DOUBLE) AS market
     FROM noise AS n
     JOIN params_public_tap AS p USING (param_set_id)

@@ -4,21 +4,21 @@
 -- pipelines: private
 -- grain: path_id, month
 -- columns:
---   path_id BIGINT  path [GEN-2]
---   grid_index BIGINT  grid point of the path
---   replicate_index BIGINT  replicate of the path
---   mc_index BIGINT  MC iteration of the path
---   param_set_id BIGINT  parameter set of the path (grid_index·R + replicate_index)
---   month BIGINT  plan month t = 1..H
---   budget_eur DOUBLE  budget_t = min(budget_month0_eur × (1 + budget_growth_pct_mom/100)^(t−1), budget_cap_eur), no cap: uncapped [PRV-5] [PUB-8b]
---   eps_cac DOUBLE  CAC noise factor ε_cac,t = exp(μ + σZ), 1 exactly when cac_sd_pct = 0 [RNG-5]
---   cac_eff_eur DOUBLE  cac_base × max(1, budget_t / budget_month0)^cac_elasticity; cac_base when elasticity or budget_month0 is 0 [PUB-8b]
---   cac_eur DOUBLE  realised CAC_t = cac_eff_t / ε_cac,t [RNG-10]
---   saturation DOUBLE  sat_t = max(0, 1 − active_{t−1} / A); 1 when addressable_customers is not set [PUB-8b]
---   new_clients DOUBLE  min((budget_t × ε_cac,t) / cac_eff_t × sat_t, room_t), 0 when cac_eff_t = 0 (expected value, never rounded) [PUB-8b]
---   active_clients DOUBLE  active_t = active_{t−1} × (1 − churn_pct_mom/100) + new_t, active_0 = 0 [PRV-5]
---   eps_hours DOUBLE  usage noise factor ε_hrs,t, 1 exactly when hours_sd_pct = 0 [RNG-5]
---   hours DOUBLE  hours_t = active_t × hours_per_client_month_mean × ε_hrs,t [PRV-5]
+--   path_id BIGINT <id>  path [GEN-2]
+--   grid_index BIGINT <id>  grid point of the path
+--   replicate_index BIGINT <id>  replicate of the path
+--   mc_index BIGINT <id>  MC iteration of the path
+--   param_set_id BIGINT <id>  parameter set of the path (grid_index·R + replicate_index)
+--   month BIGINT <month>  plan month t = 1..H
+--   budget_eur DOUBLE <EUR>  budget_t = min(budget_month0_eur × (1 + budget_growth_pct_mom/100)^(t−1), budget_cap_eur), no cap: uncapped [PRV-5] [PUB-8b]
+--   eps_cac DOUBLE <ratio>  CAC noise factor ε_cac,t = exp(μ + σZ), 1 exactly when cac_sd_pct = 0 [RNG-5]
+--   cac_eff_eur DOUBLE <EUR>  cac_base × max(1, budget_t / budget_month0)^cac_elasticity; cac_base when elasticity or budget_month0 is 0 [PUB-8b]
+--   cac_eur DOUBLE <EUR>  realised CAC_t = cac_eff_t / ε_cac,t [RNG-10]
+--   saturation DOUBLE <ratio>  sat_t = max(0, 1 − active_{t−1} / A); 1 when addressable_customers is not set [PUB-8b]
+--   new_clients DOUBLE <count>  min((budget_t × ε_cac,t) / cac_eff_t × sat_t, room_t), 0 when cac_eff_t = 0 (expected value, never rounded) [PUB-8b]
+--   active_clients DOUBLE <count>  active_t = active_{t−1} × (1 − churn_pct_mom/100) + new_t, active_0 = 0 [PRV-5]
+--   eps_hours DOUBLE <ratio>  usage noise factor ε_hrs,t, 1 exactly when hours_sd_pct = 0 [RNG-5]
+--   hours DOUBLE <hours>  hours_t = active_t × hours_per_client_month_mean × ε_hrs,t [PRV-5]
 -- New clients depend on the previous month's active clients (saturation, room), so the month step is one
 -- recursive CTE over months for all paths at once, in the stated float64 order [PUB-8b]. With the [PUB-8b] keys
 -- unset and sd 0 the extra factors are exact identities (× 1, min with +∞, ^0): every number equals version 1.
@@ -46,7 +46,7 @@ joined AS (
         p.hours_sd_pct,
         p.churn_pct_mom,
         p.budget_cap_eur,
-        coalesce(p.cac_elasticity, 0.0) AS cac_elasticity,
+        p.cac_elasticity,
         CAST(p.addressable_customers AS DOUBLE) AS market,
         -- σ² = ln(1 + c²) with c = sd_pct/100 [RNG-5]
         ln(1 + (p.cac_sd_pct / 100) * (p.cac_sd_pct / 100)) AS s2_cac,

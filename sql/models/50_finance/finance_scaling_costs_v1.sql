@@ -3,13 +3,13 @@
 -- purpose: per path and month, the costs that scale with the business: payment fees per tap and support staffing [FIN-1a]
 -- grain: path_id, month
 -- columns:
---   path_id BIGINT  path [GEN-2]
---   month BIGINT  plan month t = 1..H
---   payment_fees_public_eur DECIMAL(18,6)  round6(p × credits_sold_t), p = payment_fee_pct/100; 0 when public does not run [FIN-1a]
---   payment_fees_private_eur DECIMAL(18,6)  round6(p × revenue_private_t); 0 when private does not run [FIN-1a]
---   payment_fees_eur DECIMAL(18,6)  payment_fees_public + payment_fees_private (P&L line) [FIN-1a]
---   support_fte BIGINT  ceil(active_public / customers_per_fte + active_private / clients_per_fte − 1e-9); 0 without finance.support [FIN-1a]
---   support_eur DECIMAL(18,6)  support_fte × cost_per_fte_month_eur (P&L line, staff cost) [FIN-1a]
+--   path_id BIGINT <id>  path [GEN-2]
+--   month BIGINT <month>  plan month t = 1..H
+--   payment_fees_public_eur DECIMAL(18,6) <EUR>  round6(p × credits_sold_t), p = payment_fee_pct/100; 0 when public does not run [FIN-1a]
+--   payment_fees_private_eur DECIMAL(18,6) <EUR>  round6(p × revenue_private_t); 0 when private does not run [FIN-1a]
+--   payment_fees_eur DECIMAL(18,6) <EUR>  payment_fees_public + payment_fees_private (P&L line) [FIN-1a]
+--   support_fte BIGINT <count>  ceil(active_public / customers_per_fte + active_private / clients_per_fte − 1e-9); 0 without finance.support [FIN-1a]
+--   support_eur DECIMAL(18,6) <EUR>  support_fte × cost_per_fte_month_eur (P&L line, staff cost) [FIN-1a]
 -- Both lines carry no VAT, are paid in their month and are AP-exempt, so they reach cash only through EBITDA
 -- ([FIN-5], [FIN-6], [FIN-7]); neither enters the contingency base. The first FTE is hired with the first customer.
 -- Each tap's fee is rounded in its own month model (public_month, private_month), so the P&L and the tap
@@ -41,14 +41,15 @@ joined AS (
         coalesce(pub.active_customers, 0.0) AS active_public,
         coalesce(prv.active_clients, 0.0) AS active_private,
         g.customers_per_fte, g.clients_per_fte,
-        CAST(CAST(g.cost_per_fte_month_eur AS VARCHAR) AS DECIMAL(18,6)) AS cost_per_fte
+        {{ dec('g.cost_per_fte_month_eur') }} AS cost_per_fte
     FROM {{ ref('paths') }} AS p
     JOIN {{ ref('finance_fixed_month') }} AS f USING (param_set_id)
     JOIN params_general AS g USING (param_set_id)
     LEFT JOIN pub ON pub.path_id = p.path_id AND pub.month = f.month
     LEFT JOIN prv ON prv.path_id = p.path_id AND prv.month = f.month
 ),
--- The block finance.support is all or nothing (its schema requires the three keys), so one null test suffices.
+-- The block finance.support is all or nothing (its schema requires the three keys), so one null test suffices:
+-- the resolved record leaves it unset (null) when not given, which means no support staff [FIN-1a] [V12-5].
 staffed AS (
     SELECT *,
         CASE WHEN customers_per_fte IS NULL THEN 0
@@ -63,6 +64,6 @@ SELECT
     CAST(fees_private AS DECIMAL(18,6)) AS payment_fees_private_eur,
     CAST(fees_public + fees_private AS DECIMAL(18,6)) AS payment_fees_eur,
     CAST(support_fte AS BIGINT) AS support_fte,
-    CAST(coalesce(support_fte * cost_per_fte, 0) AS DECIMAL(18,6)) AS support_eur
+    CAST(CASE WHEN cost_per_fte IS NULL THEN 0 ELSE support_fte * cost_per_fte END AS DECIMAL(18,6)) AS support_eur
 FROM staffed
 ORDER BY path_id, month
