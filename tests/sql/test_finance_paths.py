@@ -127,7 +127,8 @@ def private_rows(paths: int) -> list[dict[str, Any]]:
                 "path_id": path, "param_set_id": path // M, "month": t, "budget_eur": 600.0,
                 "acquisition_private_eur": Decimal(600), "hours": 0.0 if silent else rng.uniform(10, 5000) / 7,
                 "revenue_hours_eur": hours_rev, "revenue_fees_eur": fees, "revenue_private_eur": hours_rev + fees,
-                "cogs_private_eur": hours_rev * Decimal("0.6"), "active_clients": 0.0 if silent else rng.uniform(0, 3) * t,
+                "cogs_private_eur": hours_rev * Decimal("0.6"),
+                "active_clients": 0.0 if silent else rng.uniform(0, 3) * t,
                 "payment_fee_eur": _fee(path, hours_rev + fees),
             })  # fmt: skip
     return rows

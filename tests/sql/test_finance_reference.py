@@ -227,8 +227,8 @@ def apply_cash(ps: ParamSet, months: list[Row]) -> None:
 
 def scaling_costs(ps: ParamSet, m: Row, pub: Row, prv: Row) -> None:
     """[FIN-1a]: payment fees per tap (round6 of the rate × receipts) and support FTEs (a float ceil)."""
-    p = Fraction(ps.payment_fee_pct or 0) / 100
-    m["fees_public"] = r(p * Fraction(pub.get("credits_sold", ZERO)))
+    p = Fraction(ps.payment_fee_pct) / 100  # resolved: 0 when not set [V12-5]
+    m["fees_public"] = r(p * Fraction(pub.get("credits_sold_eur", ZERO)))
     m["fees_private"] = r(p * Fraction(m["revenue_private_eur"]))
     m["payment_fees_eur"] = m["fees_public"] + m["fees_private"]
     fte = 0

@@ -9,20 +9,16 @@ parameter changed; the cost keys run `d3 run` on a copy of minimal_001 with one 
 from __future__ import annotations
 
 import csv
-import shutil
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from harness import copy_bundle, run_d3
 from test_private_models import TWO_GPUS, Case
 from test_private_models import build as build_private
 from test_public_harness import build, rerun, rows
 
-ROOT = Path(__file__).resolve().parents[2]
-MINIMAL = ROOT / "tests" / "fixtures" / "minimal_001"
 DEMAND = ("public_demand", "public_month", "public_horizon")
 
 
@@ -121,15 +117,12 @@ def test_private_addressable_market_alone() -> None:
 
 
 def _run_with(tmp: Path, finance_lines: str) -> Path:
-    inputs = tmp / "inputs"
-    shutil.copytree(MINIMAL, inputs)
-    general = inputs / "operator" / "general.yaml"
-    text = general.read_text(encoding="utf-8")
-    general.write_text(text.replace("  equity_injection_eur: 3000\n", "  equity_injection_eur: 3000\n" + finance_lines))
-    d3 = Path(sys.executable).parent / "d3"
-    cmd = [str(d3), "run", "--inputs", str(inputs), "--out", str(tmp / "out"), "--quiet"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr
+    """`d3 run` of a copy of minimal_001 with `finance_lines` added to the finance block of general.yaml."""
+    inputs = copy_bundle("minimal_001", tmp / "inputs")
+    anchor = "  equity_injection_eur: 3000\n"
+    inputs.replace("operator/general.yaml", anchor, anchor + finance_lines)
+    outcome = run_d3("run", "--inputs", inputs.root, "--out", tmp / "out", "--quiet")
+    assert outcome.exit_code == 0, outcome.stderr
     return tmp / "out" / "latest"
 
 
@@ -154,6 +147,7 @@ def support_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _run_with(tmp_path_factory.mktemp("support"), block)
 
 
+@pytest.mark.e2e  # a run of its own on changed inputs
 def test_payment_fees_alone(fee_run: Path) -> None:
     """2.5 % of credits sold (1175 / 2350 / 3536.75) + 2.5 % of private revenue (735.60 / 1471.20 / 2206.80):
     47.765 / 95.53 / 143.58875; opex and EBITDA move by exactly that, the contingency does not."""
@@ -172,6 +166,7 @@ def test_payment_fees_alone(fee_run: Path) -> None:
     assert _rep(fee_run, "public_tap_scenarios.csv", "contribution_before_overhead_eur") == ["-2823.23"]
 
 
+@pytest.mark.e2e  # a run of its own on changed inputs
 def test_support_staff_alone(support_run: Path) -> None:
     """One FTE per 20 customers and 3 clients: loads 20/20 + 3/3 = 2 (exactly 2, not 3: the −1e-9),
     40/20 + 6/3 = 4, 60.2/20 + 9/3 = 6.01 → 2 / 4 / 7 FTE at €500 = 1000 / 2000 / 3500."""

@@ -38,8 +38,8 @@ PARAMS: dict[str, Any] = {
     "hours_per_client_month_mean": 100.0,
     "hours_sd_pct": 0.0,
     "churn_pct_mom": 0.0,
-    "budget_cap_eur": None,  # [PUB-8b] keys not set: the 1.1 behaviour
-    "cac_elasticity": None,
+    "budget_cap_eur": None,  # [PUB-8b] keys not set, as resolved by the inputs stage: the 1.1 behaviour [V12-5]
+    "cac_elasticity": 0.0,
     "addressable_customers": None,
 }
 
@@ -56,7 +56,7 @@ class Case:
     months: int = 3
     z: list[tuple[float, float]] | None = None  # (z_cac, z_hours) per month; zeros by default
     fx: float = 1.0
-    payment_fee_pct: float | None = None  # finance.payment_fee_pct of params_general [FIN-1a]
+    payment_fee_pct: float = 0.0  # finance.payment_fee_pct of params_general; 0 = not set, as resolved [FIN-1a]
 
 
 def _params_tables(con: duckdb.DuckDBPyConnection, case: Case) -> None:

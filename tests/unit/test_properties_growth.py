@@ -28,12 +28,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sql"))
 from test_public_harness import build, expand_sets, rows
 
 from d3_engine.core.db import connect, create_table
-from d3_engine.models.dag import discover_models, parse_header, render_text, run_models
+from d3_engine.inputs.resolved import resolve_inputs
+from d3_engine.models.graph import discover_models
+from d3_engine.models.header import parse_header
+from d3_engine.models.render import render_text
+from d3_engine.models.runner import run_models
 
 H = 24
 DEMAND = ("public_demand",)
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-UNSET = {"budget_cap_eur": None, "cac_elasticity": None, "addressable_customers": None}
+
+
+def _not_set() -> dict[str, Any]:
+    """The [PUB-8b] keys of a public_tap.yaml that sets none of them, as the inputs stage resolves them [V12-5]."""
+    acquisition = resolve_inputs({"public_tap": {"acquisition": {}}}).docs["public_tap"]["acquisition"]
+    return {key: acquisition[key] for key in ("budget_cap_eur", "cac_elasticity", "addressable_customers")}
+
+
+UNSET = _not_set()
 
 
 def demand_db() -> duckdb.DuckDBPyConnection:
@@ -72,7 +84,7 @@ def demand_params(draw: st.DrawFn) -> dict[str, Any]:
         "cac_sd_pct": draw(st.sampled_from([0.0, 20.0, 60.0])),
         "churn_pct_mom": draw(st.sampled_from([0.0, 3.0, 10.0, 100.0])),
         "budget_cap_eur": draw(st.sampled_from([None, 500.0, 1500.0, 15000.0])),
-        "cac_elasticity": draw(st.sampled_from([None, 0.0, 0.25, 1.0])),
+        "cac_elasticity": draw(st.sampled_from([0.0, 0.25, 1.0])),  # resolved: never null [V12-5]
         "addressable_customers": draw(st.sampled_from([None, 1, 15, 300, 4000])),
     }
 

@@ -8,9 +8,16 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
+from harness import D3, StandardRun
 
 from d3_engine.core.shell import format_table, repl, split_statements
-from tests.conftest import D3
+
+
+@pytest.fixture(scope="module")
+def published_run(minimal_std: StandardRun) -> Path:
+    """The `--out` folder of the cached standard run of minimal_001 (read only: `d3 sql` opens it read-only)."""
+    return minimal_std.out
 
 
 def _sql(run: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
