@@ -47,6 +47,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("public_gpu_instance_hours", "hours"),
     ("private_hours", "hours"),
     ("private_active_clients_end", "count"),
+    ("support_fte_end", "count"),
     ("reserve_cover_months_end", "months"),
     ("autoscaling_avg_util_pct", "percent"),
     ("autoscaling_p95_util_pct", "percent"),

@@ -32,6 +32,8 @@ PNL_HEADER = [
     "fixed_opex_eur",
     "insurance_eur",
     "bizdev_eur",
+    "payment_fees_eur",
+    "support_eur",
     "contingency_eur",
     "opex_total_eur",
     "ebitda_eur",

@@ -56,6 +56,15 @@ def _context_fields(prefix: str) -> list[OptionalKey]:
     ]
 
 
+def _growth_limits(tap: str) -> list[OptionalKey]:
+    """The [PUB-8b] acquisition keys of one tap; not set = the 1.1 behaviour (no cap, constant CAC, no market)."""
+    return [
+        OptionalKey(tap, "acquisition.budget_cap_eur", UNSET, "PUB-8b", "no cap: the budget grows as in 1.1"),
+        OptionalKey(tap, "acquisition.cac_elasticity", 0, "PUB-8b", "constant CAC"),
+        OptionalKey(tap, "acquisition.addressable_customers", UNSET, "PUB-8b", "no saturation and no room cap"),
+    ]
+
+
 _NO_FX = "required by the missing_fx rule, not by the schema"
 _ACC = "the check (or its part) is skipped"
 
@@ -81,6 +90,8 @@ OPTIONAL_KEYS: Final[tuple[OptionalKey, ...]] = (
     OptionalKey("general", "funding_line", {}, "FIN-7a"),
     OptionalKey("general", "funding_line.interest_rate_pct", UNSET, "FIN-7a", "the set's loan rate, in plan/params.py"),
     OptionalKey("general", "funding_line.limit_eur", UNSET, "FIN-7a", "no limit: the line only measures the gap"),
+    OptionalKey("general", "finance.payment_fee_pct", 0, "FIN-1a", "no payment fees"),
+    OptionalKey("general", "finance.support", UNSET, "FIN-1a", "no support staff: support cost 0"),
     # operator/public_tap.yaml [IN-8]
     OptionalKey("public_tap", "meta.seed", UNSET, "RNG-1", "next seed in the precedence"),
     OptionalKey("public_tap", "meta.description", UNSET, "IN-8", "text only"),
@@ -90,9 +101,11 @@ OPTIONAL_KEYS: Final[tuple[OptionalKey, ...]] = (
     OptionalKey("public_tap", "pricing_policy.public_tap.non_gpu_costs.base_eur_per_1M", 0, "PUB-3"),
     OptionalKey("public_tap", "pricing_policy.public_tap.non_gpu_costs.infra_overhead_pct_of_gpu", 0, "PUB-3"),
     OptionalKey("public_tap", "prepaid_policy.credits.breakage_pct", 0, "PUB-10"),
+    *_growth_limits("public_tap"),
     # operator/private_tap.yaml [IN-9]
     OptionalKey("private_tap", "meta.seed", UNSET, "RNG-1", "next seed in the precedence"),
     OptionalKey("private_tap", "meta.description", UNSET, "IN-9", "text only"),
+    *_growth_limits("private_tap"),
     OptionalKey("private_tap", "prepaid_policy.private_tap.base_fee_eur_per_month", 0, "PRV-3"),
     OptionalKey("private_tap", "prepaid_policy.private_tap.base_fee_by_gpu_class", {}, "PRV-3", "the flat base fee"),
     OptionalKey(

@@ -34,6 +34,8 @@ PNL = [
     Column("cogs_public_eur", "COGS public", "eur"),
     Column("cogs_private_eur", "COGS private", "eur"),
     Column("gross_profit_eur", "Gross profit", "eur"),
+    Column("payment_fees_eur", "Payment fees", "eur"),
+    Column("support_eur", "Support staff", "eur"),
     Column("opex_total_eur", "Opex total", "eur"),
     Column("ebitda_eur", "EBITDA", "eur"),
     Column("depreciation_eur", "Depreciation", "eur"),

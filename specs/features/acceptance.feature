@@ -42,7 +42,7 @@ Feature: Acceptance checks and consolidated outputs
     Then the exit code is 0
     And acceptance check "ACC-A10" passes
     And the checks of the <other> tap are skipped because "<other> not run"
-    And consolidated_kpis.csv has all 37 metrics in order
+    And consolidated_kpis.csv has all 38 metrics in order
     And the consolidated KPI "<zero>" is 0.00 on every series
     And the consolidated KPI "<volume>" is 0.000000 on every series
     And the consolidated KPIs empty on every series are <empty>

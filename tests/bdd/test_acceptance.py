@@ -81,6 +81,8 @@ def tap_checks_skipped(cli_world: dict[str, Any], tap: str, reason: str) -> None
     assert skipped == {f"ACC-A{i}" for i in OTHER_TAP_CHECKS[tap]}
 
 
-@then("consolidated_kpis.csv has all 37 metrics in order")
+@then("consolidated_kpis.csv has all 38 metrics in order")
 def all_metrics(cli_world: dict[str, Any]) -> None:
-    assert list(kpis(cli_world)) == [m for m, _ in METRICS] and len(METRICS) == 37
+    assert (
+        list(kpis(cli_world)) == [m for m, _ in METRICS] and len(METRICS) == 38
+    )  # [OUT-5] + support_fte_end [FIN-1a] + the [FIN-14] rows

@@ -80,6 +80,7 @@ KPIS = [
     ("public_gpu_instance_hours", "hours", "5040.000000"),
     ("private_hours", "hours", "1800.000000"),
     ("private_active_clients_end", "count", "9.000000"),
+    ("support_fte_end", "count", "0.000000"),  # [FIN-1a]: minimal_001 sets no finance.support
     ("reserve_cover_months_end", "months", "1.580635"),
 ]
 """[EX-8] horizon KPIs; [EX-5] tokens 1e9 + 2e9 + 3.01e9, 5040 instance-hours; [EX-6] hours 300 + 600 + 900."""

@@ -10,6 +10,7 @@ with it on many paths.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -116,7 +117,8 @@ def pnl_month(ps: ParamSet, t: int, pub: Row, prv: Row, insurance: Decimal, asse
         for c in ("acquisition_public_eur", "acquisition_private_eur", "fixed_opex_eur", "insurance_eur", "bizdev_eur")
     )
     m["contingency_eur"] = r(Fraction(ps.contingency_pct) / 100 * Fraction(base))
-    m["opex_total_eur"] = base + m["contingency_eur"]
+    scaling_costs(ps, m, pub, prv)
+    m["opex_total_eur"] = base + m["contingency_eur"] + m["payment_fees_eur"] + m["support_eur"]
     m["ebitda_eur"] = m["gross_profit_eur"] - m["opex_total_eur"]
     m["ebit_eur"] = m["ebitda_eur"] - m["depreciation_eur"]
     loan = ps.schedule.get(t)
@@ -234,9 +236,22 @@ def apply_funding(ps: ParamSet, months: list[Row], con: duckdb.DuckDBPyConnectio
         prev = m
 
 
+def scaling_costs(ps: ParamSet, m: Row, pub: Row, prv: Row) -> None:
+    """[FIN-1a]: payment fees per tap (round6 of the rate × receipts) and support FTEs (a float ceil)."""
+    p = Fraction(ps.payment_fee_pct) / 100  # resolved: 0 when not set [V12-5]
+    m["fees_public"] = r(p * Fraction(pub.get("credits_sold_eur", ZERO)))
+    m["fees_private"] = r(p * Fraction(m["revenue_private_eur"]))
+    m["payment_fees_eur"] = m["fees_public"] + m["fees_private"]
+    fte = 0
+    if ps.row["customers_per_fte"] is not None:
+        load = pub.get("active_customers", 0.0) / ps.row["customers_per_fte"]
+        fte = math.ceil(load + prv.get("active_clients", 0.0) / ps.row["clients_per_fte"] - 1e-9)
+    m["support_eur"] = fte * ps.cost_per_fte_month_eur if fte else ZERO
+
+
 def apply_overhead(m: Row, driver: str, pipelines: list[str], pub: Row, prv: Row) -> None:
     """[FIN-10]: overhead_public = round6(overhead × d_pub / (d_pub + d_prv)), ½ when both are 0."""
-    overhead = m["fixed_opex_eur"] + m["insurance_eur"] + m["bizdev_eur"] + m["contingency_eur"]
+    overhead = m["fixed_opex_eur"] + m["insurance_eur"] + m["bizdev_eur"] + m["contingency_eur"] + m["support_eur"]
     if len(pipelines) == 1:
         d_pub, d_prv = (Fraction(1), Fraction(0)) if pipelines == ["public"] else (Fraction(0), Fraction(1))
     elif driver == "revenue":
@@ -254,7 +269,11 @@ def apply_overhead(m: Row, driver: str, pipelines: list[str], pub: Row, prv: Row
     m["overhead_private_eur"] = overhead - m["overhead_public_eur"]
     for tap in ("public", "private"):
         m[f"contribution_{tap}_eur"] = (
-            m[f"revenue_{tap}_eur"] - m[f"cogs_{tap}_eur"] - m[f"acquisition_{tap}_eur"] - m[f"overhead_{tap}_eur"]
+            m[f"revenue_{tap}_eur"]
+            - m[f"cogs_{tap}_eur"]
+            - m[f"acquisition_{tap}_eur"]
+            - m[f"fees_{tap}"]
+            - m[f"overhead_{tap}_eur"]
         )
 
 

@@ -52,6 +52,7 @@ OUT_5 = [
     "public_gpu_instance_hours",
     "private_hours",
     "private_active_clients_end",
+    "support_fte_end",  # [FIN-1a]
     "reserve_cover_months_end",
     "autoscaling_avg_util_pct",
     "autoscaling_p95_util_pct",
@@ -73,7 +74,7 @@ def test_metrics_are_out_5_in_order_with_their_units() -> None:
         "autoscaling_avg_util_pct",
         "autoscaling_p95_util_pct",
     ]
-    assert [units[m] for m in OUT_5[17:27]] == [
+    assert [units[m] for m in OUT_5[17:28]] == [
         "ratio",
         "ratio",
         "ratio",
@@ -82,6 +83,7 @@ def test_metrics_are_out_5_in_order_with_their_units() -> None:
         "EUR_per_1k",
         "hours",
         "hours",
+        "count",
         "count",
         "months",
     ]

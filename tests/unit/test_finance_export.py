@@ -11,11 +11,11 @@ from d3_engine.export import finance as export_finance
 from d3_engine.export.context import RunContext
 from d3_engine.models.graph import discover_models
 
-# [OUT-4], verbatim.
+# [OUT-4], verbatim, with the [FIN-1a] lines payment_fees_eur and support_eur before contingency_eur.
 OUT4 = {
     "pnl_by_month": "series,month,period,revenue_public_eur,revenue_private_eur,revenue_total_eur,cogs_public_eur,"
     "cogs_private_eur,gross_profit_eur,acquisition_public_eur,acquisition_private_eur,fixed_opex_eur,insurance_eur,"
-    "bizdev_eur,contingency_eur,opex_total_eur,ebitda_eur,depreciation_eur,ebit_eur,interest_eur,ebt_eur,tax_eur,"
+    "bizdev_eur,payment_fees_eur,support_eur,contingency_eur,opex_total_eur,ebitda_eur,depreciation_eur,ebit_eur,interest_eur,ebt_eur,tax_eur,"
     "net_income_eur,loss_carryforward_eur",
     "cashflow_by_month": "series,month,period,cash_opening_eur,ebitda_eur,tax_paid_eur,delta_receivables_eur,"
     "delta_payables_eur,delta_deferred_revenue_eur,delta_vat_payable_eur,cash_from_operations_eur,capex_eur,"

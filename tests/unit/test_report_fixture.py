@@ -29,6 +29,8 @@ EX8: dict[str, tuple[str, str, str]] = {
     "cogs_public_eur": ("1905.76", "2005.76", "2486.92"),
     "cogs_private_eur": ("264.00", "528.00", "792.00"),
     "gross_profit_eur": ("-259.16", "1287.44", "2464.63"),
+    "payment_fees_eur": ("0", "0", "0"),  # [FIN-1a]: minimal_001 sets no payment fee
+    "support_eur": ("0", "0", "0"),  # nor support staff
     "opex_total_eur": ("2120.00", "2220.00", "2330.00"),
     "ebitda_eur": ("-2379.16", "-932.56", "134.63"),
     "depreciation_eur": ("100", "100", "100"),

@@ -19,6 +19,8 @@
 --   fixed_opex_eur DECIMAL(18,6) <EUR>  [FIN-1]
 --   insurance_eur DECIMAL(18,6) <EUR>  [FIN-1]
 --   bizdev_eur DECIMAL(18,6) <EUR>  [FIN-1]
+--   payment_fees_eur DECIMAL(18,6) <EUR>  [FIN-1a]
+--   support_eur DECIMAL(18,6) <EUR>  [FIN-1a]
 --   contingency_eur DECIMAL(18,6) <EUR>  [FIN-1]
 --   opex_total_eur DECIMAL(18,6) <EUR>  [FIN-1]
 --   ebitda_eur DECIMAL(18,6) <EUR>  [FIN-1]
@@ -125,8 +127,8 @@ SELECT
     path_id, param_set_id, month, period, fiscal_year,
     revenue_public_eur, revenue_private_eur, revenue_total_eur, cogs_public_eur, cogs_private_eur,
     gross_profit_eur, acquisition_public_eur, acquisition_private_eur, fixed_opex_eur, insurance_eur,
-    bizdev_eur, contingency_eur, opex_total_eur, ebitda_eur, depreciation_eur, ebit_eur, interest_eur,
-    ebt_eur, tax_eur,
+    bizdev_eur, payment_fees_eur, support_eur, contingency_eur, opex_total_eur, ebitda_eur, depreciation_eur,
+    ebit_eur, interest_eur, ebt_eur, tax_eur,
     CAST(net_income_eur AS DECIMAL(18,6)) AS net_income_eur,
     ebt_ytd_eur, loss_carryforward_eur,
     cash_opening_eur,

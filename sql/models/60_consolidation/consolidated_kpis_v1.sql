@@ -22,17 +22,17 @@
     ('contribution_public', 'EUR', 11), ('contribution_private', 'EUR', 12), ('gross_margin_pct', 'percent', 13),
     ('public_gross_margin_pct', 'percent', 14), ('cash_min', 'EUR', 15), ('cash_end', 'EUR', 16),
     ('funding_gap', 'EUR', 17), ('dscr_min', 'ratio', 18), ('icr_min', 'ratio', 19), ('dscr_ltm_end', 'ratio', 20),
-    ('reserve_cover_months_end', 'months', 27), ('cogs_public', 'EUR', none), ('cogs_private', 'EUR', none)] %}
+    ('reserve_cover_months_end', 'months', 28), ('cogs_public', 'EUR', none), ('cogs_private', 'EUR', none)] %}
 {%- set float_metrics = [
     ('public_tokens', 'tokens', 21), ('public_active_customers_end', 'count', 22),
     ('blended_sell_eur_per_1k', 'EUR_per_1k', 23), ('public_gpu_instance_hours', 'hours', 24),
-    ('private_hours', 'hours', 25), ('private_active_clients_end', 'count', 26)] %}
+    ('private_hours', 'hours', 25), ('private_active_clients_end', 'count', 26), ('support_fte_end', 'count', 27)] %}
 {%- set autoscaling = [
-    ('autoscaling_avg_util_pct', 'percent', 28, 'avg_util_pct'), ('autoscaling_p95_util_pct', 'percent', 29, 'p95_util_pct'),
-    ('autoscaling_sla_violations', 'count', 30, 'sla_violations'), ('autoscaling_scale_events', 'count', 31, 'scale_events')] %}
+    ('autoscaling_avg_util_pct', 'percent', 29, 'avg_util_pct'), ('autoscaling_p95_util_pct', 'percent', 30, 'p95_util_pct'),
+    ('autoscaling_sla_violations', 'count', 31, 'sla_violations'), ('autoscaling_scale_events', 'count', 32, 'scale_events')] %}
 {%- set shares = [
-    ('p_breach_any', 'breach_any', 32), ('p_cash_breach_any', 'cash_breach_any', 33),
-    ('p_dscr_breach_any', 'dscr_breach_any', 34), ('share_never_break_even', 'break_even_month IS NULL', 35)] %}
+    ('p_breach_any', 'breach_any', 33), ('p_cash_breach_any', 'cash_breach_any', 34),
+    ('p_dscr_breach_any', 'dscr_breach_any', 35), ('share_never_break_even', 'break_even_month IS NULL', 36)] %}
 {%- set percentiles = var('percentiles') | sort %}
 -- depends_on: {{ ref('autoscaler') }} (the Python model that writes public_autoscaling_summary; dbt's convention)
 {%- set never = var('horizon_months') + 1000000 %}
@@ -45,7 +45,7 @@ metrics AS (
         {% endfor %}
         {% for name, _, order in shares %}('{{ name }}', 'ratio', {{ order }}),
         {% endfor %}
-        ('break_even_month', 'months', 36), ('extra_funding_p90', 'EUR', 37)
+        ('break_even_month', 'months', 37), ('extra_funding_p90', 'EUR', 38)
     ) AS m(metric, unit, metric_order)
 ),
 series AS (
