@@ -35,8 +35,13 @@ def engine_source_sha256() -> str:
     entries: list[str] = []
     for root_name, root in (("d3_engine", PACKAGE_DIR), ("sql", sql_dir())):
         for path in root.rglob("*"):
+            rel = path.relative_to(root)
+            # d3_engine/resources/ holds the data folders (links in a checkout, copies in a wheel): sql/ is
+            # hashed once as its own root, so a wheel and a checkout of the same code give the same digest
+            if rel.parts[:1] == ("resources",) and root_name == "d3_engine":
+                continue
             if path.is_file() and path.suffix in SOURCE_SUFFIXES and "__pycache__" not in path.parts:
-                entries.append(f"{root_name}/{path.relative_to(root).as_posix()}\0{sha256_file(path)}\n")
+                entries.append(f"{root_name}/{rel.as_posix()}\0{sha256_file(path)}\n")
     entries.sort(key=str.encode)
     return hashlib.sha256("".join(entries).encode("utf-8")).hexdigest()
 

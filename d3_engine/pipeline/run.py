@@ -79,6 +79,7 @@ def run(options: RunOptions, log: EventLog, entry: LedgerEntry | None = None) ->
     validated = validation_stage(
         log, options.inputs, options.pipelines, options.fail_on_warning, options.seed, options.quiet
     )
+    models = engine_models(validated.pipelines)  # refuses an unknown ref()/var() before anything is written
     run_id = compute_run_id(
         ENGINE_VERSION,
         validated.seed,
@@ -92,7 +93,6 @@ def run(options: RunOptions, log: EventLog, entry: LedgerEntry | None = None) ->
     note_identity(entry, validated, run_id, options.cli_overrides)
     interrupts.checkpoint()
     _sweep(options.out, log)
-    models = engine_models(validated.pipelines)  # refuses an unknown ref()/var() before anything is written
     expected = expected_engine(models, model_variables(validated), options.keep_path_tables)
     final = options.out / run_id
     reused = None if options.force else reuse_published(final, expected, options.out, log, "already published")

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness import StandardRun
 
 from d3_engine.export.ledger import read
 from d3_engine.export.verify import verify_problem
@@ -106,13 +107,13 @@ def _published(outcome: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def stage(tmp_path_factory: pytest.TempPathFactory, published_run: Path) -> Iterator[Stage]:
+def stage(tmp_path_factory: pytest.TempPathFactory, minimal_std: StandardRun) -> Iterator[Stage]:
     """P is the session's published run of minimal_001 (seed 7, copied); B is computed once here."""
     work = tmp_path_factory.mktemp("chaos")
     driver = Driver(work)
     try:
         out = work / "out"
-        shutil.copytree(published_run, out, symlinks=True)
+        shutil.copytree(minimal_std.out, out, symlinks=True)
         p_id = os.readlink(out / "latest")
         b_id = _published(driver.run(["run", "--inputs", str(MINIMAL), "--out", str(out), "--seed", SEED_B, "--quiet"]))
         cache_p, cache_b = work / "cache-p", work / "cache-b"
