@@ -71,6 +71,7 @@ class Bundle:
     findings: Findings = field(default_factory=Findings)
     schema_ok: dict[str, bool] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)  # unsafe paths, already reported
+    set_paths: dict[tuple[str, str], int] = field(default_factory=dict)  # (file, key path) → --set index [IN-20]
 
     def data(self, name: str) -> Any:
         """Parsed value of a YAML document, or None when absent."""
