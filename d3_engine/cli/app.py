@@ -56,6 +56,15 @@ FailOpt = Annotated[
         show_default=False,
     ),
 ]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="What-if value FILE.KEY=VALUE (FILE: simulation, general, public_tap, private_tap); repeatable. "
+        "Example: --set general.loan.interest_rate_pct=6.5",
+        show_default=False,
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", help="Only WARN and above on stdout; no progress bar.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on stderr.")]
 
@@ -81,6 +90,7 @@ def run_command(
     paths_per_batch: Annotated[
         int, typer.Option("--paths-per-batch", min=1, help="Paths per draw batch; never changes artefacts.")
     ] = 5000,
+    set_: SetOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -91,7 +101,7 @@ def run_command(
     from d3_engine.cli.commands import cmd_run
 
     raise typer.Exit(
-        cmd_run(inputs, out, pipelines, seed, fail_on_warning, max_concurrency, paths_per_batch, quiet, debug)
+        cmd_run(inputs, out, pipelines, seed, fail_on_warning, max_concurrency, paths_per_batch, quiet, debug, set_)
     )
 
 
@@ -100,6 +110,7 @@ def validate_command(
     inputs: InputsOpt = None,
     pipelines: PipelinesOpt = None,
     fail_on_warning: FailOpt = None,
+    set_: SetOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -109,7 +120,7 @@ def validate_command(
     """
     from d3_engine.cli.commands import cmd_validate
 
-    raise typer.Exit(cmd_validate(inputs, pipelines, fail_on_warning, quiet, debug))
+    raise typer.Exit(cmd_validate(inputs, pipelines, fail_on_warning, quiet, debug, set_))
 
 
 @app.command("schema")

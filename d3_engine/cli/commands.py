@@ -127,6 +127,7 @@ def cmd_run(
     paths_per_batch: int,
     quiet: bool,
     debug: bool,
+    sets: list[str] | None = None,
 ) -> int:
     """`d3 run`."""
     from d3_engine.pipeline.run import RunOptions, run
@@ -149,14 +150,21 @@ def cmd_run(
             raise UsageError("--max-concurrency must be at least 1")
         if paths_per_batch < 1:
             raise UsageError("--paths-per-batch must be at least 1")
-        options = RunOptions(folder, out, chosen, seed, fail_on_warning, max_concurrency, paths_per_batch, quiet)
+        options = RunOptions(
+            folder, out, chosen, seed, fail_on_warning, max_concurrency, paths_per_batch, quiet, list(sets or [])
+        )
         return run(options, log)
 
     return guarded("run", log, body, debug)
 
 
 def cmd_validate(
-    inputs: Path | None, pipelines: str | None, fail_on_warning: bool | None, quiet: bool, debug: bool
+    inputs: Path | None,
+    pipelines: str | None,
+    fail_on_warning: bool | None,
+    quiet: bool,
+    debug: bool,
+    sets: list[str] | None = None,
 ) -> int:
     """`d3 validate`: all of DOMAIN §1 on the default parameter set; writes nothing."""
     from d3_engine.pipeline.validation import validation_stage
@@ -174,7 +182,7 @@ def cmd_validate(
     )
 
     def body() -> tuple[int, Path | None]:
-        validation_stage(log, folder, parse_pipelines(pipelines), fail_on_warning, None, quiet)
+        validation_stage(log, folder, parse_pipelines(pipelines), fail_on_warning, None, quiet, sets)
         if not quiet:
             sys.stderr.write(f"d3 validate: {folder} is valid\n")
         return EXIT_OK, None

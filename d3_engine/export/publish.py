@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from d3_engine.core.errors import RuntimeFailure
 from d3_engine.inputs.load import InputFile
@@ -19,16 +20,27 @@ MARKER = ".d3-run"
 
 
 def compute_run_id(
-    engine_version: str, seed: int, pipelines: list[str], fail_on_warning: bool, files: list[InputFile]
+    engine_version: str,
+    seed: int,
+    pipelines: list[str],
+    fail_on_warning: bool,
+    files: list[InputFile],
+    cli_overrides: list[list[str]] | None = None,
 ) -> str:
-    """First 16 hex digits of sha256 of the canonical run identity (OUT-1)."""
-    identity = {
+    """First 16 hex digits of sha256 of the canonical run identity (OUT-1).
+
+    `cli_overrides` (the `--set` list, [IN-20]) joins the identity only when non-empty, so runs without
+    `--set` keep their run ids ([V12-6]).
+    """
+    identity: dict[str, Any] = {
         "engine_version": engine_version,
         "seed": seed,
         "pipelines": sorted(pipelines),
         "fail_on_warning": fail_on_warning,
         "inputs": sorted(([f.rel, f.sha256] for f in files), key=lambda pair: pair[0].encode("utf-8")),
     }
+    if cli_overrides:
+        identity["cli_overrides"] = cli_overrides
     canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 

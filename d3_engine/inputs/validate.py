@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from d3_engine.core.errors import ERROR, Finding, ValidationFailed
+from d3_engine.core.errors import ERROR, Finding, Findings, ValidationFailed
 from d3_engine.core.rng import resolve_seed
 from d3_engine.inputs.catalogue import check_catalogue, check_offers
-from d3_engine.inputs.load import Bundle, check_required, load_bundle
+from d3_engine.inputs.load import Bundle, check_required, check_sets_reached, load_bundle
 from d3_engine.inputs.offers import CatalogueModel, Offer
+from d3_engine.inputs.overrides import parse_sets
 from d3_engine.inputs.rules import (
     SIM,
     check_fact_ids,
@@ -108,10 +109,20 @@ def _seed(bundle: Bundle, cli_seed: int | None) -> tuple[int, str]:
 
 
 def check_inputs(
-    inputs: Path, pipelines: list[str] | None = None, fail_on_warning: bool | None = None, cli_seed: int | None = None
+    inputs: Path,
+    pipelines: list[str] | None = None,
+    fail_on_warning: bool | None = None,
+    cli_seed: int | None = None,
+    sets: list[str] | None = None,
 ) -> CheckedInputs:
-    """Load and check an inputs folder; every finding is collected in `bundle.findings`, nothing raises."""
-    bundle = load_bundle(inputs)
+    """Load and check an inputs folder; every finding is collected in `bundle.findings`, nothing raises.
+
+    `sets` are the `--set FILE.KEY=VALUE` texts of the command line ([IN-20]).
+    """
+    set_findings = Findings()
+    bundle = load_bundle(inputs, parse_sets(list(sets or []), set_findings))
+    bundle.findings.items[:0] = set_findings.items
+    check_sets_reached(bundle)
     chosen = _pipelines(bundle, pipelines)
     check_required(bundle, chosen or list(VALID_PIPELINES))
     check_simulation(bundle)

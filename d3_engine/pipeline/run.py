@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from d3_engine.export import private as export_private
 from d3_engine.export import public as export_public
 from d3_engine.export.context import RunContext
 from d3_engine.export.publish import compute_run_id, make_staging, publish, remove_own
-from d3_engine.export.run_summary import RunFacts, write_run_summary
+from d3_engine.export.run_summary import RunFacts, cli_overrides, write_run_summary
 from d3_engine.export.writers import export_variable_draws
 from d3_engine.models.dag import Model, ModelRun, discover_models, order_models, run_models
 from d3_engine.models.python import autoscaler as autoscaler_model
@@ -53,15 +53,21 @@ class RunOptions:
     max_concurrency: int | None = None
     paths_per_batch: int = DEFAULT_PATHS_PER_BATCH
     quiet: bool = False
+    sets: list[str] = field(default_factory=list)  # --set FILE.KEY=VALUE texts [IN-20]
 
 
 def run(options: RunOptions, log: EventLog) -> tuple[int, Path | None]:
     """Run the whole pipeline; returns (exit code, published run folder)."""
     validated = validation_stage(
-        log, options.inputs, options.pipelines, options.fail_on_warning, options.seed, options.quiet
+        log, options.inputs, options.pipelines, options.fail_on_warning, options.seed, options.quiet, options.sets
     )
     run_id = compute_run_id(
-        ENGINE_VERSION, validated.seed, validated.pipelines, validated.fail_on_warning, validated.bundle.files
+        ENGINE_VERSION,
+        validated.seed,
+        validated.pipelines,
+        validated.fail_on_warning,
+        validated.bundle.files,
+        cli_overrides(validated.bundle.sets),
     )
     log.run_id = run_id
     staging = make_staging(options.out, run_id)
