@@ -7,7 +7,7 @@ findings after the plan is stored (`checks.preflight`); `pipeline.validation` co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from d3_engine.inputs.rules import (
     get,
     loc,
 )
+from d3_engine.inputs.stresses import Stress, check_stresses
 from d3_engine.inputs.variables import Variable, load_variables
 
 VALID_PIPELINES = ("public", "private")
@@ -49,6 +50,7 @@ class CheckedInputs:
     offers: list[Offer]
     models: list[CatalogueModel]
     fx: float | None
+    stresses: list[Stress] = field(default_factory=list)  # [IN-21], input order
 
     @property
     def simulation(self) -> dict[str, Any]:
@@ -134,9 +136,10 @@ def check_inputs(
     check_fraction_like_percents(bundle)
     models = check_catalogue(bundle, offers, "public" in chosen)
     variables = load_variables(bundle, bundle.findings)
+    stresses = check_stresses(bundle)
     seed, source = _seed(bundle, cli_seed)
     flag = get(bundle.data("simulation"), "run.fail_on_warning", False) if fail_on_warning is None else fail_on_warning
-    return CheckedInputs(bundle, chosen, bool(flag), seed, source, variables, offers, models, fx)
+    return CheckedInputs(bundle, chosen, bool(flag), seed, source, variables, offers, models, fx, stresses)
 
 
 def settle(findings: list[Finding], fail_on_warning: bool) -> list[Finding]:

@@ -23,6 +23,7 @@ from d3_engine.export import consolidated as export_consolidated
 from d3_engine.export import finance as export_finance
 from d3_engine.export import private as export_private
 from d3_engine.export import public as export_public
+from d3_engine.export import whatif as export_whatif
 from d3_engine.export.context import RunContext
 from d3_engine.export.publish import compute_run_id, make_staging, publish, remove_own
 from d3_engine.export.run_summary import RunFacts, cli_overrides, write_run_summary
@@ -30,6 +31,7 @@ from d3_engine.export.writers import export_variable_draws
 from d3_engine.models.dag import Model, ModelRun, discover_models, order_models, run_models
 from d3_engine.models.python import autoscaler as autoscaler_model
 from d3_engine.models.python import loan
+from d3_engine.pipeline.stresses import run_stresses
 from d3_engine.pipeline.validation import validation_stage
 from d3_engine.plan.draws import write_noise
 from d3_engine.plan.params import write_params, write_settings
@@ -99,7 +101,8 @@ def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Pa
         write_settings(con, validated.simulation, validated.fx)
         _write_run_meta(con, log.run_id or "", validated)
         values = variable_values(plan, validated.seed)
-        write_params(con, values, _scope_docs(validated), sorted({o.gpu for o in validated.offers}, key=str.encode))
+        gpus = sorted({o.gpu for o in validated.offers}, key=str.encode)
+        write_params(con, values, _scope_docs(validated), gpus)
         log.emit(
             "grid_built", "INFO", grid_size=plan.grid_size, replicates=plan.replicates, mc=plan.mc, paths=plan.paths
         )
@@ -129,6 +132,14 @@ def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Pa
             _model_vars(validated),
             on_done=lambda r: log.emit("model_done", "INFO", name=r.name, version=r.version, rows=r.rows, ms=r.ms),
         )
+        setup = {
+            "workers": workers,
+            "docs": _scope_docs(validated),
+            "gpus": gpus,
+            "batch": options.paths_per_batch,
+            "model_vars": _model_vars(validated),
+        }
+        run_stresses(con, validated, values, staging, models, setup, log)
         exit_code = _check_and_export(RunContext(con, staging, validated), runs, log)
     finally:
         con.close()
@@ -181,6 +192,7 @@ def export_all(ctx: RunContext) -> None:
         export_private.export(ctx)
     export_finance.export(ctx)
     export_consolidated.export(ctx)  # after finance, before the report (which reads its tables)
+    export_whatif.export(ctx)  # grid_kpis.csv, stress_tests.csv [OUT-12] [OUT-13]
 
 
 def engine_models(pipelines: list[str]) -> list[Model]:

@@ -15,6 +15,7 @@ from d3_engine.core.errors import Finding
 from d3_engine.inputs.load import Bundle
 from d3_engine.inputs.offers import CatalogueModel, Offer
 from d3_engine.inputs.rules import SIM, check_loan_terms, check_public_policy, get, loc, num
+from d3_engine.inputs.stresses import Stress
 from d3_engine.inputs.validate import CheckedInputs
 from d3_engine.inputs.variables import Variable
 from d3_engine.plan.scenarios import Plan, build_plan
@@ -35,6 +36,7 @@ class Validated:
     models: list[CatalogueModel]
     fx: float
     warnings: list[Finding] = field(default_factory=list)
+    stresses: list[Stress] = field(default_factory=list)  # [IN-21]: scenario s = stresses[s − 1]
 
     @property
     def simulation(self) -> dict[str, Any]:
@@ -48,7 +50,7 @@ def plan_inputs(checked: CheckedInputs) -> Validated | None:
     Findings go to `checked.bundle.findings`.
     """
     bundle = checked.bundle
-    plan = _plan(bundle, checked.variables, checked.pipelines)
+    plan = _plan(bundle, checked.variables, checked.pipelines, len(checked.stresses))
     _check_parameter_sets(bundle, checked.variables, plan)
     if plan is None or checked.fx is None:
         return None
@@ -63,10 +65,11 @@ def plan_inputs(checked: CheckedInputs) -> Validated | None:
         checked.offers,
         checked.models,
         checked.fx,
+        stresses=checked.stresses,
     )
 
 
-def _plan(bundle: Bundle, variables: list[Variable], pipelines: list[str]) -> Plan | None:
+def _plan(bundle: Bundle, variables: list[Variable], pipelines: list[str], stresses: int = 0) -> Plan | None:
     sim = bundle.data("simulation")
     if not bundle.schema_ok.get("simulation"):
         return None
@@ -78,14 +81,15 @@ def _plan(bundle: Bundle, variables: list[Variable], pipelines: list[str]) -> Pl
         int(get(sim, "targets.horizon_months")),
     )
     limit = int(get(sim, "run.max_paths"))
-    if plan.paths > limit:
+    if plan.paths * (1 + stresses) > limit:
+        scenarios = f" × (1 + {stresses} stress tests)" if stresses else ""
         bundle.findings.error(
             "too_many_paths",
             SIM,
             loc(bundle, "simulation", "run.max_paths"),
             f"the plan has {plan.grid_size} grid points × {plan.replicates} replicates × "
-            f"{plan.mc} MC = {plan.paths} paths, more than run.max_paths {limit}",
-            "reduce the grid, replicates or simulations_per_run, or raise run.max_paths",
+            f"{plan.mc} MC{scenarios} = {plan.paths * (1 + stresses)} paths, more than run.max_paths {limit}",
+            "reduce the grid, replicates, simulations_per_run or stress_tests, or raise run.max_paths",
         )
     return plan
 

@@ -1,0 +1,144 @@
+"""Per-path what-if KPIs and their percentiles per (scenario, grid point): the numbers of grid_kpis.csv and
+stress_tests.csv ([OUT-12], [OUT-13], [V12-3], [V12-7]).
+
+`scenario_path_kpis` holds one row per (scenario, path): scenario 0 is the base run, 1 … S the stresses of
+[IN-21] in input order, each computed on the same random numbers. Its columns are the per-path KPIs of
+[FIN-9]/[FIN-14]: funding_gap, net_income_h, cash_min, dscr_ltm_test_min, breach_any, break_even_month.
+The first four come from `finance_path_kpis`; `breach_any` and `break_even_month` are read from it as well
+when the finance models provide them, and are otherwise derived here from `finance_month` by the [FIN-14]
+rules (cash below the floor, LTM DSCR below the minimum from the test month on; the first month from
+which EBITDA stays ≥ 0). Percentiles follow [GEN-5] exactly (the `pctl` macro); a share is k/N with 4
+decimals; break_even_month counts a path that never breaks even as +∞ and a percentile landing there is
+empty ([FIN-14]).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from d3_engine.core.formats import round_half_away
+from d3_engine.models.dag import render_text
+
+if TYPE_CHECKING:
+    import duckdb
+
+#: Metrics of grid_kpis.csv and stress_tests.csv in their order, with their unit ([OUT-12]).
+METRICS: tuple[tuple[str, str], ...] = (
+    ("funding_gap", "EUR"),
+    ("net_income_h", "EUR"),
+    ("cash_min", "EUR"),
+    ("dscr_ltm_test_min", "ratio"),
+    ("p_breach_any", "ratio"),
+    ("break_even_month", "months"),
+)
+PERCENTILES = (10, 50, 90)  # always p10, p50, p90 in §11 artefacts
+NEVER = 1_000_000_000  # break_even_month of a path that never breaks even: +∞ for the order statistics
+TABLE = "scenario_path_kpis"
+
+_DERIVED = """
+WITH s AS (
+    SELECT coalesce(min_cash_floor_eur, 0) AS floor, min_monthly_dscr AS min_dscr,
+        coalesce(dscr_test_from_month, 12) AS test_from
+    FROM run_settings
+),
+m AS (
+    SELECT f.path_id,
+        bool_or(f.cash_closing_eur < s.floor
+            OR (s.min_dscr IS NOT NULL AND f.month >= s.test_from AND f.dscr_ltm IS NOT NULL
+                AND f.dscr_ltm < s.min_dscr)) AS breach_any,
+        max(CASE WHEN f.ebitda_eur < 0 THEN f.month END) AS last_negative,
+        arg_max(f.ebitda_eur, f.month) AS ebitda_h
+    FROM finance_month AS f CROSS JOIN s
+    GROUP BY f.path_id
+)
+SELECT path_id, breach_any,
+    CAST(CASE WHEN ebitda_h < 0 THEN NULL ELSE coalesce(last_negative, 0) + 1 END AS BIGINT) AS break_even_month
+FROM m
+"""
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+
+
+def path_kpis_sql(con: duckdb.DuckDBPyConnection, scenario: int) -> str:
+    """SELECT of the per-path KPIs of the run in `con`, tagged with `scenario`, ordered by path_id."""
+    have = _columns(con, "finance_path_kpis")
+    if {"breach_any", "break_even_month"} <= have:
+        risk = "k.breach_any, CAST(k.break_even_month AS BIGINT) AS break_even_month"
+        source = "finance_path_kpis AS k"
+    else:
+        risk = "d.breach_any, d.break_even_month"
+        source = f"finance_path_kpis AS k JOIN ({_DERIVED}) AS d USING (path_id)"
+    return f"""SELECT CAST({scenario} AS BIGINT) AS scenario, k.path_id, k.grid_index,
+        k.funding_gap, k.net_income_h, k.cash_min, k.dscr_ltm_test_min, {risk}
+        FROM {source} ORDER BY k.path_id"""
+
+
+def create_path_kpis(con: duckdb.DuckDBPyConnection, scenario: int) -> None:
+    """Create `scenario_path_kpis` in `con` with the rows of its own run as `scenario`."""
+    con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS {path_kpis_sql(con, scenario)}")
+
+
+def append_scenario(con: duckdb.DuckDBPyConnection, other_db: str) -> None:
+    """Append the `scenario_path_kpis` rows of a stress run's database file to the base's table."""
+    con.execute(f"ATTACH '{other_db}' AS stress_run (READ_ONLY)")
+    try:
+        con.execute(f"INSERT INTO {TABLE} SELECT * FROM stress_run.{TABLE} ORDER BY path_id")
+    finally:
+        con.execute("DETACH stress_run")
+
+
+def _quantiles(con: duckdb.DuckDBPyConnection, value: str) -> dict[tuple[int, int], dict[int, Any]]:
+    """(scenario, grid_index) → {p: value} of one per-path expression ([GEN-5])."""
+    sql = render_text(
+        "{{ pctl('" + TABLE + "', ['scenario', 'grid_index'], '" + value + "', " + str(list(PERCENTILES)) + ") }}",
+        {},
+        "what-if KPIs",
+    )
+    out: dict[tuple[int, int], dict[int, Any]] = {}
+    for scenario, grid_index, p, result in con.execute(sql).fetchall():
+        out.setdefault((int(scenario), int(grid_index)), {})[int(p)] = result
+    return out
+
+
+def _shares(con: duckdb.DuckDBPyConnection) -> dict[tuple[int, int], Decimal]:
+    """k/N of paths with a breach per (scenario, grid point), exact, 4 decimals ([FIN-14])."""
+    rows = con.execute(
+        f"SELECT scenario, grid_index, count(*) FILTER (WHERE breach_any), count(*) FROM {TABLE} GROUP BY ALL"
+    ).fetchall()
+    return {(int(s), int(g)): round_half_away(Decimal(k) / Decimal(n), 4) for s, g, k, n in rows}
+
+
+def kpi_table(con: duckdb.DuckDBPyConnection, horizon: int) -> list[tuple[int, int, str, str, list[Any]]]:
+    """(scenario, grid_index, metric, unit, [p10, p50, p90]) sorted by scenario, grid point, metric order."""
+    per_metric: dict[str, dict[tuple[int, int], dict[int, Any]]] = {
+        metric: _quantiles(con, metric) for metric in ("funding_gap", "net_income_h", "cash_min", "dscr_ltm_test_min")
+    }
+    per_metric["break_even_month"] = _quantiles(con, f"coalesce(break_even_month, {NEVER})")
+    shares = _shares(con)
+    rows: list[tuple[int, int, str, str, list[Any]]] = []
+    for key in sorted(shares):
+        for metric, unit in METRICS:
+            if metric == "p_breach_any":
+                values: list[Any] = [shares[key]] * len(PERCENTILES)
+            else:
+                got = per_metric[metric].get(key, {})
+                values = [got.get(p) for p in PERCENTILES]
+            if metric == "break_even_month":
+                values = [None if v is None or v > horizon else v for v in values]
+            rows.append((key[0], key[1], metric, unit, values))
+    return rows
+
+
+def places_for_metric(metric: str, unit: str) -> int | None:
+    """[V12-3]: p_* and share_* → 4 decimals; break_even_month → integer; else by unit ([OUT-3])."""
+    if metric.startswith(("p_", "share_")):
+        return 4
+    if metric == "break_even_month":
+        return None
+    return {"EUR": 2, "percent": 4}.get(unit, 6)
+
+
+__all__ = ["METRICS", "TABLE", "append_scenario", "create_path_kpis", "kpi_table", "path_kpis_sql", "places_for_metric"]
