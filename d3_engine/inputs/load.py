@@ -34,6 +34,7 @@ TABLE_FILES = {
     "facts/tps_model_gpu": "tps_model_gpu",
     "facts/ads_channels": "ads_channels",
     "facts/agency_fees": "agency_fees",
+    "facts/market_api_prices": "market_api_prices",
 }
 VARIABLE_FILES = {
     "variables/general.csv": "general",

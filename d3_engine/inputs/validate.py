@@ -8,6 +8,7 @@ findings after the plan is stored (`checks.preflight`); `pipeline.validation` co
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from d3_engine.core.errors import ERROR, Finding, Findings, ValidationFailed
 from d3_engine.core.rng import resolve_seed
 from d3_engine.inputs.catalogue import check_catalogue, check_offers
 from d3_engine.inputs.load import Bundle, check_required, check_sets_reached, load_bundle
+from d3_engine.inputs.market import check_market_prices
 from d3_engine.inputs.offers import CatalogueModel, Offer
 from d3_engine.inputs.overrides import parse_sets
 from d3_engine.inputs.rules import (
@@ -51,6 +53,7 @@ class CheckedInputs:
     models: list[CatalogueModel]
     fx: float | None
     stresses: list[Stress] = field(default_factory=list)  # [IN-21], input order
+    market: dict[str, tuple[Decimal, int, int]] = field(default_factory=dict)  # [OUT-18] model → (median, rows, line)
 
     @property
     def simulation(self) -> dict[str, Any]:
@@ -137,9 +140,10 @@ def check_inputs(
     models = check_catalogue(bundle, offers, "public" in chosen)
     variables = load_variables(bundle, bundle.findings)
     stresses = check_stresses(bundle)
+    market = check_market_prices(bundle, models)
     seed, source = _seed(bundle, cli_seed)
     flag = get(bundle.data("simulation"), "run.fail_on_warning", False) if fail_on_warning is None else fail_on_warning
-    return CheckedInputs(bundle, chosen, bool(flag), seed, source, variables, offers, models, fx, stresses)
+    return CheckedInputs(bundle, chosen, bool(flag), seed, source, variables, offers, models, fx, stresses, market)
 
 
 def settle(findings: list[Finding], fail_on_warning: bool) -> list[Finding]:

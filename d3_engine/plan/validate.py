@@ -9,6 +9,7 @@ import copy
 import itertools
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from d3_engine.core.errors import Finding
@@ -37,6 +38,7 @@ class Validated:
     fx: float
     warnings: list[Finding] = field(default_factory=list)
     stresses: list[Stress] = field(default_factory=list)  # [IN-21]: scenario s = stresses[s − 1]
+    market: dict[str, tuple[Decimal, int, int]] = field(default_factory=dict)  # [OUT-18]
 
     @property
     def simulation(self) -> dict[str, Any]:
@@ -66,6 +68,7 @@ def plan_inputs(checked: CheckedInputs) -> Validated | None:
         checked.models,
         checked.fx,
         stresses=checked.stresses,
+        market=checked.market,
     )
 
 
