@@ -153,6 +153,23 @@ def report_command(
     raise typer.Exit(cmd_report(run, quiet, debug))
 
 
+@app.command("compare")
+def compare_command(
+    run_a: Annotated[Path, typer.Argument(help="First run folder <out>/<run_id>.")],
+    run_b: Annotated[Path, typer.Argument(help="Second run folder <out>/<run_id>.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document instead of Markdown.")] = False,
+    grid_index: Annotated[int, typer.Option("--grid-index", min=0, help="Grid point of a sweep to compare.")] = 0,
+    debug: DebugOpt = False,
+) -> None:
+    """Compare two runs: inputs that differ, --set lists, and the what-if metrics side by side.
+
+    Example: d3 compare outputs/<run_a> outputs/<run_b>
+    """
+    from d3_engine.cli.commands import cmd_compare
+
+    raise typer.Exit(cmd_compare(run_a, run_b, as_json, grid_index, debug))
+
+
 EVENT_COMMANDS = {"run", "validate", "report"}  # commands whose stdout is JSON lines (OUT-11)
 
 

@@ -217,6 +217,25 @@ def cmd_report(run_dir: Path, quiet: bool, debug: bool) -> int:
     return guarded("report", log, body, debug)
 
 
+def cmd_compare(run_a: Path, run_b: Path, as_json: bool, grid_index: int, debug: bool) -> int:
+    """`d3 compare` ([OUT-16]): Markdown or one JSON document on stdout; exit 2 when a folder is not a run."""
+    from d3_engine.core.formats import dumps_json
+    from d3_engine.report.compare import compare_markdown, compare_runs
+
+    try:
+        result = compare_runs(run_a, run_b, grid_index)
+    except UsageError as exc:
+        sys.stderr.write(f"d3 compare: {exc}\n")
+        return exc.exit_code
+    except Exception as exc:  # a damaged run.duckdb: say so, no traceback unless asked
+        sys.stderr.write(f"d3 compare: cannot read the runs: {type(exc).__name__}: {exc}\n")
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        return EXIT_RUNTIME
+    sys.stdout.write(dumps_json(result) if as_json else compare_markdown(result))
+    return EXIT_OK
+
+
 def report_usage_error(message: str) -> None:
     """A usage error of `d3 run`/`d3 validate` still ends stdout with `error` and `run_done` (OUT-11)."""
     log = EventLog("INFO")
