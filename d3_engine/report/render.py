@@ -27,6 +27,7 @@ from d3_engine.report.inputs import appendix_section, inputs_section
 from d3_engine.report.summary import summary_section
 from d3_engine.report.tables import Chart, Db, ReportTable, Section
 from d3_engine.report.taps import private_section, public_section
+from d3_engine.report.whatif import market_section, stress_section, sweep_section
 
 if TYPE_CHECKING:
     import duckdb
@@ -50,6 +51,9 @@ def build_sections(info: RunInfo) -> list[Section]:
         vat_section(info),
         acceptance_section(info),
         sensitivity_section(info),
+        sweep_section(info),
+        stress_section(info),
+        market_section(info),
         appendix_section(info),
     ]
 
