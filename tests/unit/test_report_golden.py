@@ -28,6 +28,9 @@ SECTIONS = [
     "VAT",
     "Acceptance checks",
     "Sensitivity",
+    "The sweep, point by point",
+    "Stress tests",
+    "Our price vs the market",
     "Appendix",
 ]
 
