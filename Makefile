@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv install run test lint bench clean lock
+.PHONY: venv install run test test-fast lint bench clean lock
 
 venv: $(BIN)/python
 
@@ -23,8 +23,13 @@ install: $(STAMP)
 run: install
 	$(BIN)/d3 run --inputs inputs --out outputs
 
+# Everything, on 2 workers (the standard runs are computed once and shared), with line coverage of d3_engine.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope --cov=d3_engine --cov-report=term:skip-covered --cov-fail-under=85
+
+# The fast loop: no test that makes a whole run of its own (marker e2e), no coverage.
+test-fast: install
+	$(BIN)/python -m pytest -n 2 --dist loadscope -m "not e2e"
 
 lint: install
 	$(BIN)/ruff check d3_engine tests tools
@@ -39,4 +44,4 @@ lock: venv
 	@mv requirements.lock.new requirements.lock
 
 clean:
-	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info

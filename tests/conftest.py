@@ -1,102 +1,45 @@
-"""Shared fixtures: copies of input bundles to mutate, the `d3` CLI in-process or as a subprocess.
+"""Shared fixtures: copies of input bundles to mutate, the `d3` CLI in-process or as a subprocess, and the
+session-wide cache of the standard runs (all built on tests/harness.py).
 
 Every test that feeds d3 bad input builds it by mutating a copy of `tests/fixtures/minimal_001`
 (or the shipped `inputs/`) in `tmp_path`; nothing under the repository is ever changed.
 The fixtures are used by tests/unit and tests/bdd alike [IN-18, CLI-2, OUT-11].
+
+Markers (registered in pyproject.toml): `e2e` marks a test that runs a whole `d3 run` of its own (or builds
+the wheel); `pytest -m "not e2e"` is the fast loop. A test that only reads a cached standard run is not e2e.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import io
-import json
 import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from harness import (
+    BUNDLES,
+    STANDARD_RUNS,
+    CliOutcome,
+    InputsCopy,
+    StandardRun,
+    copy_bundle,
+    run_d3,
+    standard_run,
+    tree_digest,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
-BUNDLES = {"minimal_001": FIXTURES / "minimal_001", "inputs": ROOT / "inputs"}
-D3 = Path(sys.executable).parent / "d3"
+__all__ = ["BUNDLES", "CliOutcome", "InputsCopy"]
 
 
-class InputsCopy:
-    """A writable copy of an input bundle with small, precise mutation helpers."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def __str__(self) -> str:
-        return str(self.root)
-
-    def path(self, rel: str) -> Path:
-        return self.root / rel
-
-    def read(self, rel: str) -> str:
-        return self.path(rel).read_text(encoding="utf-8")
-
-    def write(self, rel: str, text: str | bytes) -> None:
-        """Create or overwrite a file (bytes are written as given)."""
-        target = self.path(rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            target.write_bytes(text)
-        else:
-            target.write_text(text, encoding="utf-8")
-
-    def remove(self, rel: str) -> None:
-        self.path(rel).unlink()
-
-    def replace(self, rel: str, old: str, new: str, count: int = 1) -> None:
-        """Replace text that must occur in the file (a typo in a test fails loudly)."""
-        text = self.read(rel)
-        assert old in text, f"{old!r} not in {rel}"
-        self.write(rel, text.replace(old, new, count))
-
-    def append(self, rel: str, line: str) -> None:
-        text = self.read(rel)
-        self.write(rel, text + ("" if text.endswith("\n") else "\n") + line + "\n")
-
-    def set_key(self, rel: str, dotted: str, value: Any) -> None:
-        """Set a dotted key of a YAML file (parents are created); comments are not kept."""
-        self._edit_key(rel, dotted, lambda node, last: node.__setitem__(last, value))
-
-    def del_key(self, rel: str, dotted: str) -> None:
-        """Remove a dotted key of a YAML file."""
-        self._edit_key(rel, dotted, lambda node, last: node.__delitem__(last))
-
-    def _edit_key(self, rel: str, dotted: str, change: Callable[[dict[str, Any], str], None]) -> None:
-        data = yaml.safe_load(self.read(rel)) or {}
-        node = data
-        *parents, last = dotted.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        change(node, last)
-        self.write(rel, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-
-    def get_key(self, rel: str, dotted: str) -> Any:
-        node = yaml.safe_load(self.read(rel))
-        for part in dotted.split("."):
-            node = node[part]
-        return node
-
-    def set_cell(self, rel: str, row: int, column: str, value: str) -> None:
-        """Set the cell of data row `row` (0-based) in `column` of a simple CSV (no quoted commas)."""
-        lines = self.read(rel).splitlines()
-        header = lines[0].split(",")
-        cells = lines[1 + row].split(",")
-        cells[header.index(column)] = value
-        lines[1 + row] = ",".join(cells)
-        self.write(rel, "\n".join(lines) + "\n")
+@pytest.fixture(scope="session", autouse=True)
+def standard_runs_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The standard runs live in the session's temporary root, shared by the xdist workers of one session."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # every worker's basetemp sits in the session's root
+    STANDARD_RUNS.set_base(base / "d3-standard-runs")
+    return base / "d3-standard-runs"
 
 
 @pytest.fixture
@@ -105,9 +48,7 @@ def bundle_copy(tmp_path: Path) -> Callable[..., InputsCopy]:
     counter = iter(range(1000))
 
     def make(name: str = "minimal_001") -> InputsCopy:
-        target = tmp_path / f"{name}-{next(counter)}"
-        shutil.copytree(BUNDLES[name], target, symlinks=True)
-        return InputsCopy(target)
+        return copy_bundle(name, tmp_path / f"{name}-{next(counter)}")
 
     return make
 
@@ -118,86 +59,42 @@ def minimal(bundle_copy: Callable[..., InputsCopy]) -> InputsCopy:
     return bundle_copy("minimal_001")
 
 
-@dataclass
-class CliOutcome:
-    """What one `d3` invocation produced."""
-
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def events(self) -> list[dict[str, Any]]:
-        """stdout parsed as JSON lines (fails when a line is not a JSON object) [OUT-11]."""
-        records = []
-        for line in self.stdout.splitlines():
-            record = json.loads(line)
-            assert isinstance(record, dict), line
-            records.append(record)
-        return records
-
-    def of(self, event: str) -> list[dict[str, Any]]:
-        return [e for e in self.events if e["event"] == event]
-
-    def assert_contract(self) -> list[dict[str, Any]]:
-        """The CLI-2 / OUT-11 discipline every invocation keeps, whatever its outcome."""
-        text = self.stdout + self.stderr
-        assert "Traceback" not in text, text
-        events = self.events
-        assert events, "no JSONL event on stdout"
-        assert events[-1]["event"] == "run_done", events[-1]
-        assert events[-1]["exit_code"] == self.exit_code
-        if self.exit_code != 0:
-            errors = [e for e in events if e["event"] == "error"]
-            assert len(errors) == 1 and errors[0]["code"] == self.exit_code, errors
-        return events
-
-
-def _in_process(args: list[str]) -> CliOutcome:
-    """Run the real console entry point `d3_engine.cli.app.main` in this process, capturing both streams."""
-    from d3_engine.cli.app import main
-
-    out, err = io.StringIO(), io.StringIO()
-    code: int | str | None = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(args)
-        except SystemExit as done:
-            code = done.code
-    return CliOutcome(code if isinstance(code, int) else (0 if code is None else 1), out.getvalue(), err.getvalue())
-
-
-def _subprocess(args: list[str], cwd: Path | None = None, timeout: float = 120) -> CliOutcome:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.run(
-        [str(D3), *args], cwd=cwd or ROOT, capture_output=True, text=True, timeout=timeout, env=env, check=False
-    )
-    return CliOutcome(proc.returncode, proc.stdout, proc.stderr)
-
-
 @pytest.fixture
 def d3() -> Callable[..., CliOutcome]:
     """`d3("validate", "--inputs", X)` runs the real CLI in-process; `spawn=True` runs the `d3` executable."""
-
-    def invoke(*args: str | Path, spawn: bool = False, cwd: Path | None = None) -> CliOutcome:
-        argv = [str(a) for a in args]
-        return _subprocess(argv, cwd) if spawn else _in_process(argv)
-
-    return invoke
+    return run_d3
 
 
-def _tree_digest(folder: Path) -> dict[str, str]:
-    """Relative path → sha256 (or `-> target` for links) of everything under folder."""
-    digest: dict[str, str] = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder).as_posix()
-        if path.is_symlink():
-            digest[rel] = f"-> {os.readlink(path)}"
-        elif path.is_file():
-            digest[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-        else:
-            digest[rel] = "dir"
-    return digest
+@pytest.fixture(scope="session")
+def minimal_std() -> StandardRun:
+    """The cached `d3 run --quiet` of minimal_001 (read only; `.copy_to()` before writing)."""
+    return standard_run("minimal_001")
+
+
+@pytest.fixture(scope="session")
+def shipped_std() -> StandardRun:
+    """The cached `d3 run --quiet` of the shipped inputs (read only; `.copy_to()` before writing)."""
+    return standard_run("inputs")
+
+
+@pytest.fixture(scope="session")
+def grid_std() -> StandardRun:
+    """The cached `d3 run --quiet` of grid_001 (read only; `.copy_to()` before writing)."""
+    return standard_run("grid_001")
+
+
+@pytest.fixture(scope="session")
+def minimal_run(minimal_std: StandardRun) -> Path:
+    """The published run folder of the cached minimal_001 run (read only)."""
+    assert minimal_std.exit_code == 0, minimal_std.outcome.stdout + minimal_std.outcome.stderr
+    return minimal_std.run_dir
+
+
+@pytest.fixture(scope="session")
+def shipped_run(shipped_std: StandardRun) -> Path:
+    """The published run folder of the cached shipped-inputs run (read only)."""
+    assert shipped_std.exit_code in (0, 4), shipped_std.outcome.stderr
+    return shipped_std.run_dir
 
 
 def _assert_finding(
@@ -234,25 +131,22 @@ def assert_finding() -> Callable[..., dict[str, Any]]:
     return _assert_finding
 
 
-@pytest.fixture
-def tree_digest() -> Callable[[Path], dict[str, str]]:
+@pytest.fixture(name="tree_digest")
+def tree_digest_fixture() -> Callable[[Path], dict[str, str]]:
     """`tree_digest(folder)` → {relative path: sha256 | '-> link target' | 'dir'} to prove a tree unchanged."""
-    return _tree_digest
-
-
-@pytest.fixture(scope="session")
-def published_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An output folder holding one good published run of minimal_001, made once per session by `d3 run`."""
-    out = tmp_path_factory.mktemp("published") / "out"
-    outcome = _in_process(["run", "--inputs", str(BUNDLES["minimal_001"]), "--out", str(out), "--quiet"])
-    assert outcome.exit_code == 0, outcome.stdout + outcome.stderr
-    assert (out / "latest").is_symlink()
-    return out
+    return tree_digest
 
 
 @pytest.fixture
-def previous_out(published_run: Path, tmp_path: Path) -> Path:
-    """A private copy of the published output folder that a test may hand to `d3 run --out`."""
-    target = tmp_path / "previous-out"
-    shutil.copytree(published_run, target, symlinks=True)
-    return target
+def previous_out(minimal_std: StandardRun, tmp_path: Path) -> Path:
+    """A private copy of an output folder holding one good published run of minimal_001 (the cached run),
+    which a test may hand to `d3 run --out`."""
+    assert minimal_std.exit_code == 0 and (minimal_std.out / "latest").is_symlink()
+    return minimal_std.copy_to(tmp_path / "previous-out").out
+
+
+@pytest.fixture
+def published_run(minimal_std: StandardRun, tmp_path: Path) -> Path:
+    """A private copy of an output folder holding the cached minimal_001 run as `latest` (a test may write there)."""
+    assert minimal_std.exit_code == 0 and (minimal_std.out / "latest").is_symlink()
+    return minimal_std.copy_to(tmp_path / "published").out

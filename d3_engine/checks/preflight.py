@@ -18,7 +18,9 @@ from d3_engine.core.db import connect
 from d3_engine.core.errors import Finding, Findings
 from d3_engine.core.formats import float_to_decimal
 from d3_engine.inputs.market import MARKET_FILE
-from d3_engine.models.dag import ModelRun, discover_models, order_models, run_models
+from d3_engine.models.graph import discover_models, order_models
+from d3_engine.models.render import model_variables
+from d3_engine.models.runner import ModelRun, run_models
 from d3_engine.plan.draws import write_noise
 from d3_engine.plan.params import write_params, write_settings
 from d3_engine.plan.scenarios import ParamValues, Plan, build_plan
@@ -42,19 +44,6 @@ def default_values(plan: Plan, pipelines: list[str]) -> ParamValues:
     fixed = [dataclasses.replace(v, treatment="fixed") for v in plan.used]
     single = build_plan(fixed, pipelines, 1, 1, plan.horizon)
     return ParamValues(single, {(v.scope, v.variable_id): [v.default] for v in single.used})
-
-
-def model_variables(validated: Validated, replicates: int = 1, mc: int = 1) -> dict[str, Any]:
-    """The Jinja `var()` values a model may use ([engine.md] SQL model files)."""
-    sim = validated.simulation
-    return {
-        "horizon_months": int(sim["targets"]["horizon_months"]),
-        "replicates": replicates,
-        "mc": mc,
-        "fx": validated.fx,
-        "pipelines": validated.pipelines,
-        "percentiles": list(sim["stochastic"]["percentiles"]),
-    }
 
 
 def run_model_closure(
@@ -84,12 +73,12 @@ def default_set_db(
     write_inputs(con, validated)
     write_settings(con, validated.simulation, validated.fx)
     values = default_values(validated.plan, validated.pipelines)
-    docs = {scope: validated.bundle.data(scope) for scope in ("general", "public_tap")}
+    docs = {scope: validated.doc(scope) for scope in ("general", "public_tap")}
     gpu_keys = sorted({o.gpu for o in validated.offers}, key=str.encode)
     write_params(con, values, docs, gpu_keys)
     if with_noise:
         write_noise(con, validated.seed, values.plan, ["public"], 1, 1)
-    run_model_closure(con, targets, model_variables(validated))
+    run_model_closure(con, targets, model_variables(validated, replicates=1, mc=1))
     return con
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.errors import RuntimeFailure
 from d3_engine.core.files import sql_dir
-from d3_engine.models.dag import render_text
+from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
     import duckdb

@@ -170,6 +170,65 @@ def compare_command(
     raise typer.Exit(cmd_compare(run_a, run_b, as_json, grid_index, debug))
 
 
+@app.command("sql")
+def sql_command(
+    run: Annotated[Path, typer.Option("--run", help="A run folder (or its run.duckdb file).")] = Path("outputs/latest"),
+    command: Annotated[
+        str | None,
+        typer.Option(
+            "-c",
+            "--command",
+            help="Run these statements and exit (else read statements from stdin).",
+            show_default=False,
+        ),
+    ] = None,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Rows printed per result.")] = 200,
+) -> None:
+    """Query a run's run.duckdb read-only: statements end with ';', results print as text tables.
+
+    `.tables` lists the tables with their comments, `.schema TABLE` the columns with type, unit and meaning.
+
+    Example: d3 sql --run outputs/latest -c "SELECT month, revenue_total_eur FROM finance_month LIMIT 3;"
+    """
+    from d3_engine.cli.commands import cmd_sql
+
+    raise typer.Exit(cmd_sql(run, command, max_rows))
+
+
+@app.command("init")
+def init_command(
+    folder: Annotated[Path, typer.Argument(help="A new or empty folder for your inputs.", show_default=False)],
+) -> None:
+    """Write a starter inputs folder to edit: a copy of the shipped inputs and START_HERE.md on what to edit
+    first. Refuses a folder that is not empty (exit 2).
+
+    Example: d3 init my-inputs && d3 validate --inputs my-inputs
+    """
+    from d3_engine.cli.commands import cmd_init
+
+    raise typer.Exit(cmd_init(folder))
+
+
+@app.command("backtest")
+def backtest_command(
+    run: Annotated[Path, typer.Option("--run", help="A published run folder, e.g. outputs/latest.")],
+    actuals: Annotated[Path, typer.Option("--actuals", help="CSV period,metric,value of what happened.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Writes <out>/backtests/ (default: the run's parent folder).", show_default=False),
+    ] = None,
+    grid_index: Annotated[int, typer.Option("--grid-index", min=0, help="Grid point of a grid run.")] = 0,
+    debug: DebugOpt = False,
+) -> None:
+    """Compare a plan with what happened: bands, PIT, MAE, RMSE, WAPE, sMAPE, bias, coverage.
+
+    Example: d3 backtest --run outputs/latest --actuals examples/actuals_example.csv
+    """
+    from d3_engine.cli.backtest import cmd_backtest
+
+    raise typer.Exit(cmd_backtest(run, actuals, out, grid_index, debug))
+
+
 EVENT_COMMANDS = {"run", "validate", "report"}  # commands whose stdout is JSON lines (OUT-11)
 
 

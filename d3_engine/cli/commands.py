@@ -262,3 +262,30 @@ def cmd_schema(out: Path | None) -> int:
         return EXIT_RUNTIME
     sys.stderr.write(f"d3 schema: wrote {len(schemas)} schemas to {out}\n")
     return EXIT_OK
+
+
+def cmd_sql(run: Path, command: str | None, max_rows: int) -> int:
+    """`d3 sql`: the read-only query shell on a run's run.duckdb (exit 2 when a statement fails)."""
+    from d3_engine.core.shell import main
+
+    try:
+        return main(run, command, max_rows)
+    except UsageError as exc:
+        sys.stderr.write(f"d3 sql: {exc}\n")
+        return exc.exit_code
+
+
+def cmd_init(target: Path) -> int:
+    """`d3 init DIR`: a starter inputs folder (the shipped bundle and START_HERE.md); exit 2 on a non-empty DIR."""
+    from d3_engine.pipeline.starter import START_HERE, init_inputs
+
+    try:
+        written = init_inputs(target)
+    except D3Error as exc:
+        sys.stderr.write(f"d3 init: {exc}\n")
+        return exc.exit_code
+    sys.stderr.write(
+        f"d3 init: wrote {len(written)} files to {target}; read {target / START_HERE} first, "
+        f"then run: d3 validate --inputs {target}\n"
+    )
+    return EXIT_OK

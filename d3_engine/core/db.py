@@ -82,3 +82,26 @@ def append_rows(
         con.execute(f'INSERT INTO "{name}" SELECT {select} FROM "{view}"')
     finally:
         con.unregister(view)
+
+
+def comment_on(
+    con: duckdb.DuckDBPyConnection, table: str, comment: str, columns: Mapping[str, str] | None = None
+) -> None:
+    """COMMENT ON a table and some of its columns, so `duckdb_tables()`/`duckdb_columns()` explain them.
+
+    Args:
+        comment: what the table holds (one line).
+        columns: column name → what it holds and its unit.
+    """
+
+    def quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def literal(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    statements = [f"COMMENT ON TABLE {quote(table)} IS {literal(comment)}"]
+    statements += [
+        f"COMMENT ON COLUMN {quote(table)}.{quote(c)} IS {literal(text)}" for c, text in (columns or {}).items()
+    ]
+    con.execute(";\n".join(statements))

@@ -78,7 +78,11 @@ def round_half_away(d: Decimal, places: int) -> Decimal:
 
 
 def float_to_decimal(v: float) -> Decimal:
-    """The exact decimal of the shortest round-trip text of a float64 (`repr`), unrounded."""
+    """The exact decimal of the shortest round-trip text of a float64 (`repr`), unrounded ([GEN-4]).
+
+    The one float → decimal conversion of the engine: every other one (`dec`, `to_decimal`, the loan's
+    exact inputs, the report) goes through it; its SQL twin is the `dec` macro of `sql/macros/dec.sql`.
+    """
     x = float(v)
     if not math.isfinite(x):
         raise ValueError(f"cannot convert non-finite float {x!r} to DECIMAL")
@@ -110,8 +114,16 @@ def places_for_unit(unit: str) -> int:
     return {"EUR": 2, "percent": 4}.get(unit, _SIX)
 
 
-def _to_decimal(value: object) -> Decimal | None:
-    """A number as a Decimal (floats via repr); None for NaN; ±Infinity decimals pass through."""
+def to_decimal(value: object) -> Decimal | None:
+    """The exact decimal of any number: Decimal as is, an int exactly, a float by `float_to_decimal`.
+
+    None and NaN give None; ±∞ gives the infinite Decimal (callers that write text refuse it).
+
+    Raises:
+        TypeError: for a value that is not a number.
+    """
+    if value is None:
+        return None
     if isinstance(value, Decimal):
         return None if value.is_nan() else value
     if isinstance(value, numbers.Integral):
@@ -120,7 +132,7 @@ def _to_decimal(value: object) -> Decimal | None:
         x = float(value)
         if math.isnan(x):
             return None
-        return Decimal(repr(x)) if math.isfinite(x) else Decimal(x)
+        return float_to_decimal(x) if math.isfinite(x) else Decimal(x)
     raise TypeError(f"not a number: {value!r} ({type(value).__name__})")
 
 
@@ -147,7 +159,7 @@ def format_number(value: object, places: Places) -> str:
         return "true" if value else "false"
     if isinstance(value, numbers.Integral) and places is None:
         return str(int(value))
-    d = _to_decimal(value)
+    d = to_decimal(value)
     if d is None:
         return ""
     if d.is_infinite():
@@ -245,7 +257,7 @@ def _json_scalar(value: object, places: int) -> str:
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, numbers.Integral):
         return str(int(value))
-    d = _to_decimal(value)
+    d = to_decimal(value)
     if d is None or not d.is_finite():
         return "null"
     return _fixed(d, places)

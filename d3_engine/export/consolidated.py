@@ -16,13 +16,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import create_table
-from d3_engine.core.formats import float_to_decimal, places_for_unit, write_csv
+from d3_engine.core.formats import places_for_unit, to_decimal, write_csv
 from d3_engine.export.consolidated_summary import write_summary
 from d3_engine.export.sensitivity import HEADER as SENSITIVITY_HEADER
 from d3_engine.export.sensitivity import build_sensitivity
 from d3_engine.export.series import series_sql
 from d3_engine.export.writers import export_query
-from d3_engine.models.dag import render_text
+from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
     from d3_engine.export.context import RunContext
@@ -71,7 +71,7 @@ AUTOSCALING = {
 """Metrics taken from the `ALL` row of the autoscaler summary ([PUB-12]): `rep` only."""
 
 PATH_SOURCE = "consolidated_path_kpis"
-SUMMARY_ONLY = ("cogs_public", "cogs_private")
+SUMMARY_ONLY = ("cogs_public_eur", "cogs_private_eur")
 """Per-path columns aggregated for consolidated_summary.json but not rows of consolidated_kpis.csv."""
 
 KPI_VALUE_TYPE = "DECIMAL(38,20)"
@@ -83,6 +83,11 @@ Series = dict[str, dict[str, Any]]
 def series_labels(percentiles: list[int]) -> list[str]:
     """`p<q>` for each configured percentile (ascending), then `rep` ([GEN-6])."""
     return [f"p{q}" for q in sorted(percentiles)] + ["rep"]
+
+
+def kpi_column(metric: str, unit: str) -> str:
+    """The column of consolidated_path_kpis that holds a metric: money columns end in `_eur` ([V12-2])."""
+    return f"{metric}_eur" if unit == "EUR" else metric
 
 
 def path_series(ctx: RunContext, columns: list[str], source: str = PATH_SOURCE) -> Series:
@@ -110,15 +115,6 @@ def autoscaling_rep(ctx: RunContext) -> dict[str, Any]:
     return dict(zip(AUTOSCALING.values(), rows[0], strict=True)) if rows else empty
 
 
-def exact(value: Any) -> Decimal | None:
-    """A KPI value as an exact Decimal: DECIMALs as they are, floats through their shortest text ([GEN-4])."""
-    if value is None or isinstance(value, Decimal):
-        return value
-    if isinstance(value, float) and value != value:  # NaN never reaches an artefact as a number
-        return None
-    return Decimal(value) if isinstance(value, int) else float_to_decimal(value)
-
-
 def kpi_rows(series: Series, autoscaling: dict[str, Any], labels: list[str]) -> list[list[Any]]:
     """consolidated_kpis rows `[metric, unit, p<q>…, rep]` in [OUT-5] order."""
     rows = []
@@ -126,8 +122,8 @@ def kpi_rows(series: Series, autoscaling: dict[str, Any], labels: list[str]) -> 
         if metric in AUTOSCALING:
             values: list[Any] = [None] * (len(labels) - 1) + [autoscaling[AUTOSCALING[metric]]]
         else:
-            values = [series[metric].get(label) for label in labels]
-        rows.append([metric, unit, *(exact(v) for v in values)])
+            values = [series[kpi_column(metric, unit)].get(label) for label in labels]
+        rows.append([metric, unit, *(to_decimal(v) for v in values)])
     return rows
 
 
@@ -165,7 +161,7 @@ def write_sensitivity(ctx: RunContext) -> None:
 def representative_block(ctx: RunContext) -> dict[str, Any]:
     """`representative_path` of run_summary and consolidated_summary ([OUT-6], [OUT-7], [FIN-12])."""
     row = ctx.con.execute(
-        f"""SELECT r.path_id, r.grid_index, r.replicate_index, r.mc_index, k.net_income
+        f"""SELECT r.path_id, r.grid_index, r.replicate_index, r.mc_index, k.net_income_eur
             FROM representative_path AS r JOIN {PATH_SOURCE} AS k USING (path_id)"""
     ).fetchall()[0]
     keys = ("path_id", "grid_index", "replicate_index", "mc_index", "net_income_eur")
@@ -179,7 +175,7 @@ def export(ctx: RunContext) -> None:
     """Write consolidated_kpis.csv, sensitivity.csv, consolidated_summary.json/.md; add `representative_path`
     to run_summary."""
     labels = series_labels(ctx.percentiles)
-    columns = [m for m, _ in METRICS if m not in AUTOSCALING] + list(SUMMARY_ONLY)
+    columns = [kpi_column(m, u) for m, u in METRICS if m not in AUTOSCALING] + list(SUMMARY_ONLY)
     series = path_series(ctx, columns)
     autoscaling = autoscaling_rep(ctx)
     write_kpis(ctx, kpi_rows(series, autoscaling, labels), labels)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from d3_engine import ENGINE_VERSION
 from d3_engine.core.formats import dumps_json, format_number
 from d3_engine.export.publish import compute_run_id
-from d3_engine.models.dag import render_text
+from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
     from d3_engine.export.context import RunContext
@@ -106,30 +106,30 @@ def _money_blocks(ctx: RunContext, series: Series, labels: list[str]) -> dict[st
         return _object(series, column, labels)
 
     def tap(kind: str) -> dict[str, Any]:
-        return {"overhead_eur": obj(f"overhead_{kind}"), "contribution_eur": obj(f"contribution_{kind}")}
+        return {"overhead_eur": obj(f"overhead_{kind}_eur"), "contribution_eur": obj(f"contribution_{kind}_eur")}
 
     return {
         "public": {
             "admitted_models": admitted,
             "private_only_models": private_only,
-            "revenue_eur": obj("revenue_public"),
-            "cogs_eur": obj("cogs_public"),
+            "revenue_eur": obj("revenue_public_eur"),
+            "cogs_eur": obj("cogs_public_eur"),
             "tokens": obj("public_tokens"),
             "blended_sell_eur_per_1k": obj("blended_sell_eur_per_1k"),
         },
         "private": {
-            "revenue_eur": obj("revenue_private"),
-            "cogs_eur": obj("cogs_private"),
+            "revenue_eur": obj("revenue_private_eur"),
+            "cogs_eur": obj("cogs_private_eur"),
             "hours": obj("private_hours"),
             "vendor_by_gpu": vendors,
             "sell_eur_hr_by_gpu": prices,
         },
         "total": {
-            "revenue_eur": obj("revenue_total"),
-            "ebitda_eur": obj("ebitda"),
-            "net_income_eur": obj("net_income"),
-            "cash_min_eur": obj("cash_min"),
-            "funding_gap_eur": obj("funding_gap"),
+            "revenue_eur": obj("revenue_total_eur"),
+            "ebitda_eur": obj("ebitda_eur"),
+            "net_income_eur": obj("net_income_eur"),
+            "cash_min_eur": obj("cash_min_eur"),
+            "funding_gap_eur": obj("funding_gap_eur"),
             "dscr_min": obj("dscr_min"),
         },
         "segments": {"driver": driver, "public": tap("public"), "private": tap("private")},

@@ -120,8 +120,8 @@ def export_monthly(ctx: RunContext, name: str, header: list[str]) -> int:
 def export_loan_schedule(ctx: RunContext) -> int:
     """loan_schedule.csv: months 1..term of the representative path's parameter set ([FIN-3], [FIN-12])."""
     sql = """
-        SELECT l.month, l.period, l.phase, l.opening_balance, l.interest, l.principal, l.payment,
-               l.closing_balance
+        SELECT l.month, l.period, l.phase, l.opening_balance_eur, l.interest_eur, l.principal_eur, l.payment_eur,
+               l.closing_balance_eur
         FROM loan_schedule AS l
         JOIN representative_path AS r USING (param_set_id)
         ORDER BY l.month

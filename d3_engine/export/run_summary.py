@@ -17,7 +17,7 @@ from d3_engine import ENGINE_VERSION, SCHEMA_VERSION
 from d3_engine.core.formats import draw_value_text, dumps_json
 from d3_engine.inputs.overrides import SetOverride
 from d3_engine.inputs.variables import leaf_value
-from d3_engine.models.dag import ModelRun
+from d3_engine.models.runner import ModelRun
 from d3_engine.plan.validate import Validated
 
 LOCKED = ("duckdb", "numpy", "matplotlib", "jinja2", "pyyaml", "jsonschema", "typer")
@@ -49,7 +49,7 @@ def dependency_versions() -> dict[str, str]:
 def _overrides(v: Validated) -> list[dict[str, Any]]:
     rows = []
     for variable in v.plan.used:
-        _, operator_value = leaf_value(v.bundle.data(variable.scope), variable.path)
+        _, operator_value = leaf_value(v.resolved.doc(variable.scope), variable.path)
         rows.append(
             {
                 "scope": variable.scope,

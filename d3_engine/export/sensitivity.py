@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import create_table
-from d3_engine.models.dag import render_text
+from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
     import duckdb
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from d3_engine.plan.scenarios import Plan
 
 KPIS: tuple[tuple[str, str], ...] = (
-    ("net_income_eur", "net_income_h"),
-    ("cash_min_eur", "cash_min"),
+    ("net_income_eur", "net_income_h_eur"),
+    ("cash_min_eur", "cash_min_eur"),
     ("dscr_min", "dscr_min"),
 )
 """(kpi name in sensitivity.csv, column of finance_path_kpis), in [FIN-13] order."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from d3_engine.models.dag import render_text
+from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
     import duckdb

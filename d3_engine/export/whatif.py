@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core.db import create_table
+from d3_engine.core.db import comment_on, create_table
 from d3_engine.core.formats import draw_value_text, write_csv
 from d3_engine.export.whatif_kpis import kpi_table, places_for_metric
 
@@ -66,6 +66,16 @@ def write_table(ctx: RunContext, rows: list[tuple[int, int, str, str, list[Any]]
         for label, value in zip(LABELS, values, strict=True):
             columns[label].append(None if value is None else format(value, "f"))
     create_table(ctx.con, "whatif_kpis", types, columns)
+    described = {
+        "scenario": "0 = the base run, s = stress test s [IN-21] [unit: id]",
+        "scenario_name": "base or the stress test's name [unit: text]",
+        "grid_index": "grid point [unit: id]",
+        **{name: "the grid variable's value at this point [unit: text]" for name in grid},
+        "metric": "what-if metric of [OUT-12] [unit: text]",
+        "unit": "the metric's unit (EUR, ratio, months) [unit: text]",
+        **{label: f"{label} over the paths of the grid point [GEN-5], in the metric's unit" for label in LABELS},
+    }
+    comment_on(ctx.con, "whatif_kpis", "p10/p50/p90 of the what-if metrics per scenario and grid point", described)
 
 
 def _select(ctx: RunContext, head: list[str], where: str) -> list[tuple[Any, ...]]:

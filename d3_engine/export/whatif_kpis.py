@@ -3,13 +3,15 @@ stress_tests.csv ([OUT-12], [OUT-13], [V12-3], [V12-7]).
 
 `scenario_path_kpis` holds one row per (scenario, path): scenario 0 is the base run, 1 … S the stresses of
 [IN-21] in input order, each computed on the same random numbers. Its columns are the per-path KPIs of
-[FIN-9]/[FIN-14]: funding_gap, net_income_h, cash_min, dscr_ltm_test_min, breach_any, break_even_month.
+[FIN-9]/[FIN-14]: funding_gap_eur, net_income_h_eur, cash_min_eur, dscr_ltm_test_min, breach_any,
+break_even_month (money columns end in `_eur` like every run.duckdb table; the metric names of the
+artefacts drop the suffix, `kpi_column`).
 The first four come from `finance_path_kpis`; `breach_any` and `break_even_month` are read from it as well
 when the finance models provide them, and are otherwise derived here from `finance_month` by the [FIN-14]
-rules (cash below the floor, LTM DSCR below the minimum from the test month on; the first month from
-which EBITDA stays ≥ 0). Percentiles follow [GEN-5] exactly (the `pctl` macro); a share is k/N with 4
-decimals; break_even_month counts a path that never breaks even as +∞ and a percentile landing there is
-empty ([FIN-14]).
+rules (cash below the floor, not set = 0 there; LTM DSCR below the minimum from the resolved test month on;
+the first month from which EBITDA stays ≥ 0). Percentiles follow [GEN-5] exactly (the `pctl` macro); a share
+is k/N with 4 decimals; break_even_month counts a path that never breaks even as +∞ and a percentile landing
+there is empty ([FIN-14]).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from d3_engine.core.db import comment_on
 from d3_engine.core.formats import round_half_away
-from d3_engine.models.dag import render_text
+from d3_engine.export.consolidated import kpi_column
+from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
     import duckdb
@@ -38,8 +42,8 @@ TABLE = "scenario_path_kpis"
 
 _DERIVED = """
 WITH s AS (
-    SELECT coalesce(min_cash_floor_eur, 0) AS floor, min_monthly_dscr AS min_dscr,
-        coalesce(dscr_test_from_month, 12) AS test_from
+    -- [FIN-14] reads an unset floor as 0 (a rule of FIN-14, not a default: ACC-A12 skips it, [V12-5])
+    SELECT coalesce(min_cash_floor_eur, 0) AS floor, min_monthly_dscr AS min_dscr, dscr_test_from_month AS test_from
     FROM run_settings
 ),
 m AS (
@@ -72,13 +76,27 @@ def path_kpis_sql(con: duckdb.DuckDBPyConnection, scenario: int) -> str:
         risk = "d.breach_any, d.break_even_month"
         source = f"finance_path_kpis AS k JOIN ({_DERIVED}) AS d USING (path_id)"
     return f"""SELECT CAST({scenario} AS BIGINT) AS scenario, k.path_id, k.grid_index,
-        k.funding_gap, k.net_income_h, k.cash_min, k.dscr_ltm_test_min, {risk}
+        k.funding_gap_eur, k.net_income_h_eur, k.cash_min_eur, k.dscr_ltm_test_min, {risk}
         FROM {source} ORDER BY k.path_id"""
+
+
+PATH_KPI_COLUMNS = {
+    "scenario": "0 = the base run, s = stress test s in input order [IN-21] [unit: id]",
+    "path_id": "path [GEN-2] [unit: id]",
+    "grid_index": "grid point [unit: id]",
+    "funding_gap_eur": "max(0, −cash_min_eur) [FIN-9] [unit: EUR]",
+    "net_income_h_eur": "Σ_t net income over the horizon [FIN-12] [unit: EUR]",
+    "cash_min_eur": "min_t closing cash [FIN-9] [unit: EUR]",
+    "dscr_ltm_test_min": "minimum LTM DSCR from the test month on [FIN-9] [unit: ratio]",
+    "breach_any": "a cash or DSCR breach in some month [FIN-14] [unit: flag]",
+    "break_even_month": "first month from which EBITDA stays ≥ 0, null if none [FIN-14] [unit: month]",
+}
 
 
 def create_path_kpis(con: duckdb.DuckDBPyConnection, scenario: int) -> None:
     """Create `scenario_path_kpis` in `con` with the rows of its own run as `scenario`."""
     con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS {path_kpis_sql(con, scenario)}")
+    comment_on(con, TABLE, "per-path what-if KPIs of the base and every stress test [OUT-13] [V12-7]", PATH_KPI_COLUMNS)
 
 
 def append_scenario(con: duckdb.DuckDBPyConnection, other_db: str) -> None:
@@ -114,7 +132,9 @@ def _shares(con: duckdb.DuckDBPyConnection) -> dict[tuple[int, int], Decimal]:
 def kpi_table(con: duckdb.DuckDBPyConnection, horizon: int) -> list[tuple[int, int, str, str, list[Any]]]:
     """(scenario, grid_index, metric, unit, [p10, p50, p90]) sorted by scenario, grid point, metric order."""
     per_metric: dict[str, dict[tuple[int, int], dict[int, Any]]] = {
-        metric: _quantiles(con, metric) for metric in ("funding_gap", "net_income_h", "cash_min", "dscr_ltm_test_min")
+        metric: _quantiles(con, kpi_column(metric, unit))
+        for metric, unit in METRICS
+        if metric not in ("p_breach_any", "break_even_month")
     }
     per_metric["break_even_month"] = _quantiles(con, f"coalesce(break_even_month, {NEVER})")
     shares = _shares(con)

@@ -14,18 +14,22 @@ from decimal import Decimal
 from d3_engine.core.formats import percentile_exact
 from d3_engine.inputs.load import Bundle
 from d3_engine.inputs.offers import CatalogueModel
+from d3_engine.inputs.resolved import column_default
 from d3_engine.inputs.variable_defaults import operator_decimal
 
 MARKET_FILE = "facts/market_api_prices.csv"
+DATASET = "market_api_prices"  # its name in the resolved-input table (optional price columns)
 
 
 def blended(row_values: dict[str, object]) -> Decimal | None:
     """The row's blended USD per 1M tokens: the listed one, else (3 × input + output)/4 ([V12-9])."""
-    listed = operator_decimal(row_values.get("blended_usd_per_1m"))
+    cell = {
+        column: operator_decimal(column_default(DATASET, column, row_values.get(column)))
+        for column in ("blended_usd_per_1m", "input_usd_per_1m", "output_usd_per_1m")
+    }
+    listed, low, high = cell["blended_usd_per_1m"], cell["input_usd_per_1m"], cell["output_usd_per_1m"]
     if listed is not None:
         return listed
-    low = operator_decimal(row_values.get("input_usd_per_1m"))
-    high = operator_decimal(row_values.get("output_usd_per_1m"))
     if low is None or high is None:
         return None
     return (3 * low + high) / 4
@@ -33,7 +37,7 @@ def blended(row_values: dict[str, object]) -> Decimal | None:
 
 def check_market_prices(bundle: Bundle, models: list[CatalogueModel]) -> dict[str, tuple[Decimal, int, int]]:
     """model → (median blended USD per 1M, number of rows, line of its first row); every problem is a finding."""
-    table = bundle.tables.get("market_api_prices")
+    table = bundle.tables.get(DATASET)
     if table is None:
         return {}
     identities = {m.identity for m in models}

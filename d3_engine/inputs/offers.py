@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.errors import Findings
+from d3_engine.inputs.resolved import column_default
 
 if TYPE_CHECKING:
     from d3_engine.inputs.load import Bundle
 
 GPU_FILE = "operator/curated_gpu.csv"
+GPU_DATASET = "curated_gpu"
 
 
 def gpu_key(name: str) -> str:
@@ -75,15 +77,13 @@ def _row_offer(row: Any, rel: str, findings: Findings) -> Offer | None:
         return None
     if usd <= 0:
         return None
-    avail = values.get("availability")
-    rep = values.get("reputation")
     return Offer(
         gpu=gpu_key(gpu),
         vram_gb=float(vram),
         provider=provider.strip(),
         usd_hr=usd,
-        availability=1.0 if avail is None else float(avail),
-        reputation=1.0 if rep is None else float(rep),
+        availability=float(column_default(GPU_DATASET, "availability", values.get("availability"))),
+        reputation=float(column_default(GPU_DATASET, "reputation", values.get("reputation"))),
         line=row.line,
     )
 
@@ -218,6 +218,8 @@ def _model_row(row: Any, rel: str, seen: dict[str, int], has_share: bool, findin
             "column traffic_share: every row needs a value when the column exists",
             "fill traffic_share on every row (0 for no traffic), or drop the column for an equal split",
         )
+    if not has_share:  # the column is absent: equal shares [PUB-9] (a missing cell is an error above)
+        share = column_default("curated_public_tap_models", "traffic_share", None)
     return CatalogueModel(identity, need, values.get("params_b"), values.get("hf_id"), share, row.line)
 
 

@@ -19,6 +19,7 @@ from d3_engine.core.formats import round_half_away
 from d3_engine.inputs.load import Bundle
 from d3_engine.inputs.overrides import SET_FILES, known_key, schema_paths
 from d3_engine.inputs.parse import YamlDoc
+from d3_engine.inputs.resolved import ResolvedInputs
 from d3_engine.inputs.rules import SIM, check_loan_terms, check_public_policy, get, loc_path
 from d3_engine.inputs.schemas import did_you_mean, load_schema, validate_yaml
 from d3_engine.inputs.variable_defaults import operator_decimal
@@ -96,7 +97,7 @@ class _StressCheck:
     def run(self) -> Stress | None:
         sets, scales, seen = [], [], set()
         for part in ("set", "scale"):
-            for text, value in (self.entry.get(part) or {}).items():
+            for text, value in self.entry[part].items():
                 target = self.target(part, text)
                 if target is None:
                     continue
@@ -170,11 +171,11 @@ def _validate_values(bundle: Bundle, stress: Stress, entry_where: str) -> None:
             )
 
 
-def check_stresses(bundle: Bundle) -> list[Stress]:
-    """The valid stresses of simulation.yaml in input order; every problem is a finding."""
-    entries = get(bundle.data("simulation"), "stress_tests") or []
-    if not bundle.schema_ok.get("simulation") or not isinstance(entries, list):
+def check_stresses(bundle: Bundle, resolved: ResolvedInputs) -> list[Stress]:
+    """The valid stresses of the resolved simulation.yaml in input order; every problem is a finding."""
+    if not bundle.schema_ok.get("simulation"):
         return []
+    entries = get(resolved.doc("simulation"), "stress_tests")
     out: list[Stress] = []
     names: dict[str, int] = {}
     for index, entry in enumerate(entries):

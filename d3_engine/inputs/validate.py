@@ -19,6 +19,7 @@ from d3_engine.inputs.load import Bundle, check_required, check_sets_reached, lo
 from d3_engine.inputs.market import check_market_prices
 from d3_engine.inputs.offers import CatalogueModel, Offer
 from d3_engine.inputs.overrides import parse_sets
+from d3_engine.inputs.resolved import ResolvedInputs, resolve_inputs
 from d3_engine.inputs.rules import (
     SIM,
     check_fact_ids,
@@ -40,7 +41,8 @@ VALID_PIPELINES = ("public", "private")
 class CheckedInputs:
     """What the inputs stage found: the bundle (with its findings) and the typed pieces a plan needs.
 
-    `fx` is None when the fx rate is unusable; the bundle's findings then hold the error.
+    `fx` is None when the fx rate is unusable; the bundle's findings then hold the error. `resolved`
+    holds every YAML document with its optional keys resolved ([V12-5]); later stages read only it.
     """
 
     bundle: Bundle
@@ -52,12 +54,14 @@ class CheckedInputs:
     offers: list[Offer]
     models: list[CatalogueModel]
     fx: float | None
+    resolved: ResolvedInputs
     stresses: list[Stress] = field(default_factory=list)  # [IN-21], input order
     market: dict[str, tuple[Decimal, int, int]] = field(default_factory=dict)  # [OUT-18] model → (median, rows, line)
 
     @property
     def simulation(self) -> dict[str, Any]:
-        data: dict[str, Any] = self.bundle.data("simulation")
+        """The resolved simulation.yaml."""
+        data: dict[str, Any] = self.resolved.docs["simulation"]
         return data
 
 
@@ -139,11 +143,14 @@ def check_inputs(
     check_fraction_like_percents(bundle)
     models = check_catalogue(bundle, offers, "public" in chosen)
     variables = load_variables(bundle, bundle.findings)
-    stresses = check_stresses(bundle)
+    resolved = resolve_inputs({name: doc.data for name, doc in bundle.docs.items()})
+    stresses = check_stresses(bundle, resolved)
     market = check_market_prices(bundle, models)
     seed, source = _seed(bundle, cli_seed)
     flag = get(bundle.data("simulation"), "run.fail_on_warning", False) if fail_on_warning is None else fail_on_warning
-    return CheckedInputs(bundle, chosen, bool(flag), seed, source, variables, offers, models, fx, stresses, market)
+    return CheckedInputs(
+        bundle, chosen, bool(flag), seed, source, variables, offers, models, fx, resolved, stresses, market
+    )
 
 
 def settle(findings: list[Finding], fail_on_warning: bool) -> list[Finding]:

@@ -11,10 +11,11 @@ line is the last word, no warning); on a random row with a set default or on a g
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from d3_engine.core.errors import Findings
+from d3_engine.core.formats import to_decimal
 
 OPERATOR_FILES = {
     "general": "operator/general.yaml",
@@ -40,16 +41,13 @@ def operator_decimal(value: Any) -> Decimal | None:
     """The exact decimal of a parsed YAML number (its shortest text), None for anything else.
 
     The [IN-2] parser keeps integers as int and decimals as float whose shortest repr is the text
-    written in the YAML, so `Decimal(str(x))` compares the value the user wrote, not a binary
-    approximation of it.
+    written in the YAML, so `to_decimal` (the one float → decimal conversion) gives the value the user
+    wrote, not a binary approximation of it.
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    try:
-        result = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return result if result.is_finite() else None
+    result = to_decimal(value)
+    return result if result is not None and result.is_finite() else None
 
 
 def operator_text(value: Any) -> str:

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from d3_engine.core.errors import Findings
+from d3_engine.core.formats import float_to_decimal
 from d3_engine.core.rng import Lattice, VariableSpec, lattice_steps
 from d3_engine.inputs.load import Bundle
 from d3_engine.inputs.schemas import did_you_mean, load_schema
@@ -103,6 +104,11 @@ def leaf_value(data: Any, path: str) -> tuple[bool, Any]:
             return False, None
         node = node[part]
     return True, node
+
+
+def _bound(value: int | float) -> Decimal:
+    """A schema bound (a JSON number) as an exact decimal ([GEN-4])."""
+    return float_to_decimal(value) if isinstance(value, float) else Decimal(value)
 
 
 def _dec(text: str | None) -> Decimal | None:
@@ -325,11 +331,9 @@ class _RowCheck:
             k_min = key.get("minimum", key.get("exclusiveMinimum"))
             k_max = key.get("maximum", key.get("exclusiveMaximum"))
             if (
-                k_min is not None
-                and (value < Decimal(str(k_min)) or ("exclusiveMinimum" in key and value == Decimal(str(k_min))))
+                k_min is not None and (value < _bound(k_min) or ("exclusiveMinimum" in key and value == _bound(k_min)))
             ) or (
-                k_max is not None
-                and (value > Decimal(str(k_max)) or ("exclusiveMaximum" in key and value == Decimal(str(k_max))))
+                k_max is not None and (value > _bound(k_max) or ("exclusiveMaximum" in key and value == _bound(k_max)))
             ):
                 self.fail("unit_range", label, f"{value} is outside the key's range", "see DOMAIN IN-6 … IN-9")
         if unit == "percent" and 0 < hi <= 1:

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from d3_engine import ENGINE_VERSION
-from d3_engine.checks.runner import acceptance_block, acceptance_exit_code, check_state, failed_with, run_checks
+from d3_engine.checks.runner import (
+    acceptance_block,
+    acceptance_exit_code,
+    check_state,
+    discover_checks,
+    failed_with,
+    run_checks,
+)
 from d3_engine.core.db import connect, create_table
 from d3_engine.core.errors import EXIT_OK
 from d3_engine.core.events import EventLog, Progress, elapsed_ms
@@ -28,9 +35,10 @@ from d3_engine.export.context import RunContext
 from d3_engine.export.publish import compute_run_id, make_staging, publish, remove_own
 from d3_engine.export.run_summary import RunFacts, cli_overrides, write_run_summary
 from d3_engine.export.writers import export_variable_draws
-from d3_engine.models.dag import Model, ModelRun, discover_models, order_models, run_models
-from d3_engine.models.python import autoscaler as autoscaler_model
-from d3_engine.models.python import loan
+from d3_engine.models.graph import Model, check_references, order_models
+from d3_engine.models.python.registry import all_models
+from d3_engine.models.render import model_variables
+from d3_engine.models.runner import ModelRun, run_models
 from d3_engine.pipeline.stresses import run_stresses
 from d3_engine.pipeline.validation import validation_stage
 from d3_engine.plan.draws import write_noise
@@ -72,9 +80,10 @@ def run(options: RunOptions, log: EventLog) -> tuple[int, Path | None]:
         cli_overrides(validated.bundle.sets),
     )
     log.run_id = run_id
+    models = engine_models(validated.pipelines)  # refuses an unknown ref()/var() before anything is written
     staging = make_staging(options.out, run_id)
     try:
-        exit_code = _build(validated, options, log, staging)
+        exit_code = _build(validated, models, options, log, staging)
         final = publish(staging, options.out, run_id)
     except BaseException:
         remove_own(staging)
@@ -86,11 +95,10 @@ def run(options: RunOptions, log: EventLog) -> tuple[int, Path | None]:
 def _workers(options: RunOptions, validated: Validated) -> int:
     if options.max_concurrency is not None:
         return max(1, options.max_concurrency)
-    configured = validated.simulation.get("run", {}).get("max_concurrency")
-    return max(1, int(configured)) if configured else 1
+    return max(1, int(validated.simulation["run"]["max_concurrency"]))
 
 
-def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Path) -> int:
+def _build(validated: Validated, models: list[Model], options: RunOptions, log: EventLog, staging: Path) -> int:
     """Fill the staging folder: run.duckdb, artefacts, run_summary, SHA256SUMS."""
     plan = validated.plan
     workers = _workers(options, validated)
@@ -102,7 +110,7 @@ def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Pa
         _write_run_meta(con, log.run_id or "", validated)
         values = variable_values(plan, validated.seed)
         gpus = sorted({o.gpu for o in validated.offers}, key=str.encode)
-        write_params(con, values, _scope_docs(validated), gpus)
+        write_params(con, values, validated.scope_docs(), gpus)
         log.emit(
             "grid_built", "INFO", grid_size=plan.grid_size, replicates=plan.replicates, mc=plan.mc, paths=plan.paths
         )
@@ -125,19 +133,18 @@ def _build(validated: Validated, options: RunOptions, log: EventLog, staging: Pa
             ),
         )
         log.emit("draws_done", "DEBUG", paths=plan.paths, ms=elapsed_ms(start))
-        models = engine_models(validated.pipelines)
         runs = run_models(
             con,
             models,
-            _model_vars(validated),
+            model_variables(validated),
             on_done=lambda r: log.emit("model_done", "INFO", name=r.name, version=r.version, rows=r.rows, ms=r.ms),
         )
         setup = {
             "workers": workers,
-            "docs": _scope_docs(validated),
+            "docs": validated.scope_docs(),
             "gpus": gpus,
             "batch": options.paths_per_batch,
-            "model_vars": _model_vars(validated),
+            "model_vars": model_variables(validated),
         }
         run_stresses(con, validated, values, staging, models, setup, log)
         exit_code = _check_and_export(RunContext(con, staging, validated), runs, log)
@@ -153,7 +160,7 @@ def _check_and_export(ctx: RunContext, runs: list[ModelRun], log: EventLog) -> i
     results = run_checks(
         ctx.con,
         ctx.run_dir,
-        _model_vars(validated),
+        model_variables(validated),
         validated.plan.paths,
         validated.fail_on_warning,
         check_state(ctx.con, validated.pipelines),
@@ -198,35 +205,16 @@ def export_all(ctx: RunContext) -> None:
 def engine_models(pipelines: list[str]) -> list[Model]:
     """Every engine model of the selected pipelines in DAG order: the SQL files and the Python models.
 
-    A ref() to a model of a tap that does not run (the finance models read public_month and
-    private_month inside `{% if %}` blocks) and a Python model's dep on a source table (loan_schedule
-    on params_general) are not edges between the selected models.
+    First every model and check of every pipeline is checked for an unknown ref() or var() and a broken
+    header (`check_references`). A ref() to a model of a tap that does not run (the finance models read
+    public_month and private_month inside `{% if %}` blocks) and a Python model's dep on a source table
+    (loan_schedule on params_general) are not edges between the selected models.
     """
-    found = discover_models()
-    for python_model in (autoscaler_model.model(), loan.model(), loan.cpi_model()):
-        found[python_model.name] = python_model
+    found = all_models()
+    checks = {f"sql/checks/{c.path.name}": c.query + "\n" + (c.paths_query or "") for c in discover_checks()}
+    check_references(found, checks)
     chosen = {n: m for n, m in found.items() if not m.pipelines or set(m.pipelines) & set(pipelines)}
     return order_models({n: replace(m, deps=[d for d in m.deps if d in chosen]) for n, m in chosen.items()})
-
-
-def _scope_docs(validated: Validated) -> dict[str, Any]:
-    docs = {"general": validated.bundle.data("general")}
-    for pipeline, scope in (("public", "public_tap"), ("private", "private_tap")):
-        if pipeline in validated.pipelines:
-            docs[scope] = validated.bundle.data(scope)
-    return docs
-
-
-def _model_vars(validated: Validated) -> dict[str, Any]:
-    sim = validated.simulation
-    return {
-        "horizon_months": int(sim["targets"]["horizon_months"]),
-        "replicates": validated.plan.replicates,
-        "mc": validated.plan.mc,
-        "fx": validated.fx,
-        "pipelines": validated.pipelines,
-        "percentiles": list(sim["stochastic"]["percentiles"]),
-    }
 
 
 def _emit_overrides(log: EventLog, validated: Validated) -> None:

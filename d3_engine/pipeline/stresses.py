@@ -18,7 +18,8 @@ from d3_engine.core.db import connect
 from d3_engine.core.events import EventLog, elapsed_ms
 from d3_engine.export.whatif_kpis import append_scenario, create_path_kpis
 from d3_engine.inputs.stresses import Stress
-from d3_engine.models.dag import Model, run_models
+from d3_engine.models.graph import Model
+from d3_engine.models.runner import run_models
 from d3_engine.plan.draws import write_noise
 from d3_engine.plan.params import write_params, write_settings
 from d3_engine.plan.scenarios import ParamValues

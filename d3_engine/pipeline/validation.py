@@ -95,7 +95,7 @@ def validation_stage(
             "validate_done", "INFO", errors=errors, warnings=len(failed.findings) - errors, seed=None, seed_source=None
         )
         raise
-    level = str(validated.simulation.get("logging", {}).get("level", "INFO"))
+    level = str(validated.simulation["logging"]["level"])
     log.set_level("WARN" if quiet else level)
     log.emit("load_done", "INFO", files=len(validated.bundle.files), ms=elapsed_ms(start))
     report_findings(log, validated.warnings)

@@ -161,7 +161,9 @@ def long_rows(
     _, mapping = leaf_value(data, path)
     entries = dict(mapping or {})
     if path == "client_gpu_mix" and not entries:
-        entries = dict.fromkeys(gpu_keys, 1.0)  # PRV-6: not set → equal split over curated GPUs
+        # The one default that depends on other inputs (the curated GPUs): the resolved record holds
+        # client_gpu_mix as unset, and each parameter set gets the equal split here [PRV-6] [V12-5].
+        entries = dict.fromkeys(gpu_keys, 1.0)
     label = {name: gpu_key(name) if path in GPU_MAPS else name for name in entries}
     names = sorted(entries, key=lambda s: label[s].encode())
     n = values.plan.param_sets

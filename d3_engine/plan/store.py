@@ -1,11 +1,13 @@
 """Typed `input_*` tables in run.duckdb: one table per dataset, plus normalised views of it.
 
 A user can query exactly what the engine read (`SELECT * FROM input_curated_gpu`) and what it made
-of it (`input_offers`, `input_models`, `input_throughput_measured`).
+of it (`input_offers`, `input_models`, `input_throughput_measured`), and every optional key with its
+resolved value and whether it was set, defaulted or left unset (`input_resolved`, [V12-5]).
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import create_table
@@ -47,6 +49,15 @@ def _csv_table(con: duckdb.DuckDBPyConnection, name: str, schema_name: str, tabl
             value = row.values.get(column)
             cols[column].append(str(value) if types[column] == "VARCHAR" and value is not None else value)
     return create_table(con, name, types, cols)
+
+
+def _value_text(value: Any) -> str | None:
+    """A resolved value as text: null for unset, `true`/`false`, JSON for a list or mapping."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
 
 
 def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str | None]]:
@@ -163,51 +174,68 @@ def _normalised(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[st
 
 
 def _lists(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, int]:
-    from d3_engine.inputs.rules import get
-
-    gen, sim, counts = validated.bundle.data("general"), validated.simulation, {}
+    """List-valued settings of the resolved general and simulation documents as tables ([V12-5])."""
+    gen, sim, counts = validated.doc("general"), validated.simulation, {}
     premiums = {
         r.values.get("insurer_id"): r.values.get("example_premium_eur_per_month")
         for r in validated.bundle.tables["insurances"].rows
     }
-    selected = list(get(gen, "insurances.selected") or [])
+    selected = list(gen["insurances"]["selected"])
     counts["input_insurances_selected"] = create_table(
         con,
         "input_insurances_selected",
         {"insurer_id": "VARCHAR", "premium_eur_per_month": "DOUBLE"},
         {"insurer_id": selected, "premium_eur_per_month": [premiums[i] for i in selected]},
     )
-    items = list((get(gen, "finance.fixed_costs_monthly_eur") or {}).keys())
-    vat_ex, ap_ex = (
-        set(get(gen, "tax.vat_exempt_fixed_cost_items") or []),
-        set(get(gen, "working_capital.ap_exempt_fixed_cost_items") or []),
-    )
+    items = list(gen["finance"]["fixed_costs_monthly_eur"])
+    vat_ex = set(gen["tax"]["vat_exempt_fixed_cost_items"])
+    ap_ex = set(gen["working_capital"]["ap_exempt_fixed_cost_items"])
     counts["input_fixed_cost_items"] = create_table(
         con,
         "input_fixed_cost_items",
         {"item": "VARCHAR", "vat_exempt": "BOOLEAN", "ap_exempt": "BOOLEAN"},
         {"item": items, "vat_exempt": [i in vat_ex for i in items], "ap_exempt": [i in ap_ex for i in items]},
     )
-    brackets = get(gen, "tax.corporate_income_brackets") or []
+    brackets = gen["tax"]["corporate_income_brackets"] or []  # unset: the flat rate, no bracket rows [FIN-4]
     counts["input_tax_brackets"] = create_table(
         con,
         "input_tax_brackets",
         {"bracket": "BIGINT", "up_to_eur": "DOUBLE", "pct": "DOUBLE"},
         {
             "bracket": list(range(1, len(brackets) + 1)),
-            "up_to_eur": [b.get("up_to_eur") for b in brackets],
-            "pct": [b.get("pct") for b in brackets],
+            "up_to_eur": [b["up_to_eur"] for b in brackets],
+            "pct": [b["pct"] for b in brackets],
         },
     )
-    assets = get(gen, "depreciation_schedule.assets") or []
+    assets = gen["depreciation_schedule"]["assets"]
     counts["input_assets"] = create_table(
         con,
         "input_assets",
         {"name": "VARCHAR", "amount_eur": "DOUBLE", "months": "BIGINT", "start_month_index": "BIGINT"},
         {k: [a[k] for a in assets] for k in ("name", "amount_eur", "months", "start_month_index")},
     )
-    pcts = get(sim, "stochastic.percentiles")
+    pcts = sim["stochastic"]["percentiles"]
     counts["input_percentiles"] = create_table(con, "input_percentiles", {"p": "BIGINT"}, {"p": pcts})
-    packs = get(sim, "report.credit_packs_eur")
+    packs = sim["report"]["credit_packs_eur"]
     counts["input_credit_packs"] = create_table(con, "input_credit_packs", {"pack_eur": "DOUBLE"}, {"pack_eur": packs})
+    counts["input_resolved"] = _resolved_table(con, validated)
     return counts
+
+
+def _resolved_table(con: duckdb.DuckDBPyConnection, validated: Validated) -> int:
+    """`input_resolved`: every optional key of the YAML inputs, its value, and whether it was set ([V12-5])."""
+    record = validated.resolved
+    keys = sorted(record.states, key=lambda fk: (fk[0].encode(), fk[1].encode()))
+    values = [_value_text(record.values[fk]) for fk in keys]
+    return create_table(
+        con,
+        "input_resolved",
+        {"file": "VARCHAR", "key_path": "VARCHAR", "value": "VARCHAR", "state": "VARCHAR", "domain_id": "VARCHAR"},
+        {
+            "file": [f for f, _ in keys],
+            "key_path": [k for _, k in keys],
+            "value": values,
+            "state": [record.states[fk] for fk in keys],
+            "domain_id": [record.entries[fk].domain for fk in keys],
+        },
+    )

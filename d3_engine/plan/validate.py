@@ -15,6 +15,7 @@ from typing import Any
 from d3_engine.core.errors import Finding
 from d3_engine.inputs.load import Bundle
 from d3_engine.inputs.offers import CatalogueModel, Offer
+from d3_engine.inputs.resolved import ResolvedInputs
 from d3_engine.inputs.rules import SIM, check_loan_terms, check_public_policy, get, loc, num
 from d3_engine.inputs.stresses import Stress
 from d3_engine.inputs.validate import CheckedInputs
@@ -36,14 +37,28 @@ class Validated:
     offers: list[Offer]
     models: list[CatalogueModel]
     fx: float
+    resolved: ResolvedInputs
     warnings: list[Finding] = field(default_factory=list)
     stresses: list[Stress] = field(default_factory=list)  # [IN-21]: scenario s = stresses[s − 1]
     market: dict[str, tuple[Decimal, int, int]] = field(default_factory=dict)  # [OUT-18]
 
     @property
     def simulation(self) -> dict[str, Any]:
-        data: dict[str, Any] = self.bundle.data("simulation")
+        """The resolved simulation.yaml ([V12-5])."""
+        return self.doc("simulation")
+
+    def doc(self, scope: str) -> dict[str, Any]:
+        """The resolved document of a YAML input (simulation, general, public_tap, private_tap, …)."""
+        data = self.resolved.doc(scope)
+        if data is None:
+            raise KeyError(f"no resolved document {scope!r}: the file is absent")
         return data
+
+    def scope_docs(self) -> dict[str, dict[str, Any]]:
+        """The resolved operator documents of the scopes this run computes (general and the taps that run)."""
+        taps = (("public", "public_tap"), ("private", "private_tap"))
+        scopes = ["general", *(scope for pipe, scope in taps if pipe in self.pipelines)]
+        return {scope: self.doc(scope) for scope in scopes}
 
 
 def plan_inputs(checked: CheckedInputs) -> Validated | None:
@@ -52,8 +67,8 @@ def plan_inputs(checked: CheckedInputs) -> Validated | None:
     Findings go to `checked.bundle.findings`.
     """
     bundle = checked.bundle
-    plan = _plan(bundle, checked.variables, checked.pipelines, len(checked.stresses))
-    _check_parameter_sets(bundle, checked.variables, plan)
+    plan = _plan(bundle, checked.resolved, checked.variables, checked.pipelines, len(checked.stresses))
+    _check_parameter_sets(bundle, checked.resolved, checked.variables, plan)
     if plan is None or checked.fx is None:
         return None
     return Validated(
@@ -67,13 +82,16 @@ def plan_inputs(checked: CheckedInputs) -> Validated | None:
         checked.offers,
         checked.models,
         checked.fx,
+        checked.resolved,
         stresses=checked.stresses,
         market=checked.market,
     )
 
 
-def _plan(bundle: Bundle, variables: list[Variable], pipelines: list[str], stresses: int = 0) -> Plan | None:
-    sim = bundle.data("simulation")
+def _plan(
+    bundle: Bundle, resolved: ResolvedInputs, variables: list[Variable], pipelines: list[str], stresses: int = 0
+) -> Plan | None:
+    sim = resolved.doc("simulation")
     if not bundle.schema_ok.get("simulation"):
         return None
     plan = build_plan(
@@ -97,20 +115,22 @@ def _plan(bundle: Bundle, variables: list[Variable], pipelines: list[str], stres
     return plan
 
 
-def _check_parameter_sets(bundle: Bundle, variables: list[Variable], plan: Plan | None) -> None:
+def _check_parameter_sets(
+    bundle: Bundle, resolved: ResolvedInputs, variables: list[Variable], plan: Plan | None
+) -> None:
     """Cross-key rules and the credit-pack range on the default set and every grid point (IN-16).
 
     A rule broken in several sets is reported once, at the first set that breaks it, so that a
     broken default does not repeat itself for every grid point.
     """
     reported: set[tuple[str, str, str]] = set()
-    for label, general, public in _parameter_sets(bundle, variables, plan):
+    for label, general, public in _parameter_sets(bundle, resolved, variables, plan):
         scratch = Bundle(root=bundle.root, docs=bundle.docs)
         if general is not None:
             check_loan_terms(scratch, general, label)
         if public is not None:
             check_public_policy(scratch, public, label)
-            _check_packs(scratch, public, label)
+            _check_packs(scratch, resolved.doc("simulation"), public, label)
         for finding in scratch.findings.items:
             key = (finding.code, finding.file, finding.location)
             if key not in reported:
@@ -118,13 +138,13 @@ def _check_parameter_sets(bundle: Bundle, variables: list[Variable], plan: Plan 
                 bundle.findings.items.append(finding)
 
 
-def _check_packs(bundle: Bundle, public: dict[str, Any], label: str) -> None:
+def _check_packs(bundle: Bundle, simulation: Any, public: dict[str, Any], label: str) -> None:
     """Every credit pack lies in [min_topup_eur, max_topup_eur] of the public set (PUB-10)."""
     low = get(public, "prepaid_policy.credits.min_topup_eur")
     high = get(public, "prepaid_policy.credits.max_topup_eur")
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high)) or low > high:
         return  # an inverted range is reported as inconsistent_thresholds
-    packs = get(bundle.data("simulation"), "report.credit_packs_eur")
+    packs = get(simulation, "report.credit_packs_eur")
     for pack in packs if isinstance(packs, list) else []:
         if isinstance(pack, int | float) and not isinstance(pack, bool) and not low <= pack <= high:
             suffix = f" (in {label})" if label else ""
@@ -175,9 +195,11 @@ def _grid_overlays(plan: Plan) -> list[tuple[str, dict[tuple[str, str], Any]]]:
     return sorted(overlays, key=lambda item: int(item[0].split()[-1])) if relevant else []
 
 
-def _parameter_sets(bundle: Bundle, variables: list[Variable], plan: Plan | None) -> list[ParamSet]:
+def _parameter_sets(
+    bundle: Bundle, resolved: ResolvedInputs, variables: list[Variable], plan: Plan | None
+) -> list[ParamSet]:
     """(label, general params, public params) for the default set and the grid points that matter."""
-    docs = {scope: bundle.data(scope) if bundle.schema_ok.get(scope) else None for scope in ("general", "public_tap")}
+    docs = {scope: resolved.doc(scope) if bundle.schema_ok.get(scope) else None for scope in ("general", "public_tap")}
     used = plan.used if plan is not None else variables
     base = {(v.scope, v.path): v.default for v in used}
     sets: list[tuple[str, dict[tuple[str, str], Any]]] = [("", base)]

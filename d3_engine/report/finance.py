@@ -133,7 +133,7 @@ def _rep_table(info: RunInfo, name: str, title: str, columns: list[Column], data
 def _cash_chart(info: RunInfo, cash: Series) -> Chart:
     months = info.months
     low, mid, high = info.band_labels()
-    floor = info.settings.get("min_cash_floor_eur")
+    floor = info.settings["min_cash_floor_eur"]
     png = cash_chart(
         months,
         [info.period(m) for m in months],
@@ -156,8 +156,8 @@ def loan_section(info: RunInfo) -> Section:
     section.add(Paragraph(_loan_sentence(info, general)))
     if info.db.has("loan_schedule"):
         rows = info.db.rows(
-            f"""SELECT month, period, phase, opening_balance AS opening_balance_eur, interest AS interest_eur,
-                       principal AS principal_eur, payment AS payment_eur, closing_balance AS closing_balance_eur
+            f"""SELECT month, period, phase, opening_balance_eur, interest_eur, principal_eur, payment_eur,
+                       closing_balance_eur
                 FROM loan_schedule WHERE param_set_id = {info.rep_set} ORDER BY month"""
         )
         section.add(table_from_rows("loan_schedule", "Loan schedule (full term)", LOAN, rows))
@@ -183,9 +183,9 @@ def _loan_sentence(info: RunInfo, general: Row) -> str:
         "DSCR = cash flow available for debt service (CFADS) / interest and principal of the month; "
         "LTM DSCR uses the last twelve months."
     )
-    target = info.settings.get("min_monthly_dscr")
+    target = info.settings["min_monthly_dscr"]
     if target is not None:
-        start = info.settings.get("dscr_test_from_month") or 12
+        start = int(info.settings["dscr_test_from_month"])
         text += f" Covenant: LTM DSCR of at least {float(target):.2f} from month {start}."
     return text
 
@@ -213,8 +213,8 @@ def _dscr_chart(info: RunInfo, ratios: Series) -> Chart:
         ("LTM DSCR (rep)", values(ratios, "rep", "dscr_ltm", months)),
         ("LTM DSCR p50", values(ratios, "p50", "dscr_ltm", months)),
     ]
-    target = info.settings.get("min_monthly_dscr")
-    start = int(info.settings.get("dscr_test_from_month") or 12)
+    target = info.settings["min_monthly_dscr"]
+    start = int(info.settings["dscr_test_from_month"])
     hlines: list[tuple[str, float, int | None]] = []
     if target is not None:
         hlines.append((f"covenant {float(target):.2f} from month {start}", float(target), start))

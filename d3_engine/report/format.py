@@ -9,11 +9,7 @@ the CSV figure with separators added, never a different rounding.
 
 from __future__ import annotations
 
-import math
-import numbers
-from decimal import Decimal
-
-from d3_engine.core.formats import round_half_away
+from d3_engine.core.formats import round_half_away, to_decimal
 
 MISSING = "–"
 """Shown for null values (e.g. a ratio whose denominator is 0, [FIN-9])."""
@@ -32,28 +28,6 @@ KINDS = (
     "bool",
 )
 """Display kinds of a report column; `format_value` knows each of them."""
-
-
-def to_decimal(value: object) -> Decimal | None:
-    """The exact decimal of a number (floats via `repr`); None for None and NaN.
-
-    Raises:
-        TypeError: for a value that is not a number.
-    """
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return None if value.is_nan() else value
-    if isinstance(value, bool):
-        return Decimal(int(value))
-    if isinstance(value, numbers.Integral):
-        return Decimal(int(value))
-    if isinstance(value, numbers.Real):
-        x = float(value)
-        if math.isnan(x):
-            return None
-        return Decimal(repr(x)) if math.isfinite(x) else Decimal(x)
-    raise TypeError(f"not a number: {value!r}")
 
 
 def grouped(value: object, places: int) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from d3_engine import ENGINE_VERSION
 from d3_engine.core.errors import UsageError
+from d3_engine.core.files import templates_dir
 from d3_engine.core.formats import SUMS_NAME, write_sha256sums
 from d3_engine.report.analysis import acceptance_section, sensitivity_section
 from d3_engine.report.context import RunInfo, load_run_info
@@ -32,7 +33,7 @@ from d3_engine.report.whatif import market_section, stress_section, sweep_sectio
 if TYPE_CHECKING:
     import duckdb
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = templates_dir()
 REPORT_FILES = ("report.md", "report.html")
 CHARTS_DIR = "charts"
 TABLES_DIR = "report_tables"

@@ -9,8 +9,7 @@ below target, losses under the p90 stress). Failed acceptance checks close the l
 
 from __future__ import annotations
 
-from decimal import Decimal
-
+from d3_engine.core.formats import float_to_decimal
 from d3_engine.export.consolidated import METRICS
 from d3_engine.report.context import RunInfo
 from d3_engine.report.format import eur, pct
@@ -64,7 +63,7 @@ def _story(info: RunInfo) -> list[str]:
             )
     if info.private:
         rev = db.one(
-            f"""SELECT sum(revenue_private) AS revenue, sum(cogs_private) AS cogs FROM private_month
+            f"""SELECT sum(revenue_private_eur) AS revenue, sum(cogs_private_eur) AS cogs FROM private_month
                 WHERE path_id = {info.rep_path_id}"""
         )
         if rev and rev["revenue"] is not None:
@@ -76,8 +75,9 @@ def _story(info: RunInfo) -> list[str]:
         out.append(f"Cash, loan cover and the full P&L: {'not computed in this run'}.")
     else:
         out.append(
-            f"Net income over the horizon is {eur(kpis['net_income_h'])}; cash bottoms out at {eur(kpis['cash_min'])}"
-            f" and the extra funding needed to keep cash at or above zero is {eur(kpis['funding_gap'])}."
+            f"Net income over the horizon is {eur(kpis['net_income_h_eur'])}; cash bottoms out at "
+            f"{eur(kpis['cash_min_eur'])} and the extra funding needed to keep cash at or above zero is "
+            f"{eur(kpis['funding_gap_eur'])}."
         )
     return out
 
@@ -135,7 +135,7 @@ def _day_one(info: RunInfo) -> list[str]:
             if r["admitted"] and r["stress"] is not None and r["stress"] < 0
         ]
     if info.private:
-        threshold = info.settings.get("private_margin_threshold_pct")
+        threshold = info.settings["private_margin_threshold_pct"]
         rows = db.rows(
             f"""SELECT gpu, least(margin_pct, realised_margin_pct) AS m FROM private_economics
                 WHERE param_set_id = {info.rep_set} AND client_mix_share > 0 ORDER BY encode(gpu)"""
@@ -171,20 +171,21 @@ def _finance_limits(info: RunInfo) -> list[tuple[int, str]]:
     )
     if neg:
         out.append((int(neg["month"]), f"cash turns negative ({eur(neg['c'])})."))
-    floor = info.settings.get("min_cash_floor_eur")
+    floor = info.settings["min_cash_floor_eur"]
     if floor is not None and floor != 0:
         low = db.one(
             f"""SELECT month, cash_closing_eur AS c FROM finance_month WHERE path_id = {rep}
-                AND cash_closing_eur < CAST('{Decimal(repr(float(floor)))}' AS DECIMAL(38, 6)) ORDER BY month LIMIT 1"""
+                AND cash_closing_eur < CAST('{float_to_decimal(float(floor))}' AS DECIMAL(38, 6))
+                ORDER BY month LIMIT 1"""
         )
         if low:
             out.append((int(low["month"]), f"cash falls below the floor of {eur(floor)} ({eur(low['c'])})."))
-    target = info.settings.get("min_monthly_dscr")
+    target = info.settings["min_monthly_dscr"]
     if target is not None:
-        start = int(info.settings.get("dscr_test_from_month") or 12)
+        start = int(info.settings["dscr_test_from_month"])
         breach = db.one(
             f"""SELECT month, dscr_ltm FROM finance_month WHERE path_id = {rep} AND month >= {start}
-                AND dscr_ltm < {float(target)!r} ORDER BY month LIMIT 1"""
+                AND dscr_ltm < CAST('{float_to_decimal(float(target))}' AS DECIMAL(38, 10)) ORDER BY month LIMIT 1"""
         )
         if breach:
             out.append(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.formats import INT_COLUMNS, ColumnPlaces, places_for_unit, write_csv
 from d3_engine.export.series import series_sql
-from d3_engine.models.dag import render_text
+from d3_engine.models.render import render_text
 from d3_engine.report.format import KINDS, format_value
 
 if TYPE_CHECKING:

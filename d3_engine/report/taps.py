@@ -84,7 +84,7 @@ def _method(policy: Row, info: RunInfo) -> str:
         "Each model is served from the GPU with the lowest cost per token. That cost is the GPU rent per hour "
         f"divided by the tokens one GPU serves in an hour at {pct(policy['target_utilization_pct'])} utilisation, "
         f"plus {pct(policy['infra_overhead_pct_of_gpu'])} infrastructure overhead on the GPU cost and "
-        f"{eur_rate(policy['base_eur_per_1M'] or 0)} per million tokens of other costs. The raw price is that "
+        f"{eur_rate(policy['base_eur_per_1M'])} per million tokens of other costs. The raw price is that "
         f"cost divided by (1 − {pct(policy['target_margin_pct'])}), rounded up to the next "
         f"{eur_rate(policy['round_increment_eur_per_1k'])} per 1 000 tokens, then "
         f"{' or '.join(limits) or 'used as is'}. A model is admitted only with a positive margin. The p90 "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from d3_engine.core.formats import float_to_decimal, percentile_exact
 from d3_engine.inputs.market import blended
 from d3_engine.report.charts import lines_chart
 from d3_engine.report.context import RunInfo
@@ -100,7 +101,7 @@ def market_section(info: RunInfo) -> Section:
     section = Section("market", "Our price vs the market")
     if not info.db.has("input_market_api_prices", "public_price", "representative_path", "run_settings"):
         return section.missing("Our price vs the market (no facts/market_api_prices.csv)")
-    fx = Decimal(repr(float(info.db.rows("SELECT eur_usd_fx_rate FROM run_settings")[0]["eur_usd_fx_rate"])))
+    fx = float_to_decimal(float(info.db.rows("SELECT eur_usd_fx_rate FROM run_settings")[0]["eur_usd_fx_rate"]))
     prices = {
         str(r["model"]): r["sell_eur_per_1k"]
         for r in info.db.rows(
@@ -132,10 +133,8 @@ def market_section(info: RunInfo) -> Section:
 
 
 def _market_row(model: str, values: list[Decimal], sell_per_1k: object, fx: Decimal) -> Row:
-    from d3_engine.core.formats import percentile_exact
-
     market = (percentile_exact(values, 50) or Decimal(0)) / fx
-    ours = None if sell_per_1k is None else Decimal(repr(float(sell_per_1k))) * 1000  # type: ignore[arg-type]
+    ours = None if sell_per_1k is None else float_to_decimal(float(sell_per_1k)) * 1000  # type: ignore[arg-type]
     ratio = None if ours is None or market == 0 else ours / market
     return {"model": model, "rows": len(values), "market_eur": market, "ours_eur": ours, "ratio": ratio}
 

@@ -22,6 +22,7 @@ Feature: Acceptance checks and consolidated outputs
     And the consolidated KPI "gross_margin_pct" is 30.4384 on every series
     And the consolidated KPI "reserve_cover_months_end" is 1.580635 on every series
 
+  @e2e
   Scenario: Private margins below the threshold are an error [ACC-A4]
     Given the key "targets.private_margin_threshold_pct" of "simulation.yaml" is set to 40
     When I run "d3 run --inputs {inputs} --out {out} --quiet"
@@ -29,6 +30,7 @@ Feature: Acceptance checks and consolidated outputs
     And acceptance check "ACC-A4" fails as an error with detail "violations=2; first: grid_index=0 replicate_index=0 gpu=GPU-A"
     And the consolidated KPI "net_income" is -3826.72 on every series
 
+  @e2e
   Scenario: Cash below the floor is a warning [ACC-A12]
     Given the key "targets.min_cash_floor_eur" of "simulation.yaml" is set to 1000000000
     When I run "d3 run --inputs {inputs} --out {out} --quiet"

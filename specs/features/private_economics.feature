@@ -9,6 +9,7 @@ Feature: Private Tap economics
   Background:
     Given a copy of the golden fixture minimal_001
 
+  @e2e
   Scenario: The quote is the median over distinct providers, not over SKU rows [PRV-2]
     Given the curated GPU offers
       | provider | gpu_model | gpu_vram_gb | price_per_gpu_hr | availability | reputation |
@@ -41,6 +42,7 @@ Feature: Private Tap economics
       | recommended_eur_hr   | 1.320000 |
       | realised_margin_pct  | 42.8571 |
 
+  @e2e
   Scenario: Purchases are priced at the recommended vendor [PRV-4] [PRV-7]
     Given the private policy value "pricing_policy.private_tap.vendor_weights.cost" is 1
     And the private policy value "pricing_policy.private_tap.vendor_weights.availability" is 0
@@ -56,6 +58,7 @@ Feature: Private Tap economics
       | 1     | 300.000000 | 435.60            | 250.80   |
       | 2     | 600.000000 | 871.20            | 501.60   |
 
+  @e2e
   Scenario: Fees are counted per active client, with base fees per GPU class [PRV-3] [PRV-7]
     Given the private policy value "prepaid_policy.private_tap.base_fee_eur_per_month" is 20
     And the private policy value "prepaid_policy.private_tap.base_fee_by_gpu_class.GPU-A" is 50
@@ -72,6 +75,7 @@ Feature: Private Tap economics
       | 1     | 3.000000       | 405.00           | 840.60      |
       | 3     | 9.000000       | 1215.00          | 2521.80     |
 
+  @e2e
   Scenario: With 100 % churn only the month's new clients are active [PRV-5]
     Given the private policy value "acquisition.churn_pct_mom" is 100
     When I run d3 on it with pipelines "private"

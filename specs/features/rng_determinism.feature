@@ -49,6 +49,7 @@ Feature: Deterministic scenarios and random draws
     Then params_public_tap.target_margin_pct by grid_index is "50|50|55|55|60|60"
     And params_private_tap weights by grid_index are "0.5/0.3/0.2" on even and "0.7/1.2, 0.3/1.2, 0.2/1.2" on odd grid points
 
+  @e2e
   Scenario: The same seed twice gives byte-identical artefacts and draw tables [RNG-7]
     When the fixture is run with concurrency 1 and 1000 paths per batch
     And the fixture is run again with concurrency 1 and 1000 paths per batch
@@ -56,6 +57,7 @@ Feature: Deterministic scenarios and random draws
     And both runs have the same variable_draws.csv
     And both runs have the same draw tables
 
+  @e2e
   Scenario Outline: Concurrency and batch size change speed only, never bytes [RNG-2] [RNG-7]
     When the fixture is run with concurrency 1 and 1000 paths per batch
     And the fixture is run again with concurrency <workers> and <batch> paths per batch
@@ -69,6 +71,7 @@ Feature: Deterministic scenarios and random draws
       | 1       | 1     |
       | 2       | 7     |
 
+  @e2e
   Scenario: A different seed gives different draws but the same grid [RNG-1] [RNG-2]
     When the fixture is run with concurrency 1 and 1000 paths per batch
     And the fixture is run again with seed 1
@@ -91,6 +94,7 @@ Feature: Deterministic scenarios and random draws
     And a "too_many_paths" error says "72 paths, more than run.max_paths 71"
     And nothing is published
 
+  @e2e
   Scenario: A random draw that breaks floor ≤ cap is clamped [IN-16]
     Given the public variable "floor_draw,public_tap,pricing_policy.public_tap.min_floor_eur_per_1k,numeric,EUR_per_1k,0,5,0.5,0,random,uniform,,clamp test" is added
     And run.random_runs_per_simulation is set to 24
@@ -99,6 +103,7 @@ Feature: Deterministic scenarios and random draws
     And some transcript value of "floor_draw" exceeds 3
     And params_public_tap.min_floor_eur_per_1k is the smaller of the draw and the cap 3 in every parameter set
 
+  @e2e
   Scenario Outline: The master seed comes from the first place that sets one [RNG-1]
     Given the seeds are "<seeds>"
     When the fixture is checked with pipelines "<pipelines>" and seed option "<args>"

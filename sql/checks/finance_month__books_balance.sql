@@ -26,7 +26,7 @@ loan_rows AS (
     SELECT g.param_set_id, g.grid_index, g.replicate_index, 'loan' AS schedule
     FROM general AS g
     LEFT JOIN (
-        SELECT param_set_id, sum(principal) AS repaid FROM {{ ref('loan_schedule') }} GROUP BY param_set_id
+        SELECT param_set_id, sum(principal_eur) AS repaid FROM {{ ref('loan_schedule') }} GROUP BY param_set_id
     ) AS l USING (param_set_id)
     WHERE coalesce(l.repaid, 0) IS DISTINCT FROM g.loan_amount
 ),
@@ -67,7 +67,7 @@ failing_sets AS (
     SELECT g.param_set_id
     FROM general AS g
     LEFT JOIN (
-        SELECT param_set_id, sum(principal) AS repaid FROM {{ ref('loan_schedule') }} GROUP BY param_set_id
+        SELECT param_set_id, sum(principal_eur) AS repaid FROM {{ ref('loan_schedule') }} GROUP BY param_set_id
     ) AS l USING (param_set_id)
     WHERE coalesce(l.repaid, 0) IS DISTINCT FROM g.loan_amount
        OR EXISTS (

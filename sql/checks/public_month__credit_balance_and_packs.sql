@@ -1,13 +1,13 @@
 -- check: ACC-A11
 -- severity: error
 -- series:
--- rule: credit_balance ≥ 0 on every path and month, and every credit pack of the representative path has error_pct ≤ 0.5 [ACC-A11] [PUB-10]
+-- rule: credit_balance_eur ≥ 0 on every path and month, and every credit pack of the representative path has error_pct ≤ 0.5 [ACC-A11] [PUB-10]
 -- skip: not_run:public
 WITH balance AS (
     SELECT 0 AS part, path_id, month, NULL::DOUBLE AS pack_eur,
         'path_id=' || path_id || ' month=' || month AS detail_key
     FROM {{ ref('public_month') }}
-    WHERE credit_balance < 0
+    WHERE credit_balance_eur < 0
 ),
 
 packs AS (
@@ -21,7 +21,7 @@ packs AS (
 SELECT * FROM (SELECT * FROM balance UNION ALL SELECT * FROM packs)
 ORDER BY part, path_id, month, pack_eur
 -- @paths
-SELECT DISTINCT path_id FROM {{ ref('public_month') }} WHERE credit_balance < 0
+SELECT DISTINCT path_id FROM {{ ref('public_month') }} WHERE credit_balance_eur < 0
 UNION
 SELECT k.path_id
 FROM {{ ref('public_credit_packs') }} AS k

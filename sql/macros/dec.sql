@@ -1,6 +1,9 @@
 {#-
   dec(expr) — DOMAIN GEN-4 `DEC(v)`: a float64 value becomes the decimal of its shortest round-trip
   text, rounded half away from zero to 6 decimals, as DECIMAL(18,6). Python twin: formats.dec().
+  dec(expr, width, scale) is the same conversion to DECIMAL(width,scale): an input value (a rate, a
+  day count, a premium) read exactly as DECIMAL(38,10). The engine's one float → decimal conversion in
+  SQL; its Python twin is formats.float_to_decimal (a test holds both equal).
 
   Why this exact shape (checked on DuckDB 2.0.0, see tests/unit/test_formats.py):
   - CAST(double AS VARCHAR) is the shortest round-trip text (same decimal value as Python repr; it may
@@ -14,6 +17,6 @@
   Non-finite input (NaN, ±inf) and |value| ≥ 10^12 − 0.0000005 raise a DuckDB conversion error; NULL
   stays NULL. An integer or DECIMAL expression is first taken as float64, like Python dec(float(x)).
 -#}
-{% macro dec(expr) -%}
-CAST(CAST(CAST(({{ expr }}) AS DOUBLE) AS VARCHAR) AS DECIMAL(18,6))
+{% macro dec(expr, width=18, scale=6) -%}
+CAST(CAST(CAST(({{ expr }}) AS DOUBLE) AS VARCHAR) AS DECIMAL({{ width }},{{ scale }}))
 {%- endmacro %}

@@ -36,6 +36,7 @@ from typing import Any
 
 import pytest
 import yaml
+from harness import run_on_copy
 from pytest_bdd import given, parsers, then, when
 
 
@@ -105,11 +106,13 @@ def given_published(
 
 
 @when(parsers.re(r'I run "d3(?P<args>[^"]*)"'))
-def when_run(cli_world: dict[str, Any], d3: Callable[..., Any], tmp_path: Path, args: str) -> None:
+def when_run(cli_world: dict[str, Any], tmp_path: Path, args: str) -> None:
+    """The real CLI in-process; a `d3 run` of an unchanged fixture into a new folder is a copy of the
+    session's cached run with the same options (tests/harness.py), never a second computation."""
     inputs = cli_world.get("inputs")
     out = cli_world.setdefault("out", tmp_path / "out")
     words = [w.format(inputs=inputs.root if inputs else "", out=out) for w in shlex.split(args)]
-    cli_world["outcome"] = d3(*words)
+    cli_world["outcome"] = run_on_copy(words, inputs, out)
 
 
 @then(parsers.parse("the exit code is {code:d}"))

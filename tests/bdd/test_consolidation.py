@@ -1,12 +1,11 @@
 """Steps of specs/features/consolidation.feature [FIN-1]…[FIN-12] [ACC-A10] [EX-8].
 
-The finance models run through d3_engine.models.dag on a copy of the golden fixture's run.duckdb whose tap
+The finance models run through d3_engine.models on a copy of the golden fixture's run.duckdb whose tap
 tables are given rows (the databases of tests/sql/test_finance_fixture and test_finance_paths).
 """
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -26,16 +25,10 @@ scenarios("consolidation.feature")
 
 
 @pytest.fixture(scope="module")
-def fixture_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The golden fixture run once by the real CLI (its params and inputs tables)."""
-    out = tmp_path_factory.mktemp("consolidation-run")
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "d3"), "run", "--inputs", str(ROOT / "tests" / "fixtures" / "minimal_001"),
-         "--out", str(out), "--quiet"],
-        capture_output=True, text=True, check=False, cwd=ROOT,
-    )  # fmt: skip
-    assert proc.returncode in (0, 4), proc.stderr
-    return (out / "latest").resolve()
+def fixture_run(minimal_run: Path) -> Path:
+    """The golden fixture run once by the real CLI (its params and inputs tables): the session's cached run,
+    read only (the steps copy its run.duckdb before building on it)."""
+    return minimal_run
 
 
 @given("the golden fixture with the worked example's tap months", target_fixture="plan")
@@ -104,7 +97,7 @@ def opening_cash(con: duckdb.DuckDBPyConnection) -> None:
 def loan_repaid(con: duckdb.DuckDBPyConnection) -> None:
     got = con.execute("""
         SELECT g.param_set_id, CAST(CAST(g.loan_amount_eur AS VARCHAR) AS DECIMAL(18,6)),
-               coalesce(sum(l.principal), 0), count(l.month), any_value(g.term_months)
+               coalesce(sum(l.principal_eur), 0), count(l.month), any_value(g.term_months)
         FROM params_general AS g LEFT JOIN loan_schedule AS l USING (param_set_id)
         GROUP BY g.param_set_id, g.loan_amount_eur
     """).fetchall()

@@ -9,30 +9,31 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 import yaml
+from harness import InputsCopy, copy_bundle, run_on_copy
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from d3_engine.export import private as export_private
 from d3_engine.export.context import RunContext
 from d3_engine.pipeline.validation import validate_inputs
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURE = ROOT / "tests" / "fixtures" / "minimal_001"
-
 scenarios("private_economics.feature")
 
 
-@given("a copy of the golden fixture minimal_001", target_fixture="inputs")
-def copy_fixture(tmp_path: Path) -> Path:
-    target = tmp_path / "inputs"
-    shutil.copytree(FIXTURE, target)
-    return target
+@given("a copy of the golden fixture minimal_001", target_fixture="copy")
+def copy_fixture(tmp_path: Path) -> InputsCopy:
+    return copy_bundle("minimal_001", tmp_path / "inputs")
+
+
+@pytest.fixture
+def inputs(copy: InputsCopy) -> Path:
+    """The folder of the scenario's copy of the fixture."""
+    return copy.root
 
 
 @given("the curated GPU offers")
@@ -54,23 +55,18 @@ def set_private_value(inputs: Path, key_path: str, value: float) -> None:
 
 
 @when(parsers.parse('I run d3 on it with pipelines "{pipelines}"'), target_fixture="result")
-def run_d3(inputs: Path, tmp_path: Path, pipelines: str) -> dict[str, Any]:
-    d3 = Path(sys.executable).parent / "d3"
+def run_it(copy: InputsCopy, tmp_path: Path, pipelines: str) -> dict[str, Any]:
+    """The real CLI in-process (an unchanged copy is served from the session's cache of standard runs)."""
     out = tmp_path / "out"
-    proc = subprocess.run(
-        [str(d3), "run", "--inputs", str(inputs), "--out", str(out), "--quiet", "--pipelines", pipelines],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    return {"proc": proc, "run_dir": out / "latest", "inputs": inputs, "pipelines": pipelines.split(",")}
+    args = ["run", "--inputs", str(copy.root), "--out", str(out), "--quiet", "--pipelines", pipelines]
+    outcome = run_on_copy(args, copy, out)
+    return {"outcome": outcome, "run_dir": out / "latest", "inputs": copy.root, "pipelines": pipelines.split(",")}
 
 
 @then("the run succeeds")
 def run_succeeds(result: dict[str, Any], tmp_path: Path) -> None:
-    proc = result["proc"]
-    assert proc.returncode == 0, proc.stderr
+    outcome = result["outcome"]
+    assert outcome.exit_code == 0, outcome.stderr
     run_dir: Path = result["run_dir"].resolve()
     if all((run_dir / f).exists() for f in (export_private.ECONOMICS_FILE, export_private.CUSTOMERS_FILE)):
         result["artefacts"] = run_dir

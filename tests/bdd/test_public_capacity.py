@@ -109,23 +109,23 @@ def monthly(world: dict[str, Any], column: str) -> list[str]:
 
 @then(parsers.parse("the months' usage revenue is {values} EUR"))
 def usage_revenue(world: dict[str, Any], values: str) -> None:
-    assert monthly(world, "usage_revenue") == values.split(", ")
+    assert monthly(world, "usage_revenue_eur") == values.split(", ")
 
 
 @then(parsers.parse("the months' GPU cost is {values} EUR"))
 def gpu_cost(world: dict[str, Any], values: str) -> None:
-    assert monthly(world, "gpu_cost") == values.split(", ")
+    assert monthly(world, "gpu_cost_eur") == values.split(", ")
 
 
 @then(parsers.parse("the months' public COGS is {values} EUR"))
 def cogs(world: dict[str, Any], values: str) -> None:
-    assert monthly(world, "cogs_public") == values.split(", ")
+    assert monthly(world, "cogs_public_eur") == values.split(", ")
 
 
 @then("no tokens are served")
 def no_tokens(world: dict[str, Any]) -> None:
-    rows = query(world, "SELECT tokens, usage_revenue, blended_sell_eur_per_1k FROM public_month ORDER BY month")
-    assert [(r["tokens"], fixed(r["usage_revenue"], 2), r["blended_sell_eur_per_1k"]) for r in rows] == [
+    rows = query(world, "SELECT tokens, usage_revenue_eur, blended_sell_eur_per_1k FROM public_month ORDER BY month")
+    assert [(r["tokens"], fixed(r["usage_revenue_eur"], 2), r["blended_sell_eur_per_1k"]) for r in rows] == [
         (0.0, "0.00", None)
     ] * 3
 

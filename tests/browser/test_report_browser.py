@@ -44,9 +44,12 @@ FLAGS = [
 ]
 TIMEOUT_S = 60.0
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (apt-get install -y chromium; CI installs it)"
-)
+pytestmark = [
+    pytest.mark.e2e,  # a real browser process
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (apt-get install -y chromium; CI installs it)"
+    ),
+]
 
 
 class Browser:

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from harness import StandardRun, run_d3
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal_001"
@@ -27,33 +26,17 @@ GOLDEN_SUMS = Path(__file__).resolve().parent / "minimal_001" / "SHA256SUMS"
 
 
 def run_cli(out: Path, *extra: str) -> tuple[int, Path]:
-    """`d3 run` on minimal_001 as a subprocess; returns (exit code, published run folder)."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "d3_engine.cli.app",
-            "run",
-            "--inputs",
-            str(MINIMAL),
-            "--out",
-            str(out),
-            "--quiet",
-            *extra,
-        ],
-        cwd=out.parent,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc.returncode, out / "latest"
+    """A new `d3 run` on minimal_001 (the real CLI, in-process); returns (exit code, published run folder)."""
+    outcome = run_d3("run", "--inputs", MINIMAL, "--out", out, "--quiet", *extra)
+    assert "Traceback" not in outcome.stderr, outcome.stderr
+    return outcome.exit_code, out / "latest"
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
-    return run_cli(tmp_path_factory.mktemp("golden-consolidated") / "out")
+def run(minimal_std: StandardRun) -> tuple[int, Path]:
+    """The session's cached `d3 run` of minimal_001 (read only)."""
+    assert "Traceback" not in minimal_std.outcome.stderr, minimal_std.outcome.stderr
+    return minimal_std.exit_code, minimal_std.out / "latest"
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +105,7 @@ def test_ratios_are_exact_quotients(run_dir: Path) -> None:
 
     con = duckdb.connect(str(run_dir / "run.duckdb"), read_only=True)
     got = con.execute(
-        "SELECT gross_margin_pct, public_gross_margin_pct, reserve_cover_months_end, overhead_public "
+        "SELECT gross_margin_pct, public_gross_margin_pct, reserve_cover_months_end, overhead_public_eur "
         "FROM consolidated_path_kpis"
     ).fetchall()
     con.close()
@@ -152,6 +135,7 @@ def test_acceptance_is_ex10(run: tuple[int, Path]) -> None:
     ]
 
 
+@pytest.mark.e2e
 def test_fail_on_warning_exits_4(tmp_path: Path) -> None:
     """[EX-10]: with --fail-on-warning the A6 warning is an error, so the run exits 4 (artefacts published)."""
     code, run_dir = run_cli(tmp_path / "out", "--fail-on-warning")

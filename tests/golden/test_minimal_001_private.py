@@ -1,20 +1,20 @@
 """Golden fixture minimal_001, Private Tap: the artefacts reproduce EX-6 digit by digit [EX-6] [OUT-3] [OUT-4] [RNG-7].
 
-The real CLI runs the fixture (combined pipelines twice, private alone once). The private
-artefacts are read from the published run folder; while run.export_all does not yet call
-export_private, they are produced from that run's run.duckdb by the exporter itself, and
-`test_the_cli_publishes_the_private_artefacts` says what is missing.
+The real CLI runs the fixture (combined pipelines twice, private alone once): the combined and the
+private-only runs are the session's cached standard runs (tests/harness.py), the second combined run is the
+harness's independent second run (at concurrency 2). The private artefacts are read from the published run
+folder; while run.export_all does not yet call export_private, they are produced from that run's run.duckdb by
+the exporter itself, and `test_the_cli_publishes_the_private_artefacts` says what is missing.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from harness import second_minimal_run, standard_run
 
 from d3_engine.export import private as export_private
 from d3_engine.export.context import RunContext
@@ -51,20 +51,6 @@ CUSTOMERS = (
 )
 
 
-def run_cli(out: Path, *extra: str) -> Path:
-    """`d3 run` on the fixture; returns the published run folder."""
-    d3 = Path(sys.executable).parent / "d3"
-    proc = subprocess.run(
-        [str(d3), "run", "--inputs", str(FIXTURE), "--out", str(out), "--quiet", *extra],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return (out / "latest").resolve()
-
-
 def private_artefacts(run_dir: Path, spare: Path, pipelines: list[str] | None) -> Path:
     """Folder holding the run's private artefacts: the run folder, or the exporter's output on its database."""
     if all((run_dir / f).exists() for f in FILES):
@@ -81,16 +67,14 @@ def private_artefacts(run_dir: Path, spare: Path, pipelines: list[str] | None) -
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Run folders and private-artefact folders of two combined runs and one private-only run."""
+    """Run folders and private-artefact folders of the combined run and the private-only run (both cached)."""
     base = tmp_path_factory.mktemp("golden-private")
     out: dict[str, Path] = {}
-    for name, extra, pipelines in (
-        ("first", (), None),
-        ("second", (), None),
-        ("private", ("--pipelines", "private"), ["private"]),
-    ):
-        out[f"{name}_run"] = run_cli(base / name, *extra)
-        out[name] = private_artefacts(out[f"{name}_run"], base / f"{name}-artefacts", pipelines)
+    for name, extra, pipelines in (("first", (), None), ("private", ("--pipelines", "private"), ["private"])):
+        cached = standard_run("minimal_001", *extra)
+        assert cached.exit_code == 0, cached.outcome.stderr
+        out[f"{name}_run"] = cached.run_dir
+        out[name] = private_artefacts(cached.run_dir, base / f"{name}-artefacts", pipelines)
     return out
 
 
@@ -108,10 +92,14 @@ def test_private_customers_by_month_reproduces_ex6(runs: dict[str, Path]) -> Non
     assert (runs["first"] / export_private.CUSTOMERS_FILE).read_text(encoding="utf-8") == CUSTOMERS
 
 
-def test_private_artefacts_are_byte_identical_across_runs(runs: dict[str, Path]) -> None:
+@pytest.mark.e2e
+def test_private_artefacts_are_byte_identical_across_runs(runs: dict[str, Path], tmp_path: Path) -> None:
+    again = second_minimal_run()
+    assert again.exit_code == 0, again.outcome.stderr
+    second = private_artefacts(again.run_dir, tmp_path / "second-artefacts", None)
     for name in FILES:
         first = (runs["first"] / name).read_bytes()
-        assert first == (runs["second"] / name).read_bytes(), name
+        assert first == (second / name).read_bytes(), name
         assert first == (runs["private"] / name).read_bytes(), name
 
 
@@ -119,8 +107,9 @@ def test_private_month_feeds_finance_with_ex6_amounts(runs: dict[str, Path]) -> 
     con = duckdb.connect(str(runs["first_run"] / "run.duckdb"), read_only=True)
     try:
         got = con.execute(
-            """SELECT month, CAST(acquisition_private AS VARCHAR), CAST(revenue_hours AS VARCHAR),
-                      CAST(revenue_fees AS VARCHAR), CAST(revenue_private AS VARCHAR), CAST(cogs_private AS VARCHAR)
+            """SELECT month, CAST(acquisition_private_eur AS VARCHAR), CAST(revenue_hours_eur AS VARCHAR),
+                      CAST(revenue_fees_eur AS VARCHAR), CAST(revenue_private_eur AS VARCHAR),
+                      CAST(cogs_private_eur AS VARCHAR)
                FROM private_month ORDER BY month"""
         ).fetchall()
     finally:

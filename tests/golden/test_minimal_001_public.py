@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from harness import second_minimal_run
 
 from d3_engine.models.python import autoscaler_core as autoscaler
 
-ROOT = Path(__file__).resolve().parents[2]
-MINIMAL = ROOT / "tests" / "fixtures" / "minimal_001"
 PUBLIC_FILES = (
     "public_tap_autoscaling_summary.csv",
     "public_tap_capacity_plan.csv",
@@ -30,34 +27,10 @@ PUBLIC_FILES = (
 )
 
 
-def run_cli(out: Path, *extra: str) -> Path:
-    """`d3 run` on minimal_001 as a subprocess; returns the published run folder."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "d3_engine.cli.app",
-            "run",
-            "--inputs",
-            str(MINIMAL),
-            "--out",
-            str(out),
-            "--quiet",
-            *extra,
-        ],
-        cwd=out.parent,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return out / "latest"
-
-
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return run_cli(tmp_path_factory.mktemp("golden") / "out")
+def run_dir(minimal_run: Path) -> Path:
+    """The session's cached `d3 run` of minimal_001 (read only)."""
+    return minimal_run
 
 
 def lines(run_dir: Path, name: str) -> list[str]:
@@ -171,7 +144,10 @@ def test_run_summary_public_blocks(run_dir: Path) -> None:
     assert {"public_price", "public_month", "public_model_month", "public_credit_packs"} <= set(prints)
 
 
-def test_public_artefacts_are_byte_identical_across_runs_and_concurrency(run_dir: Path, tmp_path: Path) -> None:
-    again = run_cli(tmp_path / "out", "--max-concurrency", "2")
+@pytest.mark.e2e
+def test_public_artefacts_are_byte_identical_across_runs_and_concurrency(run_dir: Path) -> None:
+    second = second_minimal_run()
+    assert second.exit_code == 0, second.outcome.stderr
+    again = second.run_dir
     for name in PUBLIC_FILES:
         assert (again / name).read_bytes() == (run_dir / name).read_bytes(), name

@@ -180,7 +180,7 @@ def test_a10_passes_on_the_worked_example(con: duckdb.DuckDBPyConnection) -> Non
          "path_id=0 month=2"),
         ("UPDATE finance_month SET cash_opening_eur = cash_opening_eur - 0.01, "
          "net_cash_flow_eur = net_cash_flow_eur + 0.01 WHERE month = 1", "path_id=0 month=1"),
-        ("UPDATE loan_schedule SET principal = principal + 0.01 WHERE month = 12",
+        ("UPDATE loan_schedule SET principal_eur = principal_eur + 0.01 WHERE month = 12",
          "grid_index=0 replicate_index=0 schedule=loan"),
         ("DELETE FROM loan_schedule WHERE month = 12", "grid_index=0 replicate_index=0 schedule=loan"),
         ("UPDATE asset_schedule SET depreciation_eur = 99.99 WHERE month = 12",
@@ -200,7 +200,7 @@ def test_a10_each_identity_fails_on_a_corrupted_table(
 def test_a10_path_rows_come_before_schedule_rows(con: duckdb.DuckDBPyConnection) -> None:
     """The cash roll-forward broken in month 3 (closing +1, balance sheet kept) and the loan short by a cent."""
     con.execute("UPDATE finance_month SET cash_closing_eur = cash_closing_eur + 1 WHERE month = 3")
-    con.execute("UPDATE loan_schedule SET principal = principal - 0.01 WHERE month = 2")
+    con.execute("UPDATE loan_schedule SET principal_eur = principal_eur - 0.01 WHERE month = 2")
     assert row(evaluate(con, "ACC-A10")) == failed(2, "path_id=0 month=3")
 
 
@@ -214,7 +214,7 @@ def test_a11_credit_balance_and_packs(con: duckdb.DuckDBPyConnection) -> None:
     assert row(evaluate(con, "ACC-A11")) == PASS  # ≤ 0.5 holds
     con.execute("UPDATE public_credit_packs SET error_pct = 0.5001")
     assert row(evaluate(con, "ACC-A11")) == failed(1, "pack_eur=50.00")
-    con.execute("UPDATE public_month SET credit_balance = -0.000001 WHERE month = 2")
+    con.execute("UPDATE public_month SET credit_balance_eur = -0.000001 WHERE month = 2")
     assert row(evaluate(con, "ACC-A11")) == failed(2, "path_id=0 month=2")
 
 
@@ -255,7 +255,7 @@ def test_a12_pass_rate_counts_every_path(con: duckdb.DuckDBPyConnection) -> None
     (the representative path 0 passes, so the check passes on `rep`)."""
     for path_id, cash in ((1, "-10"), (2, "5"), (3, "20")):
         con.execute(
-            f"INSERT INTO finance_path_kpis SELECT * REPLACE ({path_id} AS path_id, {cash} AS cash_min) "
+            f"INSERT INTO finance_path_kpis SELECT * REPLACE ({path_id} AS path_id, {cash} AS cash_min_eur) "
             "FROM finance_path_kpis WHERE path_id = 0"
         )
     con.execute("UPDATE run_settings SET min_cash_floor_eur = 10")

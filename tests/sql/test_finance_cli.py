@@ -5,16 +5,15 @@ Unlike the other finance tests, these read what the real CLI publishes, with the
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
+from harness import second_minimal_run
 
 from d3_engine.export.finance import LOAN_HEADER, MONTHLY_FILES
 
-ROOT = Path(__file__).resolve().parents[2]
 FILES = [f"{name}.csv" for name in MONTHLY_FILES] + ["loan_schedule.csv"]
 
 
@@ -43,16 +42,13 @@ def test_minimal_run_publishes_the_ex8_rows(minimal_run: Path) -> None:
     assert all(f"  {name}\n" in sums for name in FILES)
 
 
-def test_finance_artefacts_are_byte_identical_on_a_second_run(minimal_run: Path, tmp_path: Path) -> None:
-    """[RNG-7]: same inputs and seed, another concurrency → the same bytes."""
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "d3"), "run", "--inputs", str(ROOT / "tests" / "fixtures" / "minimal_001"),
-         "--out", str(tmp_path), "--quiet", "--max-concurrency", "2"],
-        capture_output=True, text=True, check=False, cwd=ROOT,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
+@pytest.mark.e2e
+def test_finance_artefacts_are_byte_identical_on_a_second_run(minimal_run: Path) -> None:
+    """[RNG-7]: same inputs and seed, another concurrency → the same bytes (a second run of the real CLI)."""
+    second = second_minimal_run()
+    assert second.exit_code == 0, second.outcome.stderr
     for name in FILES:
-        assert (tmp_path / "latest" / name).read_bytes() == (minimal_run / name).read_bytes(), name
+        assert (second.run_dir / name).read_bytes() == (minimal_run / name).read_bytes(), name
 
 
 def test_shipped_plan_keeps_its_books_on_every_path(shipped_run: Path) -> None:
@@ -66,7 +62,7 @@ def test_shipped_plan_keeps_its_books_on_every_path(shipped_run: Path) -> None:
     """).fetchall()
     assert got == [(1250 * 18, 1250, 0)]
     loan = con.execute("""
-        SELECT count(*), sum(principal) FROM loan_schedule JOIN representative_path USING (param_set_id)
+        SELECT count(*), sum(principal_eur) FROM loan_schedule JOIN representative_path USING (param_set_id)
     """).fetchall()
     assert loan == [(60, Decimal("30000"))]
 
@@ -76,7 +72,8 @@ def test_shipped_plan_has_the_expected_character(shipped_run: Path) -> None:
     the first half-year and the funding gap exceeds the €35 000 of loan and equity."""
     con = duckdb.connect(str(shipped_run / "run.duckdb"), read_only=True)
     first_negative, gap = con.execute("""
-        SELECT first_negative_cash_month, funding_gap FROM finance_path_kpis JOIN representative_path USING (path_id)
+        SELECT first_negative_cash_month, funding_gap_eur
+        FROM finance_path_kpis JOIN representative_path USING (path_id)
     """).fetchall()[0]
     assert first_negative <= 6
     assert gap > 35000

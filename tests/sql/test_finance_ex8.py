@@ -108,21 +108,21 @@ def test_ex8_horizon_kpis(ex8_con: duckdb.DuckDBPyConnection) -> None:
     """[EX-8] horizon KPIs of the one path (before export rounding)."""
     kpis = rows_as_dicts(ex8_con, "SELECT * FROM finance_path_kpis")[0]
     expected = {
-        "revenue_total": "11475.35",
-        "cogs_total": "7982.44",
-        "ebitda": "-3177.09",
-        "net_income_h": "-3826.72",
-        "cash_min": "8865.6555",
-        "cash_end": "8865.6555",
-        "funding_gap": "0",
+        "revenue_total_eur": "11475.35",
+        "cogs_total_eur": "7982.44",
+        "ebitda_eur": "-3177.09",
+        "net_income_h_eur": "-3826.72",
+        "cash_min_eur": "8865.6555",
+        "cash_end_eur": "8865.6555",
+        "funding_gap_eur": "0",
         "dscr_min": "-29.961950",
         "icr_min": "-20.659667",
         "dscr_ltm_end": "-1.519341",
-        "overhead_public": "959.794061",
-        "overhead_private": "600.205939",
-        "contribution_public": "-3606.484061",
-        "contribution_private": "429.394061",
-        "last_month_costs": "5608.92",  # reserve cover 8865.6555 / 5608.92 = 1.580635 [OUT-5]
+        "overhead_public_eur": "959.794061",
+        "overhead_private_eur": "600.205939",
+        "contribution_public_eur": "-3606.484061",
+        "contribution_private_eur": "429.394061",
+        "last_month_costs_eur": "5608.92",  # reserve cover 8865.6555 / 5608.92 = 1.580635 [OUT-5]
     }
     assert {k: kpis[k] for k in expected} == {k: D(v) for k, v in expected.items()}
     assert kpis["dscr_ltm_test_min"] is None  # H = 3 < dscr_test_from_month 12
@@ -136,11 +136,11 @@ def test_ex7_loan_schedule_table(ex8_con: duckdb.DuckDBPyConnection) -> None:
     picked = {
         r["month"]: (
             r["phase"],
-            r["opening_balance"],
-            r["interest"],
-            r["principal"],
-            r["payment"],
-            r["closing_balance"],
+            r["opening_balance_eur"],
+            r["interest_eur"],
+            r["principal_eur"],
+            r["payment_eur"],
+            r["closing_balance_eur"],
         )
         for r in rows
         if r["month"] in (1, 2, 3, 12)
@@ -184,11 +184,11 @@ PYTHON_MODEL_COLUMNS = {
         ("month", "BIGINT"),
         ("period", "VARCHAR"),
         ("phase", "VARCHAR"),
-        ("opening_balance", "DECIMAL(18,6)"),
-        ("interest", "DECIMAL(18,6)"),
-        ("principal", "DECIMAL(18,6)"),
-        ("payment", "DECIMAL(18,6)"),
-        ("closing_balance", "DECIMAL(18,6)"),
+        ("opening_balance_eur", "DECIMAL(18,6)"),
+        ("interest_eur", "DECIMAL(18,6)"),
+        ("principal_eur", "DECIMAL(18,6)"),
+        ("payment_eur", "DECIMAL(18,6)"),
+        ("closing_balance_eur", "DECIMAL(18,6)"),
     ],
     "fixed_cost_indexed": [
         ("param_set_id", "BIGINT"),
@@ -208,7 +208,7 @@ def test_finance_tables_match_their_headers(ex8_con: duckdb.DuckDBPyConnection) 
         if model.header is None:
             assert described == PYTHON_MODEL_COLUMNS[model.name]
             continue
-        assert described == [(c, t) for c, t, _ in model.header.columns], model.name
+        assert described == [(c.name, c.type) for c in model.header.columns], model.name
         grain = ", ".join(model.header.grain)
         dupes = ex8_con.execute(
             f"SELECT count(*) FROM (SELECT {grain} FROM {model.name} GROUP BY ALL HAVING count(*) > 1)"

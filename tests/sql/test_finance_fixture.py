@@ -3,7 +3,7 @@
 The finance models are tested in isolation from the taps: a copy of the golden fixture's run.duckdb
 (params and inputs of [EX-1]) gets `public_month` / `private_month` rows written here, then the
 finance models (the SQL files of 50_finance, representative_path and the two exact Python models of
-`d3_engine.models.python.loan`) run through `d3_engine.models.dag` exactly as `d3 run` runs them. Other finance test
+`d3_engine.models.python.loan`) run through `d3_engine.models.runner` exactly as `d3 run` runs them. Other finance test
 modules import these helpers; the tests below pin the synthetic tap rows to [EX-5] and [EX-6].
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from d3_engine.models import dag
+from d3_engine.models import graph, runner
 from d3_engine.models.python import loan
 
 PUBLIC_COLUMNS = {
@@ -26,15 +26,15 @@ PUBLIC_COLUMNS = {
     "param_set_id": "BIGINT",
     "month": "BIGINT",
     "budget_eur": "DOUBLE",
-    "acquisition_public": "DECIMAL(18,6)",
+    "acquisition_public_eur": "DECIMAL(18,6)",
     "tokens": "DOUBLE",
-    "usage_revenue": "DECIMAL(18,6)",
-    "credits_sold": "DECIMAL(18,6)",
-    "breakage": "DECIMAL(18,6)",
-    "revenue_public": "DECIMAL(18,6)",
-    "credit_balance": "DECIMAL(18,6)",
-    "gpu_cost": "DECIMAL(18,6)",
-    "cogs_public": "DECIMAL(18,6)",
+    "usage_revenue_eur": "DECIMAL(18,6)",
+    "credits_sold_eur": "DECIMAL(18,6)",
+    "breakage_eur": "DECIMAL(18,6)",
+    "revenue_public_eur": "DECIMAL(18,6)",
+    "credit_balance_eur": "DECIMAL(18,6)",
+    "gpu_cost_eur": "DECIMAL(18,6)",
+    "cogs_public_eur": "DECIMAL(18,6)",
     "instance_hours": "DOUBLE",
 }
 PRIVATE_COLUMNS = {
@@ -42,12 +42,12 @@ PRIVATE_COLUMNS = {
     "param_set_id": "BIGINT",
     "month": "BIGINT",
     "budget_eur": "DOUBLE",
-    "acquisition_private": "DECIMAL(18,6)",
+    "acquisition_private_eur": "DECIMAL(18,6)",
     "hours": "DOUBLE",
-    "revenue_hours": "DECIMAL(18,6)",
-    "revenue_fees": "DECIMAL(18,6)",
-    "revenue_private": "DECIMAL(18,6)",
-    "cogs_private": "DECIMAL(18,6)",
+    "revenue_hours_eur": "DECIMAL(18,6)",
+    "revenue_fees_eur": "DECIMAL(18,6)",
+    "revenue_private_eur": "DECIMAL(18,6)",
+    "cogs_private_eur": "DECIMAL(18,6)",
 }
 
 # [EX-5] per month: budget, tokens, usage revenue (= credits sold = revenue, no breakage), GPU cost, COGS,
@@ -74,18 +74,18 @@ def ex5_public_rows(path_id: int = 0) -> list[dict[str, Any]]:
             "param_set_id": 0,
             "month": t,
             "budget_eur": budget,
-            "acquisition_public": Decimal(repr(budget)),
+            "acquisition_public_eur": Decimal(repr(budget)),
             "tokens": tokens,
-            "usage_revenue": Decimal(revenue),
-            "credits_sold": Decimal(revenue),
-            "breakage": Decimal(0),
-            "revenue_public": Decimal(revenue),
-            "credit_balance": Decimal(0),
-            "gpu_cost": Decimal(gpu),
-            "cogs_public": Decimal(cogs),
+            "usage_revenue_eur": Decimal(revenue),
+            "credits_sold_eur": Decimal(revenue),
+            "breakage_eur": Decimal(0),
+            "revenue_public_eur": Decimal(revenue),
+            "credit_balance_eur": Decimal(0),
+            "gpu_cost_eur": Decimal(gpu),
+            "cogs_public_eur": Decimal(cogs_eur),
             "instance_hours": hours,
         }
-        for t, budget, tokens, revenue, gpu, cogs, hours in EX5
+        for t, budget, tokens, revenue, gpu, cogs_eur, hours in EX5
     ]
 
 
@@ -97,14 +97,14 @@ def ex6_private_rows(path_id: int = 0) -> list[dict[str, Any]]:
             "param_set_id": 0,
             "month": t,
             "budget_eur": 600.0,
-            "acquisition_private": Decimal(600),
+            "acquisition_private_eur": Decimal(600),
             "hours": hours,
-            "revenue_hours": Decimal(rev_hours),
-            "revenue_fees": Decimal(fees),
-            "revenue_private": Decimal(rev_hours) + Decimal(fees),
-            "cogs_private": Decimal(cogs),
+            "revenue_hours_eur": Decimal(rev_hours),
+            "revenue_fees_eur": Decimal(fees),
+            "revenue_private_eur": Decimal(rev_hours) + Decimal(fees),
+            "cogs_private_eur": Decimal(cogs_eur),
         }
-        for t, hours, rev_hours, fees, cogs in EX6
+        for t, hours, rev_hours, fees, cogs_eur in EX6
     ]
 
 
@@ -121,16 +121,18 @@ def write_rows(
         )
 
 
-def finance_models() -> list[dag.Model]:
+def finance_models() -> list[graph.Model]:
     """The finance engine models in DAG order; tap tables are given rows, so their refs are dropped."""
     models = {
-        name: m for name, m in dag.discover_models().items() if m.layer == "50_finance" or name == "representative_path"
+        name: m
+        for name, m in graph.discover_models().items()
+        if m.layer == "50_finance" or name == "representative_path"
     }
     for python_model in (loan.model(), loan.cpi_model()):
         models[python_model.name] = python_model
     for model in models.values():
         model.deps = [d for d in model.deps if d in models]
-    return dag.order_models(models)
+    return graph.order_models(models)
 
 
 def model_vars(horizon: int = 3, replicates: int = 1, mc: int = 1, pipelines: Sequence[str] = BOTH) -> dict[str, Any]:
@@ -145,9 +147,9 @@ def model_vars(horizon: int = 3, replicates: int = 1, mc: int = 1, pipelines: Se
     }
 
 
-def run_finance(con: duckdb.DuckDBPyConnection, variables: dict[str, Any]) -> list[dag.ModelRun]:
+def run_finance(con: duckdb.DuckDBPyConnection, variables: dict[str, Any]) -> list[runner.ModelRun]:
     """Build every finance table in `con`."""
-    return dag.run_models(con, finance_models(), variables)
+    return runner.run_models(con, finance_models(), variables)
 
 
 def copy_run_db(run_dir: Path, target: Path) -> duckdb.DuckDBPyConnection:
@@ -185,14 +187,15 @@ def ex8_con_fixture(minimal_run: Path, tmp_path_factory: pytest.TempPathFactory)
 def test_synthetic_public_months_tie_out_to_ex5(ex8_con: duckdb.DuckDBPyConnection) -> None:
     """[EX-5] horizon totals: revenue 7061.75, COGS 6398.44, 5040 instance-hours; [EX-8] acquisition 3310."""
     got = ex8_con.execute(
-        "SELECT sum(revenue_public), sum(cogs_public), sum(instance_hours), sum(acquisition_public) FROM public_month"
+        "SELECT sum(revenue_public_eur), sum(cogs_public_eur), sum(instance_hours), sum(acquisition_public_eur) "
+        "FROM public_month"
     ).fetchall()[0]
     assert got == (Decimal("7061.75"), Decimal("6398.44"), 5040.0, Decimal("3310"))
 
 
 def test_synthetic_private_months_tie_out_to_ex6(ex8_con: duckdb.DuckDBPyConnection) -> None:
     """[EX-6] revenue 735.60 / 1471.20 / 2206.80 and COGS 264 / 528 / 792."""
-    got = ex8_con.execute("SELECT revenue_private, cogs_private FROM private_month ORDER BY month").fetchall()
+    got = ex8_con.execute("SELECT revenue_private_eur, cogs_private_eur FROM private_month ORDER BY month").fetchall()
     assert got == [
         (Decimal("735.60"), Decimal("264.00")),
         (Decimal("1471.20"), Decimal("528.00")),

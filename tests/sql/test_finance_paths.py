@@ -29,7 +29,7 @@ from test_finance_fixture import (
 )
 from test_finance_reference import reference
 
-from d3_engine.models import dag
+from d3_engine.models import graph, runner
 from d3_engine.models.python.loan import exact
 
 H, R, M = 27, 4, 2
@@ -87,16 +87,17 @@ def public_rows(paths: int) -> list[dict[str, Any]]:
         for t in range(1, H + 1):
             silent = path % 2 == 0 and t == 1
             usage = Decimal(0) if silent else _usage(rng, t)
-            breakage = Decimal(0) if silent else _money(rng, 0, 50)
-            credits = Decimal(0) if silent else usage + breakage + _money(rng, 0, 500)
-            balance += credits - usage - breakage
+            breakage_eur = Decimal(0) if silent else _money(rng, 0, 50)
+            credits = Decimal(0) if silent else usage + breakage_eur + _money(rng, 0, 500)
+            balance += credits - usage - breakage_eur
             budget = 1000.0 * 1.05 ** (t - 1)
             rows.append({
                 "path_id": path, "param_set_id": path // M, "month": t, "budget_eur": budget,
-                "acquisition_public": exact(round(budget, 6)), "tokens": 0.0 if silent else rng.uniform(1e6, 1e9),
-                "usage_revenue": usage, "credits_sold": credits, "breakage": breakage,
-                "revenue_public": usage + breakage, "credit_balance": balance,
-                "gpu_cost": usage / 3, "cogs_public": _money(rng, 150000, 250000) if t in (23, 24) else usage / 2,
+                "acquisition_public_eur": exact(round(budget, 6)), "tokens": 0.0 if silent else rng.uniform(1e6, 1e9),
+                "usage_revenue_eur": usage, "credits_sold_eur": credits, "breakage_eur": breakage_eur,
+                "revenue_public_eur": usage + breakage_eur, "credit_balance_eur": balance,
+                "gpu_cost_eur": usage / 3,
+                "cogs_public_eur": _money(rng, 150000, 250000) if t in (23, 24) else usage / 2,
                 "instance_hours": 0.0 if silent else 720.0 * rng.randint(1, 5),
             })  # fmt: skip
     return rows
@@ -114,9 +115,9 @@ def private_rows(paths: int) -> list[dict[str, Any]]:
             fees = Decimal(0) if silent else _money(rng, 0, 20000 * scale)
             rows.append({
                 "path_id": path, "param_set_id": path // M, "month": t, "budget_eur": 600.0,
-                "acquisition_private": Decimal(600), "hours": 0.0 if silent else rng.uniform(10, 5000) / 7,
-                "revenue_hours": hours_rev, "revenue_fees": fees, "revenue_private": hours_rev + fees,
-                "cogs_private": hours_rev * Decimal("0.6"),
+                "acquisition_private_eur": Decimal(600), "hours": 0.0 if silent else rng.uniform(10, 5000) / 7,
+                "revenue_hours_eur": hours_rev, "revenue_fees_eur": fees, "revenue_private_eur": hours_rev + fees,
+                "cogs_private_eur": hours_rev * Decimal("0.6"),
             })  # fmt: skip
     return rows
 
@@ -155,7 +156,8 @@ def _write_params(con: duckdb.DuckDBPyConnection) -> None:
 def stress_connection(run_dir: Path, target: Path, pipelines: list[str], driver: str) -> duckdb.DuckDBPyConnection:
     """The stress database with the finance tables built for the given taps and overhead driver."""
     con = copy_run_db(run_dir, target)
-    con.execute(f"UPDATE run_settings SET horizon_months = {H}, dscr_test_from_month = NULL")
+    # run_settings holds resolved values: an unset dscr_test_from_month is 12 there ([V12-5], [ACC-A12])
+    con.execute(f"UPDATE run_settings SET horizon_months = {H}, dscr_test_from_month = 12")
     con.execute(f"UPDATE run_settings SET overhead_allocation_driver = '{driver}'")
     _write_params(con)
     for tap, columns, rows in (("public", PUBLIC_COLUMNS, public_rows), ("private", PRIVATE_COLUMNS, private_rows)):
@@ -212,17 +214,17 @@ def test_path_kpis_equal_reference(stress: Any) -> None:
         cash = [m["cash_closing_eur"] for m in months]
         tested = [m["dscr_ltm"] for m in months[11:] if m["dscr_ltm"] is not None]
         expected = {
-            "net_income_h": sum(m["net_income_eur"] for m in months),
-            "cash_min": min(cash),
-            "cash_end": cash[-1],
-            "funding_gap": max(Decimal(0), -min(cash)),
+            "net_income_h_eur": sum(m["net_income_eur"] for m in months),
+            "cash_min_eur": min(cash),
+            "cash_end_eur": cash[-1],
+            "funding_gap_eur": max(Decimal(0), -min(cash)),
             "first_negative_cash_month": next((t for t, c in enumerate(cash, 1) if c < 0), None),
             "dscr_min": min((m["dscr"] for m in months if m["dscr"] is not None), default=None),
             "icr_min": min((m["icr"] for m in months if m["icr"] is not None), default=None),
             "dscr_ltm_end": months[-1]["dscr_ltm"],
             "dscr_ltm_test_min": min(tested, default=None),
-            "overhead_public": sum(m["overhead_public_eur"] for m in months),
-            "contribution_private": sum(m["contribution_private_eur"] for m in months),
+            "overhead_public_eur": sum(m["overhead_public_eur"] for m in months),
+            "contribution_private_eur": sum(m["contribution_private_eur"] for m in months),
         }
         assert {k: kpi[k] for k in expected} == expected, kpi["path_id"]
 
@@ -247,7 +249,7 @@ def test_full_schedules_repay_their_amounts(stress: Any) -> None:
     """[FIN-3] Σ principal over the full term = amount per parameter set (no rows for amount 0)."""
     con, _ = stress
     got = con.execute("""
-        SELECT param_set_id, sum(principal), count(*) FROM loan_schedule GROUP BY ALL ORDER BY param_set_id
+        SELECT param_set_id, sum(principal_eur), count(*) FROM loan_schedule GROUP BY ALL ORDER BY param_set_id
     """).fetchall()
     assert got == [(0, Decimal("30000"), 60), (1, Decimal("12000"), 12), (2, Decimal("20000"), 24)]
 
@@ -303,8 +305,8 @@ def test_the_stress_data_reaches_every_branch(stress: Any) -> None:
     assert [m for (m,) in quarters] == [3, 6, 9, 12, 15, 18, 21, 24, 27]  # Dec, Mar, … + lag 1
 
 
-def _rep_model() -> dag.Model:
-    return dag.discover_models()["representative_path"]
+def _rep_model() -> graph.Model:
+    return graph.discover_models()["representative_path"]
 
 
 @pytest.mark.parametrize(
@@ -320,9 +322,9 @@ def test_representative_path_is_closest_to_the_median(net_incomes: list[str], ex
     con = duckdb.connect()
     con.execute("CREATE TABLE paths AS SELECT range AS path_id, range AS param_set_id, 0 AS grid_index, "
                 "range AS replicate_index, 0 AS mc_index FROM range(?)", [len(net_incomes)])  # fmt: skip
-    con.execute("CREATE TABLE finance_path_kpis (path_id BIGINT, net_income_h DECIMAL(18,6))")
+    con.execute("CREATE TABLE finance_path_kpis (path_id BIGINT, net_income_h_eur DECIMAL(18,6))")
     con.executemany("INSERT INTO finance_path_kpis VALUES (?, CAST(? AS DECIMAL(18,6)))", list(enumerate(net_incomes)))
-    dag.run_models(con, [_rep_model()], model_vars())
+    runner.run_models(con, [_rep_model()], model_vars())
     assert con.execute("SELECT path_id, param_set_id FROM representative_path").fetchall() == [(expected, expected)]
 
 

@@ -96,12 +96,12 @@ def pnl_month(ps: ParamSet, t: int, pub: Row, prv: Row, insurance: Decimal, asse
     factor = (1 + Fraction(ps.cpi_annual_pct) / 100) ** k
     items = {name: (r(Fraction(v) * factor), vat_ex, ap_ex) for name, v, vat_ex, ap_ex in ps.items}
     m = dict(
-        revenue_public_eur=pub.get("revenue_public", ZERO),
-        revenue_private_eur=prv.get("revenue_private", ZERO),
-        cogs_public_eur=pub.get("cogs_public", ZERO),
-        cogs_private_eur=prv.get("cogs_private", ZERO),
-        acquisition_public_eur=pub.get("acquisition_public", ZERO),
-        acquisition_private_eur=prv.get("acquisition_private", ZERO),
+        revenue_public_eur=pub.get("revenue_public_eur", ZERO),
+        revenue_private_eur=prv.get("revenue_private_eur", ZERO),
+        cogs_public_eur=pub.get("cogs_public_eur", ZERO),
+        cogs_private_eur=prv.get("cogs_private_eur", ZERO),
+        acquisition_public_eur=pub.get("acquisition_public_eur", ZERO),
+        acquisition_private_eur=prv.get("acquisition_private_eur", ZERO),
         fixed_opex_eur=sum((v for v, _, _ in items.values()), ZERO),
         insurance_eur=insurance,
         bizdev_eur=ps.bizdev_budget_monthly_eur,
@@ -129,10 +129,10 @@ def pnl_month(ps: ParamSet, t: int, pub: Row, prv: Row, insurance: Decimal, asse
         (Fraction(v) * (1 + (0 if vat_ex else vat)) for v, vat_ex, ap_ex in items.values() if not ap_ex), Fraction(0)
     )
     m["payables_eur"] = r(Fraction(ps.ap_days) / 30 * (gross_ap + Fraction(m["bizdev_eur"]) * (1 + vat)))
-    m["receivables_eur"] = r(Fraction(prv.get("revenue_fees", ZERO)) * (1 + vat) * Fraction(ps.ar_days) / 30)
-    m["output_vat_eur"] = r(vat * Fraction(pub.get("credits_sold", ZERO) + m["revenue_private_eur"]))
+    m["receivables_eur"] = r(Fraction(prv.get("revenue_fees_eur", ZERO)) * (1 + vat) * Fraction(ps.ar_days) / 30)
+    m["output_vat_eur"] = r(vat * Fraction(pub.get("credits_sold_eur", ZERO) + m["revenue_private_eur"]))
     m["input_vat_eur"] = r(vat * Fraction(m["vatable"] + m["bizdev_eur"] + m["capex_eur"]))
-    m["deferred_revenue_eur"] = pub.get("credit_balance", ZERO)
+    m["deferred_revenue_eur"] = pub.get("credit_balance_eur", ZERO)
     return m
 
 

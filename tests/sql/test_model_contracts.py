@@ -7,7 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from d3_engine.models.dag import discover_models, parse_header
+from d3_engine.models.graph import discover_models
+from d3_engine.models.header import parse_sql_header
 from d3_engine.pipeline.run import engine_models
 
 MODELS = discover_models()
@@ -27,7 +28,7 @@ def test_every_built_model_matches_its_header(run_name: str, request: pytest.Fix
         if name not in built:
             continue
         assert model.header is not None
-        declared = [(c, t) for c, t, _ in model.header.columns]
+        declared = [(c.name, c.type) for c in model.header.columns]
         assert _describe(con, name) == declared, f"{name}: header columns differ from the built table"
         grain = ", ".join(f'"{g}"' for g in model.header.grain)
         dupes = con.execute(f'SELECT count(*) FROM (SELECT {grain} FROM "{name}" GROUP BY ALL HAVING count(*) > 1)')
@@ -39,11 +40,11 @@ def test_every_built_model_matches_its_header(run_name: str, request: pytest.Fix
 def test_every_model_has_purpose_grain_and_columns() -> None:
     for name, model in MODELS.items():
         assert model.header is not None and model.path is not None
-        header = parse_header(model.path.read_text(encoding="utf-8"), model.path)
+        header = parse_sql_header(model.path.read_text(encoding="utf-8"), model.path.name, str(model.path))
         assert header.purpose, f"{name}: header lacks a purpose"
         assert header.grain, f"{name}: header lacks a grain"
         assert header.columns, f"{name}: header lacks columns"
-        assert set(header.grain) <= {c for c, _, _ in header.columns}, f"{name}: grain columns not declared"
+        assert set(header.grain) <= {c.name for c in header.columns}, f"{name}: grain columns not declared"
 
 
 def test_models_order_respects_refs() -> None:

@@ -17,7 +17,8 @@ import duckdb
 import pytest
 
 from d3_engine.core.db import connect, create_table
-from d3_engine.models.dag import discover_models, order_models, run_models
+from d3_engine.models.graph import discover_models, order_models
+from d3_engine.models.runner import run_models
 
 D = Decimal
 PRIVATE = order_models({n: m for n, m in discover_models().items() if m.layer == "40_private"})
@@ -29,7 +30,7 @@ PARAMS: dict[str, Any] = {
     "weight_cost": 0.6,
     "weight_availability": 0.4,
     "weight_reputation": 0.0,
-    "base_fee_eur_per_month": None,
+    "base_fee_eur_per_month": 0.0,  # not set, as resolved by the inputs stage ([PRV-3], [V12-5])
     "budget_month0_eur": 600.0,
     "budget_growth_pct_mom": 0.0,
     "cac_base_eur": 200.0,
@@ -183,13 +184,13 @@ def test_base_fee_by_class_beats_the_general_base_fee() -> None:
         (27.5, 127.5)
     ]
     # 3 active clients in month 1 → DEC(3 × 127.5) = 382.5 (fees per client, never per GPU row)
-    assert rows(con, "SELECT revenue_fees FROM private_month WHERE month = 1") == [(D("382.500000"),)]
+    assert rows(con, "SELECT revenue_fees_eur FROM private_month WHERE month = 1") == [(D("382.500000"),)]
 
 
 def test_without_any_base_fee_only_the_management_fee_is_charged() -> None:
     con = build(Case(offers=TWO_GPUS))
     assert rows(con, "SELECT DISTINCT base_fee_eur_per_month FROM private_economics") == [(0.0,)]
-    got = rows(con, "SELECT month, revenue_fees FROM private_month ORDER BY month")
+    got = rows(con, "SELECT month, revenue_fees_eur FROM private_month ORDER BY month")
     assert got == [(1, D("300.000000")), (2, D("600.000000")), (3, D("900.000000"))]
 
 
@@ -264,7 +265,7 @@ def test_churn_recurrence_runs_in_the_stated_float_order() -> None:
 def test_zero_cac_acquires_no_client() -> None:
     con = build(Case(offers=TWO_GPUS, params={"cac_base_eur": 0.0}))
     assert rows(con, "SELECT DISTINCT new_clients, active_clients, hours FROM private_clients") == [(0.0, 0.0, 0.0)]
-    assert rows(con, "SELECT DISTINCT revenue_private, cogs_private FROM private_month") == [(D(0), D(0))]
+    assert rows(con, "SELECT DISTINCT revenue_private_eur, cogs_private_eur FROM private_month") == [(D(0), D(0))]
 
 
 def _eps(sd_pct: float, z: float) -> float:
@@ -280,7 +281,8 @@ def test_revenue_and_cogs_of_the_worked_example() -> None:
     con = build(Case(offers=TWO_GPUS, quality=EX6_QUALITY))
     got = rows(
         con,
-        "SELECT month, hours, revenue_hours, revenue_fees, revenue_private, cogs_private, gross_margin_private "
+        "SELECT month, hours, revenue_hours_eur, revenue_fees_eur, revenue_private_eur, cogs_private_eur, "
+        "gross_margin_private_eur "
         "FROM private_month ORDER BY month",
     )
     assert got == [
@@ -288,7 +290,9 @@ def test_revenue_and_cogs_of_the_worked_example() -> None:
         (2, 600.0, D("871.200000"), D("600.000000"), D("1471.200000"), D("528.000000"), D("943.200000")),
         (3, 900.0, D("1306.800000"), D("900.000000"), D("2206.800000"), D("792.000000"), D("1414.800000")),
     ]
-    per_gpu = rows(con, "SELECT gpu, hours, revenue_hours, cogs FROM private_gpu_month WHERE month = 1 ORDER BY gpu")
+    per_gpu = rows(
+        con, "SELECT gpu, hours, revenue_hours_eur, cogs_eur FROM private_gpu_month WHERE month = 1 ORDER BY gpu"
+    )
     assert per_gpu == [
         ("GPU-A", 150.0, D("89.100000"), D("66.000000")),
         ("GPU-B", 150.0, D("346.500000"), D("198.000000")),
@@ -304,8 +308,13 @@ def test_revenue_hours_is_the_sum_of_per_class_decimal_grains() -> None:
         months=1,
     )
     con = build(case)
-    assert rows(con, "SELECT revenue_hours, cogs FROM private_gpu_month ORDER BY gpu") == [(D("0.000001"),) * 2] * 2
-    assert rows(con, "SELECT revenue_hours, cogs_private FROM private_month") == [(D("0.000002"), D("0.000002"))]
+    assert (
+        rows(con, "SELECT revenue_hours_eur, cogs_eur FROM private_gpu_month ORDER BY gpu")
+        == [(D("0.000001"),) * 2] * 2
+    )
+    assert rows(con, "SELECT revenue_hours_eur, cogs_private_eur FROM private_month") == [
+        (D("0.000002"), D("0.000002"))
+    ]
 
 
 def test_a_class_outside_the_client_mix_sells_no_hours() -> None:

@@ -50,23 +50,23 @@ def test_ex5_capacity_per_model() -> None:
     assert [round(r["peak_tokens_per_hour"], 2) for r in large] == [416_666.67, 833_333.33, 1_254_166.67]
     assert [r["instances"] for r in small] == [1, 1, 2]
     assert [r["instances"] for r in large] == [1, 1, 1]
-    assert money(small, "gpu_cost") == ["253.440000", "253.440000", "506.880000"]
-    assert money(large, "gpu_cost") == ["950.400000", "950.400000", "950.400000"]
-    assert (str(small[0]["cogs"]), str(large[0]["cogs"])) == ("455.160000", "1450.600000")
-    assert money(small, "usage_revenue") == ["750.000000", "1500.000000", "2257.500000"]
-    assert money(large, "usage_revenue") == ["425.000000", "850.000000", "1279.250000"]
+    assert money(small, "gpu_cost_eur") == ["253.440000", "253.440000", "506.880000"]
+    assert money(large, "gpu_cost_eur") == ["950.400000", "950.400000", "950.400000"]
+    assert (str(small[0]["cogs_eur"]), str(large[0]["cogs_eur"])) == ("455.160000", "1450.600000")
+    assert money(small, "usage_revenue_eur") == ["750.000000", "1500.000000", "2257.500000"]
+    assert money(large, "usage_revenue_eur") == ["425.000000", "850.000000", "1279.250000"]
     assert not any(r["capacity_violation"] for r in got)
 
 
 def test_ex5_month_totals_credits_and_horizon() -> None:
     con = build()
     got = month_rows(con, "*")
-    assert money(got, "usage_revenue") == ["1175.000000", "2350.000000", "3536.750000"]
-    assert money(got, "gpu_cost") == ["1203.840000", "1203.840000", "1457.280000"]
-    assert money(got, "cogs_public") == ["1905.760000", "2005.760000", "2486.920000"]
-    assert money(got, "credits_sold") == money(got, "usage_revenue")  # breakage 0
-    assert money(got, "credit_balance") == ["0.000000"] * 3
-    assert money(got, "acquisition_public") == ["1000.000000", "1100.000000", "1210.000000"]
+    assert money(got, "usage_revenue_eur") == ["1175.000000", "2350.000000", "3536.750000"]
+    assert money(got, "gpu_cost_eur") == ["1203.840000", "1203.840000", "1457.280000"]
+    assert money(got, "cogs_public_eur") == ["1905.760000", "2005.760000", "2486.920000"]
+    assert money(got, "credits_sold_eur") == money(got, "usage_revenue_eur")  # breakage_eur 0
+    assert money(got, "credit_balance_eur") == ["0.000000"] * 3
+    assert money(got, "acquisition_public_eur") == ["1000.000000", "1100.000000", "1210.000000"]
     assert [r["blended_sell_eur_per_1k"] for r in got] == [0.001175] * 3
     assert [r["tokens"] for r in got] == [1e9, 2e9, 3.01e9]
     horizon = rows(con, "SELECT * FROM public_horizon")[0]
@@ -90,13 +90,13 @@ def test_zero_demand_gives_zero_tokens_no_instances_and_no_packs() -> None:
     con = build()
     con.execute("UPDATE params_public_tap SET budget_month0_eur = 0")
     rerun(con)
-    models = rows(con, "SELECT tokens, instances_needed, instances, gpu_cost, cogs FROM public_model_month")
+    models = rows(con, "SELECT tokens, instances_needed, instances, gpu_cost_eur, cogs_eur FROM public_model_month")
     assert len(models) == 6
-    assert {(r["tokens"], r["instances_needed"], r["instances"], str(r["gpu_cost"])) for r in models} == {
+    assert {(r["tokens"], r["instances_needed"], r["instances"], str(r["gpu_cost_eur"])) for r in models} == {
         (0.0, 0, 0, "0.000000")
     }
-    got = month_rows(con, "usage_revenue, cogs_public, blended_sell_eur_per_1k, active_customers")
-    assert [(str(r["usage_revenue"]), r["blended_sell_eur_per_1k"], r["active_customers"]) for r in got] == [
+    got = month_rows(con, "usage_revenue_eur, cogs_public_eur, blended_sell_eur_per_1k, active_customers")
+    assert [(str(r["usage_revenue_eur"]), r["blended_sell_eur_per_1k"], r["active_customers"]) for r in got] == [
         ("0.000000", None, 0.0)
     ] * 3
     assert rows(con, "SELECT * FROM public_credit_packs") == []
@@ -114,13 +114,15 @@ def test_min_instances_cost_money_without_demand() -> None:
     con = build()
     con.execute("UPDATE params_public_tap SET budget_month0_eur = 0, min_instances_per_model = 2")
     rerun(con)
-    got = rows(con, "SELECT model, instances, gpu_cost, cogs FROM public_model_month WHERE month = 1 ORDER BY model")
+    got = rows(
+        con, "SELECT model, instances, gpu_cost_eur, cogs_eur FROM public_model_month WHERE month = 1 ORDER BY model"
+    )
     # 2 × 720 × 1.32 = 1900.80 (× 1.5 = 2851.20); 2 × 720 × 0.352 = 506.88 (× 1.5 = 760.32)
-    assert [(r["model"], r["instances"], str(r["gpu_cost"]), str(r["cogs"])) for r in got] == [
+    assert [(r["model"], r["instances"], str(r["gpu_cost_eur"]), str(r["cogs_eur"])) for r in got] == [
         ("Large 30B", 2, "1900.800000", "2851.200000"),
         ("Small 7B", 2, "506.880000", "760.320000"),
     ]
-    assert money(month_rows(con, "cogs_public"), "cogs_public") == ["3611.520000"] * 3
+    assert money(month_rows(con, "cogs_public_eur"), "cogs_public_eur") == ["3611.520000"] * 3
     assert [r["instance_hours"] for r in month_rows(con, "instance_hours")] == [2880.0] * 3
 
 
@@ -130,7 +132,7 @@ def test_capacity_violation_keeps_revenue_on_all_tokens() -> None:
     rerun(con)
     got = rows(con, "SELECT * FROM public_model_month WHERE model = 'Small 7B' AND month = 3")[0]
     assert (got["instances_needed"], got["instances"], got["capacity_violation"]) == (2, 1, True)
-    assert (str(got["usage_revenue"]), str(got["gpu_cost"])) == ("2257.500000", "253.440000")
+    assert (str(got["usage_revenue_eur"]), str(got["gpu_cost_eur"])) == ("2257.500000", "253.440000")
     assert rows(con, "SELECT count(*) AS n FROM public_capacity_path WHERE capacity_violation") == [{"n": 1}]
 
 
@@ -138,25 +140,25 @@ def test_breakage_expires_unused_credits_after_expiry_months() -> None:
     con = build()
     con.execute("UPDATE params_public_tap SET breakage_pct = 20, expiry_months = 1")
     rerun(con)
-    got = month_rows(con, "credits_sold, breakage, revenue_public, credit_balance")
+    got = month_rows(con, "credits_sold_eur, breakage_eur, revenue_public_eur, credit_balance_eur")
     # credits = usage / 0.8; unused_t = credits − usage; breakage_t = unused_{t−1}
-    assert money(got, "credits_sold") == ["1468.750000", "2937.500000", "4420.937500"]
-    assert money(got, "breakage") == ["0.000000", "293.750000", "587.500000"]
-    assert money(got, "revenue_public") == ["1175.000000", "2643.750000", "4124.250000"]
-    assert money(got, "credit_balance") == ["293.750000", "587.500000", "884.187500"]
+    assert money(got, "credits_sold_eur") == ["1468.750000", "2937.500000", "4420.937500"]
+    assert money(got, "breakage_eur") == ["0.000000", "293.750000", "587.500000"]
+    assert money(got, "revenue_public_eur") == ["1175.000000", "2643.750000", "4124.250000"]
+    assert money(got, "credit_balance_eur") == ["293.750000", "587.500000", "884.187500"]
 
 
 def test_credits_sold_is_the_exact_quotient_rounded_once() -> None:
     con = build()
     con.execute("UPDATE params_public_tap SET breakage_pct = 3")
     rerun(con)
-    got = money(month_rows(con, "credits_sold"), "credits_sold")
+    got = money(month_rows(con, "credits_sold_eur"), "credits_sold_eur")
     expected = [
         str((Decimal(u) / Decimal("0.97")).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
         for u in ("1175", "2350", "3536.75")
     ]
     assert got == expected == ["1211.340206", "2422.680412", "3646.134021"]
-    assert money(month_rows(con, "breakage"), "breakage") == ["0.000000"] * 3  # expiry 12 > H
+    assert money(month_rows(con, "breakage_eur"), "breakage_eur") == ["0.000000"] * 3  # expiry 12 > H
 
 
 def test_mc_noise_factors_follow_rng5() -> None:

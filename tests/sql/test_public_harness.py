@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from d3_engine.checks.preflight import default_set_db, model_variables, run_model_closure
-from d3_engine.models.dag import discover_models
+from d3_engine.checks.preflight import default_set_db, run_model_closure
+from d3_engine.models.graph import discover_models
+from d3_engine.models.render import model_variables
 from d3_engine.pipeline.validation import validate_inputs
 from d3_engine.plan.validate import Validated
 
@@ -45,7 +46,7 @@ def rerun(
     con: duckdb.DuckDBPyConnection, targets: tuple[str, ...] = PER_PATH, replicates: int = 1, inputs: Path = MINIMAL
 ) -> None:
     """Rebuild `targets` and their upstream models after the test changed input or parameter rows."""
-    run_model_closure(con, targets, model_variables(validated(inputs), replicates=replicates))
+    run_model_closure(con, targets, model_variables(validated(inputs), replicates=replicates, mc=1))
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -105,8 +106,8 @@ def test_header_matches_describe_and_grain_is_unique(full_minimal: duckdb.DuckDB
     assert header.pipelines == ["public"]
     assert "[PUB-" in header.purpose or "[OUT-" in header.purpose
     described = [(r[0], r[1]) for r in full_minimal.execute(f"DESCRIBE {name}").fetchall()]
-    assert described == [(c, t) for c, t, _ in header.columns]
-    assert all(description for _, _, description in header.columns)
+    assert described == [(c.name, c.type) for c in header.columns]
+    assert all(c.description and c.unit for c in header.columns)
     keys = ", ".join(header.grain)
     dupes = full_minimal.execute(f"SELECT {keys}, count(*) FROM {name} GROUP BY ALL HAVING count(*) > 1").fetchall()
     assert dupes == []

@@ -7,13 +7,16 @@ tie-breakers, a price exactly on the increment, a model that is not admitted [PU
 
 from __future__ import annotations
 
+import shutil
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from test_public_harness import build, rerun, rows, validated
+from test_public_harness import MINIMAL, build, rerun, rows, validated
 
-from d3_engine.checks.preflight import model_variables
-from d3_engine.models.dag import discover_models, run_models
+from d3_engine.models.graph import discover_models
+from d3_engine.models.render import model_variables
+from d3_engine.models.runner import run_models
 
 if TYPE_CHECKING:
     import duckdb
@@ -36,7 +39,7 @@ def by_model(con: duckdb.DuckDBPyConnection, table: str, where: str = "") -> dic
 
 def run_only(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Run one model on the tables as they are (its inputs are given rows)."""
-    run_models(con, [discover_models()[name]], model_variables(validated()))
+    run_models(con, [discover_models()[name]], model_variables(validated(), replicates=1, mc=1))
 
 
 # ------------------------------------------------------------------------------------ EX-2, EX-3
@@ -230,9 +233,14 @@ def test_heuristic_without_params_b_uses_the_baseline_and_is_off_when_not_allowe
     assert rows(con, "SELECT tps FROM public_throughput WHERE model = 'Large 30B' AND gpu = 'GPU-A'") == []
 
 
-def test_missing_traffic_share_column_splits_equally() -> None:
-    con = build(PRICING)
-    con.execute("UPDATE input_models SET traffic_share = NULL")
-    rerun(con, PRICING)
+def test_missing_traffic_share_column_splits_equally(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    shutil.copytree(MINIMAL, inputs)
+    catalogue = inputs / "operator" / "curated_public_tap_models.csv"
+    lines = catalogue.read_text(encoding="utf-8").splitlines()
+    assert lines[0].endswith(",traffic_share")
+    catalogue.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n", encoding="utf-8")
+    con = build(PRICING, inputs)
+    assert rows(con, "SELECT DISTINCT traffic_share FROM input_models") == [{"traffic_share": 1.0}]  # resolved [PUB-9]
     got = by_model(con, "public_admission")
     assert [got[m]["traffic_share"] for m in ("Large 30B", "Small 7B")] == [0.5, 0.5]

@@ -16,13 +16,14 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from harness import run_d3
+
+pytestmark = pytest.mark.e2e  # one whole `d3 run` of a changed fixture
 
 MINIMAL = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "minimal_001"
 
@@ -49,16 +50,13 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     set_key(inputs / "operator/public_tap.yaml", "autoscaling.max_instances_per_model", 1)
     set_key(inputs / "operator/public_tap.yaml", "pricing_policy.public_tap.max_cap_eur_per_1k", 0.0012)
     set_key(inputs / "simulation.yaml", "stress.provider_price_drift_pct", 1000)
-    proc = subprocess.run(
-        [sys.executable, "-m", "d3_engine.cli.app", "run", "--inputs", str(inputs), "--out", str(root / "out")],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert "Traceback" not in proc.stderr, proc.stderr
-    events = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert events[-1]["event"] == "run_done" and events[-1]["exit_code"] == proc.returncode
+    run = run_d3("run", "--inputs", inputs, "--out", root / "out")
+    assert "Traceback" not in run.stderr, run.stderr
+    events = [json.loads(line) for line in run.stdout.splitlines()]
+    assert events[-1]["event"] == "run_done" and events[-1]["exit_code"] == run.exit_code
     with (Path(events[-1]["run_dir"]) / "acceptance.csv").open(encoding="utf-8", newline="") as fh:
         rows = {r["check_id"]: r for r in csv.DictReader(fh)}
-    return proc.returncode, events, rows
+    return run.exit_code, events, rows
 
 
 def failing(rows: dict[str, Any]) -> dict[str, tuple[str, str]]:

@@ -24,7 +24,7 @@ COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-def
 
 
 def test_the_cli_offers_the_commands_of_the_spec() -> None:
-    assert set(COMMANDS) == {"run", "validate", "schema", "report", "compare"}  # [V12-10] adds compare
+    assert set(COMMANDS) == {"run", "validate", "schema", "report", "sql", "init", "backtest", "compare"}  # [V12-10]
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])
@@ -154,6 +154,7 @@ def test_unexpected_failures_exit_3_with_a_traceback_only_under_debug(
     assert json.loads(debug.stdout.splitlines()[-1])["event"] == "run_done"
 
 
+@pytest.mark.e2e
 def test_sigterm_during_a_run_exits_3_and_leaves_no_staging(bundle_copy: Callable[..., Any], tmp_path: Path) -> None:
     """[CLI-2], [OUT-2]: SIGTERM → error INTERRUPTED, exit 3, no staging folder, nothing published."""
     inputs = bundle_copy("inputs")

@@ -20,7 +20,7 @@ import jinja2
 import pytest
 
 from d3_engine.core.files import sql_dir
-from d3_engine.core.formats import percentile_exact, percentile_float
+from d3_engine.core.formats import percentile_exact, percentile_float, to_decimal
 from d3_engine.export import consolidated as ec
 from d3_engine.export.context import RunContext
 
@@ -153,7 +153,10 @@ PATHS = [
 
 def synthetic_ctx(tmp_path: Path, percentiles: list[int], rep_path: int = 2) -> RunContext:
     con = duckdb.connect()
-    columns = {name: "DECIMAL(18,6)" if unit != "percent" else "DECIMAL(18,4)" for name, unit in ec.METRICS}
+    columns = {
+        ec.kpi_column(name, unit): "DECIMAL(18,6)" if unit != "percent" else "DECIMAL(18,4)"
+        for name, unit in ec.METRICS
+    }
     for name in (
         "public_tokens",
         "public_active_customers_end",
@@ -165,13 +168,14 @@ def synthetic_ctx(tmp_path: Path, percentiles: list[int], rep_path: int = 2) -> 
         columns[name] = "DOUBLE"
     for name in ec.AUTOSCALING:
         columns.pop(name)
-    columns.update({"cogs_public": "DECIMAL(18,6)", "cogs_private": "DECIMAL(18,6)"})
+    columns.update({"cogs_public_eur": "DECIMAL(18,6)", "cogs_private_eur": "DECIMAL(18,6)"})
     ddl = ", ".join(f"{c} {t}" for c, t in columns.items())
     con.execute(f"CREATE TABLE consolidated_path_kpis (path_id BIGINT, param_set_id BIGINT, {ddl})")
     for path_id, net, margin, tokens, blended in PATHS:
         con.execute(
-            "INSERT INTO consolidated_path_kpis (path_id, param_set_id, net_income, gross_margin_pct, public_tokens, "
-            "blended_sell_eur_per_1k) VALUES (?, ?, CAST(? AS DECIMAL(18,6)), CAST(? AS DECIMAL(18,4)), ?, ?)",
+            "INSERT INTO consolidated_path_kpis (path_id, param_set_id, net_income_eur, gross_margin_pct, "
+            "public_tokens, blended_sell_eur_per_1k) "
+            "VALUES (?, ?, CAST(? AS DECIMAL(18,6)), CAST(? AS DECIMAL(18,4)), ?, ?)",
             [path_id, path_id, net, margin, tokens, blended],
         )
     con.execute(f"CREATE TABLE representative_path AS SELECT {rep_path}::BIGINT AS path_id")
@@ -181,18 +185,18 @@ def synthetic_ctx(tmp_path: Path, percentiles: list[int], rep_path: int = 2) -> 
 
 def test_each_metric_is_aggregated_on_its_own_with_gen_5(tmp_path: Path) -> None:
     ctx = synthetic_ctx(tmp_path, [10, 50, 90])
-    series = ec.path_series(ctx, ["net_income", "gross_margin_pct", "public_tokens", "blended_sell_eur_per_1k"])
+    series = ec.path_series(ctx, ["net_income_eur", "gross_margin_pct", "public_tokens", "blended_sell_eur_per_1k"])
     nets = [Decimal(p[1]) for p in PATHS]
     for q in (10, 50, 90):
-        assert series["net_income"][f"p{q}"] == percentile_exact(nets, q)
+        assert series["net_income_eur"][f"p{q}"] == percentile_exact(nets, q)
         margins = [Decimal(p[2]) if p[2] else None for p in PATHS]
         assert series["gross_margin_pct"][f"p{q}"] == percentile_exact(margins, q)  # the null drops out
         assert series["public_tokens"][f"p{q}"] == percentile_float([p[3] for p in PATHS], q)
         assert series["blended_sell_eur_per_1k"][f"p{q}"] == percentile_float([p[4] for p in PATHS], q)
     # Exact decimal: p10 of [−10, 20, 30, 40.000001] = −10 + 0.3·30 = −1; p90 = 30 + 0.7·10.000001 = 37.0000007
-    assert series["net_income"]["p10"] == Decimal("-1")
-    assert series["net_income"]["p90"] == Decimal("37.0000007")
-    assert series["net_income"]["rep"] == Decimal("20.000000")
+    assert series["net_income_eur"]["p10"] == Decimal("-1")
+    assert series["net_income_eur"]["p90"] == Decimal("37.0000007")
+    assert series["net_income_eur"]["rep"] == Decimal("20.000000")
     assert series["blended_sell_eur_per_1k"]["rep"] == 0.006
 
 
@@ -201,7 +205,7 @@ def test_csv_rounds_by_unit_and_has_one_column_per_percentile(tmp_path: Path) ->
     rows empty when public did not run; nulls empty [OUT-3] [OUT-5]."""
     ctx = synthetic_ctx(tmp_path, [25, 50, 75])
     labels = ec.series_labels(ctx.percentiles)
-    columns = [m for m, _ in ec.METRICS if m not in ec.AUTOSCALING]
+    columns = [ec.kpi_column(m, u) for m, u in ec.METRICS if m not in ec.AUTOSCALING]
     rows = ec.kpi_rows(ec.path_series(ctx, columns), ec.autoscaling_rep(ctx), labels)
     ec.write_kpis(ctx, rows, labels)
     text = (tmp_path / "consolidated_kpis.csv").read_text(encoding="utf-8").splitlines()
@@ -222,7 +226,7 @@ def test_csv_rounds_by_unit_and_has_one_column_per_percentile(tmp_path: Path) ->
 def test_autoscaling_rows_take_the_all_row_in_rep_only() -> None:
     labels = ["p10", "p50", "p90", "rep"]
     auto = {"avg_util_pct": 32.6744, "p95_util_pct": 71.8969, "sla_violations": 0, "scale_events": 2}
-    series: dict[str, dict[str, Any]] = {m: {} for m, _ in ec.METRICS}
+    series: dict[str, dict[str, Any]] = {ec.kpi_column(m, u): {} for m, u in ec.METRICS}
     rows = {r[0]: r for r in ec.kpi_rows(series, auto, labels)}
     assert rows["autoscaling_avg_util_pct"] == [
         "autoscaling_avg_util_pct",
@@ -236,8 +240,9 @@ def test_autoscaling_rows_take_the_all_row_in_rep_only() -> None:
 
 
 def test_floats_become_the_decimal_of_their_shortest_text() -> None:
-    assert ec.exact(0.1) == Decimal("0.1")
-    assert ec.exact(2.675) == Decimal("2.675")  # not the binary value 2.67499999…
-    assert ec.exact(float("nan")) is None
-    assert ec.exact(None) is None
-    assert ec.exact(Decimal("1.5")) == Decimal("1.5")
+    # kpi_rows turns each value into a Decimal with the one conversion of core.formats ([GEN-4])
+    assert to_decimal(0.1) == Decimal("0.1")
+    assert to_decimal(2.675) == Decimal("2.675")  # not the binary value 2.67499999…
+    assert to_decimal(float("nan")) is None
+    assert to_decimal(None) is None
+    assert to_decimal(Decimal("1.5")) == Decimal("1.5")

@@ -9,7 +9,7 @@ import duckdb
 
 from d3_engine.export import finance as export_finance
 from d3_engine.export.context import RunContext
-from d3_engine.models.dag import discover_models
+from d3_engine.models.graph import discover_models
 
 # [OUT-4], verbatim.
 OUT4 = {
@@ -39,7 +39,7 @@ def test_finance_month_has_every_exported_column() -> None:
     """[OUT-9]: the per-path table carries the CSV column names (without `series`)."""
     header = discover_models()["finance_month"].header
     assert header is not None
-    declared = {name for name, _, _ in header.columns}
+    declared = {c.name for c in header.columns}
     for columns in export_finance.MONTHLY_FILES.values():
         assert set(columns) - {"series"} <= declared
 
@@ -52,7 +52,8 @@ def test_loan_schedule_of_the_representative_parameter_set(tmp_path: Path) -> No
         (1, 1, '2026-01', 'grace', 100.0, 1.0, 0.0, 1.0, 100.0),
         (2, 1, '2026-01', 'interest_only', 200.0, 2.0, 0.0, 2.0, 200.0),
         (2, 2, '2026-02', 'repayment', 200.0, 2.005, 200.0, 202.005, 0.0))
-        AS t(param_set_id, month, period, phase, opening_balance, interest, principal, payment, closing_balance)""")
+        AS t(param_set_id, month, period, phase, opening_balance_eur, interest_eur, principal_eur, payment_eur,
+              closing_balance_eur)""")
     ctx = RunContext(con, tmp_path, SimpleNamespace())  # type: ignore[arg-type]
     assert export_finance.export_loan_schedule(ctx) == 2
     assert (tmp_path / "loan_schedule.csv").read_text(encoding="utf-8").splitlines() == [
@@ -67,8 +68,8 @@ def test_no_loan_gives_a_header_only_file(tmp_path: Path) -> None:
     con = duckdb.connect()
     con.execute("CREATE TABLE representative_path AS SELECT 0 AS path_id, 0 AS param_set_id")
     con.execute("""CREATE TABLE loan_schedule (param_set_id BIGINT, month BIGINT, period VARCHAR, phase VARCHAR,
-        opening_balance DECIMAL(18,6), interest DECIMAL(18,6), principal DECIMAL(18,6), payment DECIMAL(18,6),
-        closing_balance DECIMAL(18,6))""")
+        opening_balance_eur DECIMAL(18,6), interest_eur DECIMAL(18,6), principal_eur DECIMAL(18,6),
+        payment_eur DECIMAL(18,6), closing_balance_eur DECIMAL(18,6))""")
     ctx = RunContext(con, tmp_path, SimpleNamespace())  # type: ignore[arg-type]
     assert export_finance.export_loan_schedule(ctx) == 0
     assert (tmp_path / "loan_schedule.csv").read_text(encoding="utf-8") == OUT4["loan_schedule"] + "\n"

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from d3_engine.core.files import sql_dir
-from d3_engine.models.dag import render_text
+from d3_engine.models.render import render_text
 
 MACRO = re.compile(r"\{#- round_div.*?\{%- endmacro %\}\n", re.DOTALL)
 FINANCE = sql_dir() / "models" / "50_finance"

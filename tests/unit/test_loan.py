@@ -112,7 +112,7 @@ def test_loan_model_builds_one_schedule_per_parameter_set() -> None:
     """Table loan_schedule: full terms per set, computed once per distinct terms, periods cross the year."""
     con = _params_db()
     assert loan.build_loan_schedule(con) == 12 + 12 + 3
-    rows = con.execute("""SELECT param_set_id, month, period, phase, principal FROM loan_schedule
+    rows = con.execute("""SELECT param_set_id, month, period, phase, principal_eur FROM loan_schedule
                           WHERE month IN (2, 3) ORDER BY ALL""").fetchall()
     assert rows == [
         (0, 2, "2025-12", "repayment", D("1037.45")),

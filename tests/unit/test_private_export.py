@@ -8,8 +8,6 @@ how run.export_all is wired.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,19 +23,9 @@ FIXTURE = ROOT / "tests" / "fixtures" / "minimal_001"
 
 
 @pytest.fixture(scope="module")
-def built_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """run.duckdb of one CLI run on minimal_001."""
-    out = tmp_path_factory.mktemp("private-export")
-    d3 = Path(sys.executable).parent / "d3"
-    proc = subprocess.run(
-        [str(d3), "run", "--inputs", str(FIXTURE), "--out", str(out), "--quiet"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return (out / "latest" / "run.duckdb").resolve()
+def built_db(minimal_run: Path) -> Path:
+    """run.duckdb of one CLI run on minimal_001 (the session's cached run; tests copy it before writing)."""
+    return minimal_run / "run.duckdb"
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ On every path and month of the result (3 examples: each is a full run):
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shutil
 import tempfile
 from decimal import Decimal
@@ -21,26 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 import yaml
+from harness import run_d3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from d3_engine.cli.app import main
-from d3_engine.models import dag
+from d3_engine.models import graph, runner
 
 MINIMAL = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "minimal_001"
 DRIVERS = ["revenue", "gpu_hours", "tokens"]
-SEGMENT_COLUMNS = {"overhead_public", "overhead_private", "contribution_public", "contribution_private"}
-
-
-def run_d3(*args: str) -> int:
-    """`d3 <args>` in this process (stdout and stderr swallowed); returns the exit code."""
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        try:
-            main(list(args))
-        except SystemExit as done:
-            return done.code if isinstance(done.code, int) else 1
-    return 0
+SEGMENT_COLUMNS = {"overhead_public_eur", "overhead_private_eur", "contribution_public_eur", "contribution_private_eur"}
 
 
 @st.composite
@@ -116,7 +105,7 @@ def assert_books_close(con: duckdb.DuckDBPyConnection, plan: dict[str, Any]) -> 
                     FROM finance_month)
                 WHERE previous IS NOT NULL AND previous <> cash_opening_eur"""
     assert scalar(con, rolled) == 0
-    repaid = sorted(con.execute("SELECT param_set_id, sum(principal) FROM loan_schedule GROUP BY ALL").fetchall())
+    repaid = sorted(con.execute("SELECT param_set_id, sum(principal_eur) FROM loan_schedule GROUP BY ALL").fetchall())
     assert repaid == ([] if amount == 0 else [(s, amount) for s in range(plan["replicates"])])
 
 
@@ -126,14 +115,14 @@ def consolidated(con: duckdb.DuckDBPyConnection) -> tuple[list[Any], list[Any]]:
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
     keep = [i for i, n in enumerate(names) if n not in SEGMENT_COLUMNS]
-    split = [r[names.index("overhead_public")] + r[names.index("overhead_private")] for r in rows]
+    split = [r[names.index("overhead_public_eur")] + r[names.index("overhead_private_eur")] for r in rows]
     return [[r[i] for i in keep] for r in rows], split
 
 
 def rerun_with_driver(con: duckdb.DuckDBPyConnection, plan: dict[str, Any], driver: str) -> None:
     """Re-run the models downstream of the driver on the same database with another driver."""
     con.execute(f"UPDATE run_settings SET overhead_allocation_driver = '{driver}'")
-    found = dag.discover_models()
+    found = graph.discover_models()
     names = ["segment_month", "finance_path_kpis", "consolidated_path_kpis"]
     variables = {
         "horizon_months": plan["horizon"],
@@ -143,16 +132,18 @@ def rerun_with_driver(con: duckdb.DuckDBPyConnection, plan: dict[str, Any], driv
         "pipelines": ["public", "private"],
         "percentiles": [10, 50, 90],
     }
-    dag.run_models(con, [found[n] for n in names], variables)
+    runner.run_models(con, [found[n] for n in names], variables)
 
 
+@pytest.mark.e2e
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans())
 def test_books_close_and_the_driver_only_moves_the_segment_split(plan: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_inputs(root / "inputs", plan)
-        assert run_d3("run", "--inputs", str(root / "inputs"), "--out", str(root / "out"), "--quiet") == 0
+        run = run_d3("run", "--inputs", root / "inputs", "--out", root / "out", "--quiet")
+        assert run.exit_code == 0, run.stdout + run.stderr
         run_dir = (root / "out" / "latest").resolve()
         shutil.copyfile(run_dir / "run.duckdb", root / "run.duckdb")
         con = duckdb.connect(str(root / "run.duckdb"))

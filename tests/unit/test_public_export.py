@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from d3_engine.checks.preflight import default_set_db, model_variables, run_model_closure
+from d3_engine.checks.preflight import default_set_db, run_model_closure
 from d3_engine.export import public as export_public
 from d3_engine.export.context import RunContext
-from d3_engine.models.dag import discover_models
+from d3_engine.models.graph import discover_models
 from d3_engine.models.python import autoscaler as autoscaler_model
+from d3_engine.models.render import model_variables
 from d3_engine.pipeline.validation import validate_inputs
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> RunContext:
     con = default_set_db(validated, ("public_demand",), with_noise=True)
     three_paths(con)
     public = tuple(n for n, m in discover_models().items() if m.layer == "30_public")
-    run_model_closure(con, public, model_variables(validated, replicates=len(BUDGETS)))
+    run_model_closure(con, public, model_variables(validated, replicates=len(BUDGETS), mc=1))
     con.execute("CREATE TABLE representative_path AS SELECT 0::BIGINT AS path_id, 0::BIGINT AS param_set_id")
     autoscaler_model.run_autoscaler(con)
     ctx = RunContext(con, tmp_path_factory.mktemp("run"), validated)

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from d3_engine.checks.preflight import default_set_db, model_variables, run_model_closure
+from d3_engine.checks.preflight import default_set_db, run_model_closure
+from d3_engine.models.render import model_variables
 from d3_engine.pipeline.validation import validate_inputs
 from d3_engine.plan.validate import Validated
 
@@ -79,7 +80,7 @@ def test_more_budget_never_fewer_customers(
         common |= {"cac_sd_pct": 20.0, "tokens_sd_pct": 25.0}
         db.execute("UPDATE base_n SET z_cac = 0.3 * month - 0.5, z_tokens = 0.2 - 0.4 * month")
     sets(db, [{"budget_month0_eur": b, **common} for b in budgets])
-    run_model_closure(db, ("public_model_month",), model_variables(bundle, replicates=len(budgets)))
+    run_model_closure(db, ("public_model_month",), model_variables(bundle, replicates=len(budgets), mc=1))
     for month in (1, 2, 3):
         demand = db.execute(
             f"SELECT new_customers, active_customers, tokens FROM public_demand WHERE month = {month} ORDER BY path_id"
@@ -112,7 +113,7 @@ def test_gpu_cost_scales_with_provider_prices_and_g_star_stays(
             db.execute(
                 "UPDATE input_offers SET usd_hr = ? WHERE gpu = ? AND provider = ?", [usd * scale, gpu, provider]
             )
-        run_model_closure(db, ("public_model_month",), model_variables(bundle))
+        run_model_closure(db, ("public_model_month",), model_variables(bundle, replicates=1, mc=1))
         cost = {
             (m, g): (gpu_1m, full_1m)
             for m, g, gpu_1m, full_1m in db.execute(
@@ -120,7 +121,7 @@ def test_gpu_cost_scales_with_provider_prices_and_g_star_stays(
             ).fetchall()
         }
         chosen = {(m, g) for m, g in db.execute("SELECT model, gpu FROM public_gpu_choice WHERE chosen").fetchall()}
-        month_cost = column(db, "SELECT gpu_cost FROM public_model_month ORDER BY model, month")
+        month_cost = column(db, "SELECT gpu_cost_eur FROM public_model_month ORDER BY model, month")
         return cost, chosen, month_cost
 
     cost_1, chosen_1, month_1 = priced(1.0)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness import run_on_copy
 
 from d3_engine.core.errors import Interrupted, RuntimeFailure
 from d3_engine.export.publish import MARKER, compute_run_id, make_staging, publish, remove_own
@@ -129,7 +130,7 @@ def test_a_failing_run_removes_its_staging_and_keeps_published_runs(
 
     seen: list[Path] = []
 
-    def broken(validated: Any, options: Any, log: Any, staging: Path) -> int:
+    def broken(validated: Any, models: Any, options: Any, log: Any, staging: Path) -> int:
         seen.append(staging)
         assert (staging / MARKER).is_file()
         raise error
@@ -144,10 +145,12 @@ def test_a_failing_run_removes_its_staging_and_keeps_published_runs(
     assert tree_digest(previous_out) == before
 
 
+@pytest.mark.e2e
 def test_a_real_run_publishes_and_a_rerun_replaces_it(minimal: Any, tmp_path: Path, d3: Callable[..., Any]) -> None:
-    """[OUT-1], [OUT-2] with the whole engine: the same inputs and seed give the same run folder."""
+    """[OUT-1], [OUT-2] with the whole engine: the same inputs and seed give the same run folder. The first run
+    is the session's cached run of minimal_001 copied to `out`; the rerun is new."""
     out = tmp_path / "out"
-    first = d3("run", "--inputs", minimal.root, "--out", out, "--quiet")
+    first = run_on_copy(["run", "--inputs", str(minimal.root), "--out", str(out), "--quiet"], minimal, out)
     assert first.exit_code == 0, first.stderr
     run_dir = Path(first.events[-1]["run_dir"])
     assert run_dir.parent == out and (run_dir / MARKER).is_file()

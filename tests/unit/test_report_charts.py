@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 
 import matplotlib
+import pytest
 from test_report_fixture import copy_run
 
 from d3_engine.report import charts
@@ -85,6 +86,7 @@ for path in render_report(folder):
 """
 
 
+@pytest.mark.e2e
 def test_two_processes_render_byte_identical_reports(tmp_path: Path) -> None:
     """Charts, tables and both report files are the same bytes across processes (fresh font cache use,
     fresh matplotlib state), the promise `d3 report` and a second `d3 run` rely on."""

@@ -1,6 +1,6 @@
 """Databases the report tests render from [OUT-10], and the proof that they hold DOMAIN's figures.
 
-`minimal_run_dir()` runs the golden fixture minimal_001 once per test process (`d3 run`, about 4 s).
+`minimal_run_dir()` is the session's cached `d3 run` of the golden fixture minimal_001 (tests/harness.py).
 `finance_copy()` copies its run.duckdb and adds the tables the finance, acceptance and KPI stages will
 write, filled with the worked example's figures ([EX-7] loan, [EX-8] months 1–3 and horizon KPIs,
 [EX-10] acceptance): the report's finance sections can then be proven on DOMAIN's numbers before those
@@ -10,20 +10,15 @@ and the finance teammate's contract (`finance_month`, `finance_path_kpis`, `loan
 
 from __future__ import annotations
 
-import atexit
-import functools
 import shutil
-import subprocess
-import sys
-import tempfile
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
+from harness import standard_run
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal_001"
-D3 = Path(sys.executable).parent / "d3"
 D = Decimal
 
 # [EX-8], t = 1, 2, 3 (EUR, exact; ratios as rounded per path to 6 decimals, [GEN-4]).
@@ -106,22 +101,11 @@ EX10: list[tuple[str, str, str, str]] = [
 ]
 
 
-@functools.cache
 def minimal_run_dir() -> Path:
-    """The golden fixture run once per test process; returns the published run folder."""
-    base = Path(tempfile.mkdtemp(prefix="d3-report-min-"))
-    atexit.register(shutil.rmtree, base, ignore_errors=True)  # not a pytest tmp dir: remove it ourselves
-    out = base / "out"
-    proc = subprocess.run(
-        [str(D3), "run", "--inputs", str(MINIMAL), "--out", str(out), "--quiet"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        timeout=300,
-    )
-    assert proc.returncode in (0, 4), proc.stderr
-    return (out / "latest").resolve()
+    """The golden fixture's published run folder, from the session's cache of standard runs (read only)."""
+    cached = standard_run("minimal_001")
+    assert cached.exit_code in (0, 4), cached.outcome.stderr
+    return cached.run_dir
 
 
 def copy_run(target: Path) -> Path:
@@ -177,7 +161,8 @@ def create(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> None:
 MONEY = "DECIMAL(18,6)"
 LOAN_COLUMNS = (
     f"param_set_id BIGINT, grid_index BIGINT, replicate_index BIGINT, month BIGINT, period VARCHAR, phase VARCHAR, "
-    f"opening_balance {MONEY}, interest {MONEY}, principal {MONEY}, payment {MONEY}, closing_balance {MONEY}"
+    f"opening_balance_eur {MONEY}, interest_eur {MONEY}, principal_eur {MONEY}, payment_eur {MONEY}, "
+    f"closing_balance_eur {MONEY}"
 )
 ACCEPTANCE_COLUMNS = (
     "check_id VARCHAR, severity VARCHAR, effective_severity VARCHAR, status VARCHAR, series VARCHAR, "
@@ -199,7 +184,8 @@ def add_finance_tables(con: duckdb.DuckDBPyConnection) -> None:
     for t in (1, 2, 3):
         values = [t, f"2026-0{t}", *(v[t - 1] for v in EX8.values())]
         con.execute(f"INSERT INTO finance_month VALUES (0, 0, ?, ?, {marks})", values)
-    create(con, "finance_path_kpis", f"path_id BIGINT, net_income_h {MONEY}, cash_min {MONEY}, funding_gap {MONEY}, "
+    create(con, "finance_path_kpis", f"path_id BIGINT, net_income_h_eur {MONEY}, cash_min_eur {MONEY}, "
+           f"funding_gap_eur {MONEY}, "
            "first_negative_cash_month BIGINT")  # fmt: skip
     con.execute("INSERT INTO finance_path_kpis VALUES (0, -3826.72, 8865.6555, 0, NULL)")
     create(con, "loan_schedule", LOAN_COLUMNS)

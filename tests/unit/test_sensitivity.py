@@ -51,8 +51,8 @@ def synthetic(params: list[tuple[object, ...]] = PARAMS) -> duckdb.DuckDBPyConne
             "INSERT INTO params VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?)", [s, s, scope, vid, path, treatment, text, num]
         )
     con.execute(
-        """CREATE TABLE finance_path_kpis (path_id BIGINT, param_set_id BIGINT, net_income_h DECIMAL(18,6),
-           cash_min DECIMAL(18,6), dscr_min DECIMAL(18,6))"""
+        """CREATE TABLE finance_path_kpis (path_id BIGINT, param_set_id BIGINT, net_income_h_eur DECIMAL(18,6),
+           cash_min_eur DECIMAL(18,6), dscr_min DECIMAL(18,6))"""
     )
     for p, net, cash, dscr in KPIS:
         con.execute(

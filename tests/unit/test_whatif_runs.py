@@ -5,14 +5,12 @@ sweep [RNG-9], stresses that leave the base untouched [IN-21] [V12-7], `d3 compa
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
+from harness import STANDARD_RUNS, copy_bundle, run_d3
 
-from d3_engine.cli.app import app
 from d3_engine.core.errors import ERROR, ValidationFailed
 from d3_engine.pipeline.validation import validate_inputs
 
@@ -32,20 +30,26 @@ PATHS = 3 * 2  # R × M of one grid point
 
 
 def run(inputs: Path, out: Path, *extra: str) -> Path:
-    result = CliRunner().invoke(app, ["run", "--inputs", str(inputs), "--out", str(out), "--quiet", *SMALL, *extra])
+    result = run_d3("run", "--inputs", inputs, "--out", out, "--quiet", *SMALL, *extra)
     assert result.exit_code == 0, result.stdout + result.stderr
-    done = json.loads(result.stdout.splitlines()[-1])
-    return Path(done["run_dir"])
+    return Path(result.events[-1]["run_dir"])
+
+
+def small_shipped_run(*extra: str) -> Path:
+    """The session-cached small run of the shipped inputs (read only)."""
+    std = STANDARD_RUNS.get("inputs", "--quiet", *SMALL, *extra)
+    assert std.exit_code == 0, std.outcome.stdout + std.outcome.stderr
+    return std.run_dir
 
 
 @pytest.fixture(scope="module")
 def sweep_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    inputs = tmp_path_factory.mktemp("sweep") / "inputs"
-    shutil.copytree(ROOT / "inputs", inputs)
-    (inputs / "variables" / "general.csv").write_text(HEADER + SWEEP, encoding="utf-8")
-    return run(inputs, inputs.parent / "out", *NO_STRESS)
+    inputs = copy_bundle("inputs", tmp_path_factory.mktemp("sweep") / "inputs")
+    inputs.write("variables/general.csv", HEADER + SWEEP)
+    return run(inputs.root, inputs.root.parent / "out", *NO_STRESS)
 
 
+@pytest.mark.e2e
 def _by_point(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> dict[int, list[tuple[object, ...]]]:
     rows = con.execute(f"SELECT path_id, {columns} FROM {table} ORDER BY path_id, {columns}").fetchall()
     out: dict[int, list[tuple[object, ...]]] = {}
@@ -58,8 +62,8 @@ def test_a_loan_rate_sweep_keeps_demand_revenue_and_capacity_identical_while_int
     con = duckdb.connect(str(sweep_run / "run.duckdb"), read_only=True)
     try:
         same = {
-            "public_month": "month, new_customers, active_customers, tokens, revenue_public, instance_hours",
-            "private_month": "month, new_clients, active_clients, hours, revenue_private",
+            "public_month": "month, new_customers, active_customers, tokens, revenue_public_eur, instance_hours",
+            "private_month": "month, new_clients, active_clients, hours, revenue_private_eur",
             "public_capacity_path": "month, model, instances, instance_hours, gpu_cost_eur",
             "finance_month": "month, revenue_total_eur",
         }
@@ -76,30 +80,33 @@ def test_a_loan_rate_sweep_keeps_demand_revenue_and_capacity_identical_while_int
     assert len(kpis) == 1 + 2 * 6
 
 
+@pytest.mark.e2e
 def test_compare_of_a_run_with_itself_shows_no_differences(sweep_run: Path) -> None:
-    result = CliRunner().invoke(app, ["compare", str(sweep_run), str(sweep_run), "--json", "--grid-index", "1"])
+    result = run_d3("compare", sweep_run, sweep_run, "--json", "--grid-index", "1")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["inputs_differ"] == [] and doc["grid_index"] == 1
     assert [m["metric"] for m in doc["metrics"]][:2] == ["funding_gap", "net_income_h"]
     assert all(m["p50_diff"] in (0, None) and m["p90_diff"] in (0, None) for m in doc["metrics"])
-    text = CliRunner().invoke(app, ["compare", str(sweep_run), str(sweep_run)]).stdout
+    text = run_d3("compare", sweep_run, sweep_run).stdout
     assert "No input differs." in text
 
 
+@pytest.mark.e2e
 def test_compare_names_a_set_and_refuses_a_folder_that_is_not_a_run(tmp_path: Path, sweep_run: Path) -> None:
     other = run(ROOT / "inputs", tmp_path / "out", *NO_STRESS, "--set", "general.loan.interest_rate_pct=6.5")
-    doc = json.loads(CliRunner().invoke(app, ["compare", str(sweep_run), str(other), "--json"]).stdout)
+    doc = json.loads(run_d3("compare", sweep_run, other, "--json").stdout)
     keys = {(d["table"], d["key"]) for d in doc["inputs_differ"]}
     assert ("input_general", "loan.interest_rate_pct") in keys
     assert doc["cli_overrides"]["b"][-1] == ["general.loan.interest_rate_pct", "6.5"]
-    bad = CliRunner().invoke(app, ["compare", str(sweep_run), str(tmp_path)])
+    bad = run_d3("compare", sweep_run, tmp_path)
     assert bad.exit_code == 2 and "not a published d3 run" in bad.stderr
 
 
-def test_a_stress_changes_only_its_scenario_and_never_the_base_artefacts(tmp_path: Path) -> None:
-    base = run(ROOT / "inputs", tmp_path / "a", *NO_STRESS)
-    stressed = run(ROOT / "inputs", tmp_path / "b")
+@pytest.mark.e2e
+def test_a_stress_changes_only_its_scenario_and_never_the_base_artefacts() -> None:
+    base = small_shipped_run(*NO_STRESS)
+    stressed = small_shipped_run()
     sums = {}
     for folder in (base, stressed):
         lines = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
@@ -125,13 +132,11 @@ def test_a_stress_changes_only_its_scenario_and_never_the_base_artefacts(tmp_pat
 
 
 def _stress_errors(tmp_path: Path, block: str) -> list[tuple[str, str]]:
-    inputs = tmp_path / "in"
-    shutil.copytree(ROOT / "inputs", inputs)
-    sim = inputs / "simulation.yaml"
-    text = sim.read_text(encoding="utf-8")
-    sim.write_text(text[: text.index("stress_tests:")] + block, encoding="utf-8")
+    inputs = copy_bundle("inputs", tmp_path / "in")
+    text = inputs.read("simulation.yaml")
+    inputs.write("simulation.yaml", text[: text.index("stress_tests:")] + block)
     with pytest.raises(ValidationFailed) as failed:
-        validate_inputs(inputs)
+        validate_inputs(inputs.root)
     return [(f.code, f.message) for f in failed.value.findings if f.severity == ERROR]
 
 
@@ -155,17 +160,16 @@ def test_stress_rules(tmp_path: Path) -> None:
 
 
 def test_market_rows_need_a_url_a_date_and_a_known_model(tmp_path: Path) -> None:
-    inputs = tmp_path / "in"
-    shutil.copytree(ROOT / "inputs", inputs)
-    (inputs / "facts" / "market_api_prices.csv").write_text(
+    inputs = copy_bundle("inputs", tmp_path / "in")
+    inputs.write(
+        "facts/market_api_prices.csv",
         "model,provider,input_usd_per_1M,output_usd_per_1M,blended_usd_per_1M,source_url,retrieved\n"
         "GPT-OSS 20B,X,0.1,0.5,,,2025-08-05\n"
         "GPT-OSS 20B,X,0.1,0.5,,https://example.org/p,\n"
         "Unknown 7B,X,,,0.2,https://example.org/p,2025-08-05\n",
-        encoding="utf-8",
     )
     with pytest.raises(ValidationFailed) as failed:
-        validate_inputs(inputs)
+        validate_inputs(inputs.root)
     got = [(f.code, f.location) for f in failed.value.findings if f.severity == ERROR]
     assert ("missing_column", "line 2") in got and ("missing_column", "line 3") in got
     assert ("unknown_reference", "line 4") in got

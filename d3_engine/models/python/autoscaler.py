@@ -1,17 +1,10 @@
 """The autoscaler [PUB-12] as an engine model: reads DuckDB tables, simulates, writes DuckDB tables.
 
-It has the table contract of a SQL model. It reads the representative path's rows of
-`public_model_month` (admitted models; months with tokens > 0) and the autoscaling policy of that
-path's parameter set from `params_public_tap`, runs `autoscaler.simulate` (numpy, all (model, month)
-series at once) and writes:
-
-- `public_scaling_events` — grain (model, month, timestamp_s): path_id BIGINT, timestamp_s BIGINT,
-  model VARCHAR, gpu VARCHAR, month BIGINT, demand_tokens_per_hour DOUBLE, effective_capacity DOUBLE,
-  replicas_prev BIGINT, replicas_new BIGINT, reason VARCHAR, util_pct DOUBLE;
-- `public_autoscaling_summary` — grain (row_order): path_id BIGINT, row_order BIGINT, model VARCHAR,
-  gpu VARCHAR, months_simulated BIGINT, steps BIGINT, avg_util_pct DOUBLE, p95_util_pct DOUBLE,
-  sla_violations BIGINT, scale_events BIGINT, max_replicas BIGINT — one row per simulated model in
-  byte order, then `ALL` (always present; 0 months and null utilisation when nothing is simulated).
+It has the table contract of a SQL model: `EVENTS_HEADER` and `SUMMARY_HEADER` declare the two
+tables it writes (`public_scaling_events`, `public_autoscaling_summary`), checked after it runs. It
+reads the representative path's rows of `public_model_month` (admitted models; months with
+tokens > 0) and the autoscaling policy of that path's parameter set from `params_public_tap`, and
+runs `autoscaler.simulate` (numpy, all (model, month) series at once).
 
 The simulator never feeds the P&L. Its fingerprint is the source text of `autoscaler.py` ([OUT-7]).
 """
@@ -22,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import create_table
-from d3_engine.models.dag import Model
+from d3_engine.models.graph import Model
+from d3_engine.models.header import parse_header
 from d3_engine.models.python import autoscaler_core as autoscaler
 from d3_engine.models.python.autoscaler_core import AutoscalerPolicy, AutoscalerResult, Series, simulate
 
@@ -33,32 +27,52 @@ DEPS = ["public_model_month", "representative_path"]
 EVENTS_TABLE = "public_scaling_events"
 SUMMARY_TABLE = "public_autoscaling_summary"
 
-EVENTS_SCHEMA = {
-    "path_id": "BIGINT",
-    "timestamp_s": "BIGINT",
-    "model": "VARCHAR",
-    "gpu": "VARCHAR",
-    "month": "BIGINT",
-    "demand_tokens_per_hour": "DOUBLE",
-    "effective_capacity": "DOUBLE",
-    "replicas_prev": "BIGINT",
-    "replicas_new": "BIGINT",
-    "reason": "VARCHAR",
-    "util_pct": "DOUBLE",
-}
-SUMMARY_SCHEMA = {
-    "path_id": "BIGINT",
-    "row_order": "BIGINT",
-    "model": "VARCHAR",
-    "gpu": "VARCHAR",
-    "months_simulated": "BIGINT",
-    "steps": "BIGINT",
-    "avg_util_pct": "DOUBLE",
-    "p95_util_pct": "DOUBLE",
-    "sla_violations": "BIGINT",
-    "scale_events": "BIGINT",
-    "max_replicas": "BIGINT",
-}
+EVENTS_HEADER = parse_header(
+    """
+-- model: public_scaling_events
+-- version: 1
+-- purpose: the autoscaler's scaling events on the representative path, one per replica change [PUB-12]
+-- pipelines: public
+-- grain: model, month, timestamp_s
+-- columns:
+--   path_id BIGINT <id>  the representative path [FIN-12]
+--   timestamp_s BIGINT <seconds>  k·Δ, seconds into the simulated day [PUB-12]
+--   model VARCHAR <id>  model identity [IN-11]
+--   gpu VARCHAR <id>  g*(m) [PUB-4]
+--   month BIGINT <month>  plan month t
+--   demand_tokens_per_hour DOUBLE <tokens/hour>  D_k, the demand at step k [PUB-12]
+--   effective_capacity DOUBLE <tokens/hour>  C_k, the capacity of the warm replicas [PUB-12]
+--   replicas_prev BIGINT <count>  replicas before the event [PUB-12]
+--   replicas_new BIGINT <count>  replicas after the event [PUB-12]
+--   reason VARCHAR <text>  scale_up | scale_down [PUB-12]
+--   util_pct DOUBLE <percent>  utilisation that triggered the event [PUB-12]
+""",
+    "d3_engine/models/python/autoscaler.py",
+)
+SUMMARY_HEADER = parse_header(
+    """
+-- model: public_autoscaling_summary
+-- version: 1
+-- purpose: the autoscaler's summary per simulated model, then `ALL` (always present) [PUB-12]
+-- pipelines: public
+-- grain: row_order
+-- columns:
+--   path_id BIGINT <id>  the representative path [FIN-12]
+--   row_order BIGINT <id>  models in byte order, then ALL
+--   model VARCHAR <id>  model identity, or ALL [IN-11]
+--   gpu VARCHAR <id>  g*(m) (empty for ALL) [PUB-4]
+--   months_simulated BIGINT <months>  months with tokens > 0 [PUB-12]
+--   steps BIGINT <count>  evaluation steps simulated [PUB-12]
+--   avg_util_pct DOUBLE <percent>  mean utilisation (null when nothing is simulated) [PUB-12]
+--   p95_util_pct DOUBLE <percent>  95th percentile of utilisation [PUB-12]
+--   sla_violations BIGINT <count>  steps with demand above capacity [PUB-12]
+--   scale_events BIGINT <count>  scaling events [PUB-12]
+--   max_replicas BIGINT <count>  most replicas at once [PUB-12]
+""",
+    "d3_engine/models/python/autoscaler.py",
+)
+EVENTS_SCHEMA = EVENTS_HEADER.schema()
+SUMMARY_SCHEMA = SUMMARY_HEADER.schema()
 
 _POLICY_COLUMNS = {
     "target_utilization_pct": "target_utilization_pct",
@@ -146,4 +160,5 @@ def model() -> Model:
         python=run_autoscaler,
         fingerprint_source=Path(autoscaler.__file__).read_text(encoding="utf-8"),
         pipelines=["public"],
+        python_tables=[EVENTS_HEADER, SUMMARY_HEADER],
     )

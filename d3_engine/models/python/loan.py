@@ -9,7 +9,7 @@ Both need exact rational arithmetic that DuckDB DECIMAL cannot give ([GEN-4]):
 
 So both are computed here with `fractions.Fraction`, once per DISTINCT tuple of the parameters they
 depend on (never per path), and joined back to every parameter set in SQL. They are engine models
-with the same table contract as SQL models (`d3_engine.models.dag.Model`, fingerprinted by module source).
+with the same table contract as SQL models (`d3_engine.models.graph.Model`, fingerprinted by module source).
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import create_table
-from d3_engine.models.dag import Model
+from d3_engine.core.formats import float_to_decimal
+from d3_engine.models.graph import Model
+from d3_engine.models.header import parse_header
 
 if TYPE_CHECKING:
     import duckdb
@@ -34,6 +36,43 @@ CPI_MODEL_VERSION = 1
 LAYER = "50_finance"
 
 REPAYMENT_TYPES = ("annuity", "linear", "bullet")
+LOAN_HEADER = parse_header(
+    """
+-- model: loan_schedule
+-- version: 1
+-- purpose: the loan schedule per parameter set, s = 1..term, exact to the cent [FIN-3] [GEN-4]
+-- grain: param_set_id, month
+-- columns:
+--   param_set_id BIGINT <id>  parameter set [GEN-2]
+--   grid_index BIGINT <id>  grid point of the parameter set
+--   replicate_index BIGINT <id>  replicate of the parameter set
+--   month BIGINT <month>  loan month s = 1..term (plan month s)
+--   period VARCHAR <YYYY-MM>  calendar month of plan month s
+--   phase VARCHAR <text>  grace | interest_only | repayment [FIN-3]
+--   opening_balance_eur DECIMAL(18,6) <EUR>  balance before month s [FIN-3]
+--   interest_eur DECIMAL(18,6) <EUR>  round2(balance × r) [FIN-3]
+--   principal_eur DECIMAL(18,6) <EUR>  principal repaid in month s [FIN-3]
+--   payment_eur DECIMAL(18,6) <EUR>  interest + principal [FIN-3]
+--   closing_balance_eur DECIMAL(18,6) <EUR>  opening − principal [FIN-3]
+""",
+    "d3_engine/models/python/loan.py",
+)
+CPI_HEADER = parse_header(
+    """
+-- model: fixed_cost_indexed
+-- version: 1
+-- purpose: every fixed-cost item indexed by CPI per parameter set and plan year, round6 exact [FIN-1] [GEN-4]
+-- grain: param_set_id, plan_year, item
+-- columns:
+--   param_set_id BIGINT <id>  parameter set [GEN-2]
+--   grid_index BIGINT <id>  grid point of the parameter set
+--   replicate_index BIGINT <id>  replicate of the parameter set
+--   plan_year BIGINT <year>  k = ⌊(t−1)/12⌋, 0 for months 1..12
+--   item VARCHAR <id>  fixed-cost item of finance.fixed_costs_monthly_eur [FIN-1]
+--   amount_eur DECIMAL(18,6) <EUR>  round6(item × (1 + cpi_annual_pct/100)^k), per month [FIN-1]
+""",
+    "d3_engine/models/python/loan.py",
+)
 _CENT = Fraction(1, 100)
 _MICRO = Fraction(1, 1_000_000)
 
@@ -67,7 +106,7 @@ def exact(value: float | int | str | Decimal) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return float_to_decimal(value)
     return Decimal(value)
 
 
@@ -175,18 +214,19 @@ LOAN_ROW_SCHEMA = {
     "terms_id": "BIGINT",
     "month": "BIGINT",
     "phase": "VARCHAR",
-    "opening_balance": "DECIMAL(18,6)",
-    "interest": "DECIMAL(18,6)",
-    "principal": "DECIMAL(18,6)",
-    "payment": "DECIMAL(18,6)",
-    "closing_balance": "DECIMAL(18,6)",
+    "opening_balance_eur": "DECIMAL(18,6)",
+    "interest_eur": "DECIMAL(18,6)",
+    "principal_eur": "DECIMAL(18,6)",
+    "payment_eur": "DECIMAL(18,6)",
+    "closing_balance_eur": "DECIMAL(18,6)",
 }
 
 LOAN_SELECT = """
     SELECT g.param_set_id, g.grid_index, g.replicate_index, r.month,
            printf('%04d-%02d', (g.start_year * 12 + g.start_month - 2 + r.month) // 12,
                   (g.start_month - 2 + r.month) % 12 + 1) AS period,
-           r.phase, r.opening_balance, r.interest, r.principal, r.payment, r.closing_balance
+           r.phase, r.opening_balance_eur, r.interest_eur, r.principal_eur, r.payment_eur,
+           r.closing_balance_eur
     FROM params_general AS g
     JOIN _d3_terms_map AS m USING (param_set_id)
     JOIN _d3_terms_rows AS r USING (terms_id)
@@ -214,7 +254,7 @@ def build_loan_schedule(con: duckdb.DuckDBPyConnection) -> int:
             rows["month"].append(row.month)
             rows["phase"].append(row.phase)
             for column in ("opening_balance", "interest", "principal", "payment", "closing_balance"):
-                rows[column].append(str(getattr(row, column)))
+                rows[f"{column}_eur"].append(str(getattr(row, column)))
     return _create_from_terms(con, MODEL_NAME, keys, LOAN_ROW_SCHEMA, rows, LOAN_SELECT)
 
 
@@ -259,12 +299,7 @@ def _module_source() -> str:
 
 
 def model() -> Model:
-    """The loan schedule as an engine model [FIN-3]: table `loan_schedule`.
-
-    Columns: param_set_id, grid_index, replicate_index BIGINT; month BIGINT (s = 1..term); period
-    VARCHAR (YYYY-MM of plan month s); phase VARCHAR (grace | interest_only | repayment);
-    opening_balance, interest, principal, payment, closing_balance DECIMAL(18,6) (EUR, whole cents).
-    """
+    """The loan schedule as an engine model [FIN-3]: table `loan_schedule` (columns: `LOAN_HEADER`)."""
     return Model(
         name=MODEL_NAME,
         version=MODEL_VERSION,
@@ -272,14 +307,13 @@ def model() -> Model:
         layer=LAYER,
         python=build_loan_schedule,
         fingerprint_source=_module_source(),
+        python_tables=[LOAN_HEADER],
     )
 
 
 def cpi_model() -> Model:
-    """The CPI-indexed fixed costs as an engine model [FIN-1]: table `fixed_cost_indexed`.
+    """The CPI-indexed fixed costs as an engine model [FIN-1]: table `fixed_cost_indexed` (columns: `CPI_HEADER`).
 
-    Columns: param_set_id, grid_index, replicate_index BIGINT; plan_year BIGINT (k = ⌊(t−1)/12⌋);
-    item VARCHAR; amount_eur DECIMAL(18,6) = round6(item × (1 + cpi_annual_pct/100)^k).
     Reads `params_general`, `params_fixed_costs` and `run_settings.horizon_months`.
     """
     return Model(
@@ -289,4 +323,5 @@ def cpi_model() -> Model:
         layer=LAYER,
         python=build_fixed_cost_indexed,
         fingerprint_source=_module_source(),
+        python_tables=[CPI_HEADER],
     )

@@ -4,18 +4,18 @@
 -- pipelines: public
 -- grain: param_set_id, model
 -- columns:
---   param_set_id BIGINT  parameter set
---   model VARCHAR  model identity (every curated model)
---   model_order BIGINT  position in the catalogue file
---   admitted BOOLEAN  margin_pct > 0; otherwise the model is private_only [PUB-6]
---   traffic_share_input DOUBLE  traffic_share as read (equal weight 1 when the column is absent)
---   traffic_share DOUBLE  s_m: input share / Σ over admitted models; 0 when not admitted [PUB-9]
+--   param_set_id BIGINT <id>  parameter set
+--   model VARCHAR <id>  model identity (every curated model)
+--   model_order BIGINT <id>  position in the catalogue file
+--   admitted BOOLEAN <flag>  margin_pct > 0; otherwise the model is private_only [PUB-6]
+--   traffic_share_input DOUBLE <ratio>  traffic_share as resolved (equal weight 1 when the column is absent)
+--   traffic_share DOUBLE <ratio>  s_m: input share / Σ over admitted models; 0 when not admitted [PUB-9]
 -- The sum over admitted shares runs left to right in model byte order [GEN-4] [GEN-6]; when it is 0
--- every s_m is 0 and nothing is served. A missing traffic_share column gives every model weight 1,
--- i.e. an equal split over the admitted models.
+-- every s_m is 0 and nothing is served. A missing traffic_share column reads as weight 1 on every model
+-- (resolved in input_models, [V12-5]), i.e. an equal split over the admitted models.
 WITH joined AS (
     SELECT pr.param_set_id, pr.model, m.model_order, pr.margin_pct > 0 AS admitted,
-           coalesce(m.traffic_share, 1.0) AS share_in
+           m.traffic_share AS share_in
     FROM {{ ref('public_price') }} AS pr
     JOIN input_models AS m USING (model)
 ),

@@ -4,12 +4,12 @@
 -- pipelines: public
 -- grain: path_id, pack_eur
 -- columns:
---   path_id BIGINT  path (the artefact shows the representative path) [FIN-12]
---   pack_eur DOUBLE  pack price P from report.credit_packs_eur [PUB-10]
---   blended_sell_eur_per_1k DOUBLE  blended_h of the path [PUB-10]
---   tokens BIGINT  floor(P / blended_h × 1000 + 1e-9) [PUB-10]
---   value_eur DECIMAL(18,6)  DEC(tokens / 1000 × blended_h) [GEN-4]
---   error_pct DECIMAL(18,4)  (P − value_eur) / P × 100, exact, rounded once half away from zero (ACC-A11) [GEN-4]
+--   path_id BIGINT <id>  path (the artefact shows the representative path) [FIN-12]
+--   pack_eur DOUBLE <EUR>  pack price P from report.credit_packs_eur [PUB-10]
+--   blended_sell_eur_per_1k DOUBLE <EUR/1k tokens>  blended_h of the path [PUB-10]
+--   tokens BIGINT <tokens>  floor(P / blended_h × 1000 + 1e-9) [PUB-10]
+--   value_eur DECIMAL(18,6) <EUR>  DEC(tokens / 1000 × blended_h) [GEN-4]
+--   error_pct DECIMAL(18,4) <percent>  (P − value_eur) / P × 100, exact, rounded once half away from zero (ACC-A11) [GEN-4]
 -- A path without served tokens has no blended price and no pack rows. P enters as the exact decimal
 -- of its text; the quotient is an integer division (DuckDB divides DECIMALs in float).
 WITH joined AS (
@@ -23,7 +23,7 @@ sized AS (
 ),
 valued AS (
     SELECT *, {{ dec('tokens / 1000 * blended') }} AS value_eur,
-           CAST(CAST(CAST(pack_eur AS VARCHAR) AS DECIMAL(38, 10)) * 10000000000 AS HUGEINT) AS p_e10
+           CAST({{ dec('pack_eur', 38, 10) }} * 10000000000 AS HUGEINT) AS p_e10
     FROM sized
 ),
 quotient AS (

@@ -4,19 +4,19 @@
 -- pipelines: public
 -- grain: path_id, month
 -- columns:
---   path_id BIGINT  path (param_set_id·M + mc_index) [GEN-2]
---   param_set_id BIGINT  parameter set
---   grid_index BIGINT  grid point
---   replicate_index BIGINT  replicate
---   mc_index BIGINT  MC iteration
---   month BIGINT  plan month t = 1..H
---   budget_eur DOUBLE  budget_month0 × (1 + growth/100)^(t−1), the float driver of new_t [PUB-8]
---   eps_cac DOUBLE  CAC noise ε_cac,t (exactly 1 when cac_sd_pct = 0) [RNG-5]
---   eps_tokens DOUBLE  usage noise ε_tok,t (exactly 1 when tokens_sd_pct = 0) [RNG-5]
---   cac_eur DOUBLE  cac_base_eur × ε_cac,t [PUB-8]
---   new_customers DOUBLE  budget_t / CAC_t, 0 when CAC_t = 0 (expected value, never rounded) [PUB-8]
---   active_customers DOUBLE  active_{t−1} × (1 − churn/100) + new_t, active_0 = 0 [PUB-8]
---   tokens DOUBLE  demanded tokens: active_t × tokens_per_conversion_mean × ε_tok,t [PUB-8]
+--   path_id BIGINT <id>  path (param_set_id·M + mc_index) [GEN-2]
+--   param_set_id BIGINT <id>  parameter set
+--   grid_index BIGINT <id>  grid point
+--   replicate_index BIGINT <id>  replicate
+--   mc_index BIGINT <id>  MC iteration
+--   month BIGINT <month>  plan month t = 1..H
+--   budget_eur DOUBLE <EUR>  budget_month0 × (1 + growth/100)^(t−1), the float driver of new_t [PUB-8]
+--   eps_cac DOUBLE <ratio>  CAC noise ε_cac,t (exactly 1 when cac_sd_pct = 0) [RNG-5]
+--   eps_tokens DOUBLE <ratio>  usage noise ε_tok,t (exactly 1 when tokens_sd_pct = 0) [RNG-5]
+--   cac_eur DOUBLE <EUR>  cac_base_eur × ε_cac,t [PUB-8]
+--   new_customers DOUBLE <count>  budget_t / CAC_t, 0 when CAC_t = 0 (expected value, never rounded) [PUB-8]
+--   active_customers DOUBLE <count>  active_{t−1} × (1 − churn/100) + new_t, active_0 = 0 [PUB-8]
+--   tokens DOUBLE <tokens>  demanded tokens: active_t × tokens_per_conversion_mean × ε_tok,t [PUB-8]
 -- The recurrence runs as a recursive CTE over months for all paths at once: each step computes
 -- active_t from active_{t−1} in exactly the stated order, so every float is reproducible (no reduction).
 WITH RECURSIVE noise AS (

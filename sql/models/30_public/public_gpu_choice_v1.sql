@@ -4,19 +4,19 @@
 -- pipelines: public
 -- grain: param_set_id, model, gpu
 -- columns:
---   param_set_id BIGINT  parameter set
---   model VARCHAR  model identity [IN-11]
---   gpu VARCHAR  candidate GPU key [PUB-2]
---   provider VARCHAR  public vendor of the GPU [PUB-1]
---   vram_gb DOUBLE  GB of VRAM
---   usd_hr DOUBLE  USD per GPU-hour of the vendor
---   eur_hr DOUBLE  EUR per GPU-hour [PUB-1]
---   tps DOUBLE  tokens/s per instance [PUB-2]
---   tps_source VARCHAR  measured | heuristic
---   tps_source_tag VARCHAR  tag of the measured row (null for heuristic)
---   cost_eur_per_1m DOUBLE  EUR per 1M tokens at target utilisation [PUB-3]
---   choice_rank BIGINT  1 for g*, then the order of the tie-breakers [PUB-4]
---   chosen BOOLEAN  the GPU is g* [PUB-4]
+--   param_set_id BIGINT <id>  parameter set
+--   model VARCHAR <id>  model identity [IN-11]
+--   gpu VARCHAR <id>  candidate GPU key [PUB-2]
+--   provider VARCHAR <id>  public vendor of the GPU [PUB-1]
+--   vram_gb DOUBLE <GB>  GB of VRAM
+--   usd_hr DOUBLE <USD/GPU-hour>  USD per GPU-hour of the vendor
+--   eur_hr DOUBLE <EUR/GPU-hour>  EUR per GPU-hour [PUB-1]
+--   tps DOUBLE <tokens/s>  tokens/s per instance [PUB-2]
+--   tps_source VARCHAR <text>  measured | heuristic
+--   tps_source_tag VARCHAR <text>  tag of the measured row (null for heuristic)
+--   cost_eur_per_1m DOUBLE <EUR/1M tokens>  EUR per 1M tokens at target utilisation [PUB-3]
+--   choice_rank BIGINT <id>  1 for g*, then the order of the tie-breakers [PUB-4]
+--   chosen BOOLEAN <flag>  the GPU is g* [PUB-4]
 -- Ties are exact float equality of cost_eur_per_1m, as DOMAIN says; no tolerance.
 WITH ranked AS (
     SELECT *,

@@ -4,23 +4,23 @@
 -- pipelines: public
 -- grain: path_id
 -- columns:
---   path_id BIGINT  path [GEN-2]
---   param_set_id BIGINT  parameter set
---   tokens DOUBLE  Σ_t served tokens, left to right over months ascending [GEN-4]
---   usage_revenue DECIMAL(18,6)  Σ_t usage_revenue [PUB-9]
---   blended_sell_eur_per_1k DOUBLE  blended_h = float(Σ usage_revenue) / (Σ tokens / 1000); null at 0 tokens [PUB-10]
---   revenue_eur DECIMAL(18,6)  Σ_t revenue_public [PUB-10]
---   cogs_eur DECIMAL(18,6)  Σ_t cogs_public [PUB-11]
---   gross_margin_eur DECIMAL(18,6)  revenue − cogs
---   acquisition_eur DECIMAL(18,6)  Σ_t DEC(budget_t) [PUB-8]
---   contribution_before_overhead_eur DECIMAL(18,6)  gross margin − acquisition (before the FIN-10 overhead)
---   instance_hours DOUBLE  Σ_t instance hours [PUB-11]
+--   path_id BIGINT <id>  path [GEN-2]
+--   param_set_id BIGINT <id>  parameter set
+--   tokens DOUBLE <tokens>  Σ_t served tokens, left to right over months ascending [GEN-4]
+--   usage_revenue_eur DECIMAL(18,6) <EUR>  Σ_t usage_revenue_eur [PUB-9]
+--   blended_sell_eur_per_1k DOUBLE <EUR/1k tokens>  blended_h = float(Σ usage_revenue_eur) / (Σ tokens / 1000); null at 0 tokens [PUB-10]
+--   revenue_eur DECIMAL(18,6) <EUR>  Σ_t revenue_public_eur [PUB-10]
+--   cogs_eur DECIMAL(18,6) <EUR>  Σ_t cogs_public_eur [PUB-11]
+--   gross_margin_eur DECIMAL(18,6) <EUR>  revenue − cogs_eur
+--   acquisition_eur DECIMAL(18,6) <EUR>  Σ_t DEC(budget_t) [PUB-8]
+--   contribution_before_overhead_eur DECIMAL(18,6) <EUR>  gross margin − acquisition (before the FIN-10 overhead)
+--   instance_hours DOUBLE <GPU-hours>  Σ_t instance hours [PUB-11]
 WITH totals AS (
     SELECT path_id, any_value(param_set_id) AS param_set_id,
            list_reduce(list(tokens ORDER BY month), lambda a, b: a + b, 0.0::DOUBLE) AS tokens,
            list_reduce(list(instance_hours ORDER BY month), lambda a, b: a + b, 0.0::DOUBLE) AS instance_hours,
-           sum(usage_revenue) AS usage_revenue, sum(revenue_public) AS revenue, sum(cogs_public) AS cogs,
-           sum(acquisition_public) AS acquisition
+           sum(usage_revenue_eur) AS usage_revenue_eur, sum(revenue_public_eur) AS revenue, sum(cogs_public_eur) AS cogs_eur,
+           sum(acquisition_public_eur) AS acquisition
     FROM {{ ref('public_month') }}
     GROUP BY path_id
 )
@@ -28,13 +28,13 @@ SELECT
     CAST(path_id AS BIGINT) AS path_id,
     CAST(param_set_id AS BIGINT) AS param_set_id,
     CAST(tokens AS DOUBLE) AS tokens,
-    CAST(usage_revenue AS DECIMAL(18, 6)) AS usage_revenue,
-    CAST(CASE WHEN tokens > 0 THEN CAST(CAST(usage_revenue AS VARCHAR) AS DOUBLE) / (tokens / 1000) END AS DOUBLE)
+    CAST(usage_revenue_eur AS DECIMAL(18, 6)) AS usage_revenue_eur,
+    CAST(CASE WHEN tokens > 0 THEN CAST(CAST(usage_revenue_eur AS VARCHAR) AS DOUBLE) / (tokens / 1000) END AS DOUBLE)
         AS blended_sell_eur_per_1k,
     CAST(revenue AS DECIMAL(18, 6)) AS revenue_eur,
-    CAST(cogs AS DECIMAL(18, 6)) AS cogs_eur,
-    CAST(revenue - cogs AS DECIMAL(18, 6)) AS gross_margin_eur,
+    CAST(cogs_eur AS DECIMAL(18, 6)) AS cogs_eur,
+    CAST(revenue - cogs_eur AS DECIMAL(18, 6)) AS gross_margin_eur,
     CAST(acquisition AS DECIMAL(18, 6)) AS acquisition_eur,
-    CAST(revenue - cogs - acquisition AS DECIMAL(18, 6)) AS contribution_before_overhead_eur,
+    CAST(revenue - cogs_eur - acquisition AS DECIMAL(18, 6)) AS contribution_before_overhead_eur,
     CAST(instance_hours AS DOUBLE) AS instance_hours
 FROM totals

@@ -4,27 +4,27 @@
 -- pipelines: public
 -- grain: path_id, month, model
 -- columns:
---   path_id BIGINT  path [GEN-2]
---   param_set_id BIGINT  parameter set
---   month BIGINT  plan month
---   model VARCHAR  admitted model [PUB-6]
---   gpu VARCHAR  g*(m) [PUB-4]
---   traffic_share DOUBLE  s_m renormalised over admitted models [PUB-9]
---   sell_eur_per_1k DOUBLE  the model's price [PUB-5]
---   tokens DOUBLE  tokens_{t,m} = tokens_t × s_m [PUB-9]
---   avg_tokens_per_hour DOUBLE  tokens_{t,m} / 720 [PUB-11]
---   peak_tokens_per_hour DOUBLE  avg × peak_factor [PUB-11]
---   tps DOUBLE  tps(m, g*) [PUB-2]
---   cap_tokens_per_hour_per_instance DOUBLE  tps × 3600 × target_utilization_pct/100 [PUB-11]
---   instances_needed BIGINT  ceil(peak / cap − 1e-9), 0 without tokens [PUB-11]
---   instances BIGINT  clamp(needed, min_instances_per_model, max_instances_per_model) [PUB-11]
---   instance_hours DOUBLE  instances × 720 [PUB-11]
---   eur_hr DOUBLE  eur_hr(g*) [PUB-1]
---   max_instances_per_model BIGINT  the set's maximum (for ACC-A5 and percentile rows)
---   capacity_violation BOOLEAN  instances_needed > max_instances_per_model [PUB-11]
---   usage_revenue DECIMAL(18,6)  DEC(tokens_{t,m}/1000 × sell_1k) [GEN-4] [PUB-9]
---   gpu_cost DECIMAL(18,6)  DEC(instances × 720 × eur_hr(g*)) [GEN-4] [PUB-11]
---   cogs DECIMAL(18,6)  round6(gpu_cost × (1 + infra/100)) + DEC(tokens/1e6 × base_eur_per_1M) [GEN-4]
+--   path_id BIGINT <id>  path [GEN-2]
+--   param_set_id BIGINT <id>  parameter set
+--   month BIGINT <month>  plan month
+--   model VARCHAR <id>  admitted model [PUB-6]
+--   gpu VARCHAR <id>  g*(m) [PUB-4]
+--   traffic_share DOUBLE <ratio>  s_m renormalised over admitted models [PUB-9]
+--   sell_eur_per_1k DOUBLE <EUR/1k tokens>  the model's price [PUB-5]
+--   tokens DOUBLE <tokens>  tokens_{t,m} = tokens_t × s_m [PUB-9]
+--   avg_tokens_per_hour DOUBLE <tokens/hour>  tokens_{t,m} / 720 [PUB-11]
+--   peak_tokens_per_hour DOUBLE <tokens/hour>  avg × peak_factor [PUB-11]
+--   tps DOUBLE <tokens/s>  tps(m, g*) [PUB-2]
+--   cap_tokens_per_hour_per_instance DOUBLE <tokens/hour>  tps × 3600 × target_utilization_pct/100 [PUB-11]
+--   instances_needed BIGINT <count>  ceil(peak / cap − 1e-9), 0 without tokens [PUB-11]
+--   instances BIGINT <count>  clamp(needed, min_instances_per_model, max_instances_per_model) [PUB-11]
+--   instance_hours DOUBLE <GPU-hours>  instances × 720 [PUB-11]
+--   eur_hr DOUBLE <EUR/GPU-hour>  eur_hr(g*) [PUB-1]
+--   max_instances_per_model BIGINT <count>  the set's maximum (for ACC-A5 and percentile rows)
+--   capacity_violation BOOLEAN <flag>  instances_needed > max_instances_per_model [PUB-11]
+--   usage_revenue_eur DECIMAL(18,6) <EUR>  DEC(tokens_{t,m}/1000 × sell_1k) [GEN-4] [PUB-9]
+--   gpu_cost_eur DECIMAL(18,6) <EUR>  DEC(instances × 720 × eur_hr(g*)) [GEN-4] [PUB-11]
+--   cogs_eur DECIMAL(18,6) <EUR>  round6(gpu_cost_eur × (1 + infra/100)) + DEC(tokens/1e6 × base_eur_per_1M) [GEN-4]
 -- Every admitted model has a row in every month, also with 0 tokens: a warm minimum pool
 -- (min_instances > 0) costs money without demand. Rates enter DECIMAL arithmetic as the exact
 -- decimal of their shortest text ([GEN-4]); `x/100` is written `x × 0.01` so it stays DECIMAL.
@@ -38,7 +38,7 @@ joined AS (
     SELECT d.path_id, d.param_set_id, d.month, d.tokens AS tokens_t, a.model, a.gpu, a.traffic_share,
            a.sell_eur_per_1k, a.tps, a.cap_tph, a.eur_hr, p.peak_factor, p.min_instances_per_model,
            p.max_instances_per_model,
-           coalesce(p.infra_overhead_pct_of_gpu, 0) AS infra_pct, coalesce(p.base_eur_per_1M, 0) AS base_1m
+           p.infra_overhead_pct_of_gpu AS infra_pct, p.base_eur_per_1M AS base_1m
     FROM {{ ref('public_demand') }} AS d
     JOIN admitted AS a USING (param_set_id)
     JOIN params_public_tap AS p USING (param_set_id)
@@ -59,10 +59,10 @@ clamped AS (
 ),
 final AS (
     SELECT *,
-           {{ dec('tokens / 1000 * sell_eur_per_1k') }} AS usage_revenue,
-           {{ dec('instances * 720 * eur_hr') }} AS gpu_cost,
+           {{ dec('tokens / 1000 * sell_eur_per_1k') }} AS usage_revenue_eur,
+           {{ dec('instances * 720 * eur_hr') }} AS gpu_cost_eur,
            {{ dec('tokens / 1e6 * base_1m') }} AS base_cost,
-           1 + CAST(CAST(infra_pct AS VARCHAR) AS DECIMAL(28, 10)) * CAST('0.01' AS DECIMAL(3, 2)) AS overhead_factor
+           1 + {{ dec('infra_pct', 28, 10) }} * CAST('0.01' AS DECIMAL(3, 2)) AS overhead_factor
     FROM clamped
 )
 SELECT
@@ -84,7 +84,7 @@ SELECT
     CAST(eur_hr AS DOUBLE) AS eur_hr,
     CAST(max_instances_per_model AS BIGINT) AS max_instances_per_model,
     CAST(needed > max_instances_per_model AS BOOLEAN) AS capacity_violation,
-    CAST(usage_revenue AS DECIMAL(18, 6)) AS usage_revenue,
-    CAST(gpu_cost AS DECIMAL(18, 6)) AS gpu_cost,
-    CAST(round(CAST(gpu_cost AS DECIMAL(38, 6)) * overhead_factor, 6) + base_cost AS DECIMAL(18, 6)) AS cogs
+    CAST(usage_revenue_eur AS DECIMAL(18, 6)) AS usage_revenue_eur,
+    CAST(gpu_cost_eur AS DECIMAL(18, 6)) AS gpu_cost_eur,
+    CAST(round(CAST(gpu_cost_eur AS DECIMAL(38, 6)) * overhead_factor, 6) + base_cost AS DECIMAL(18, 6)) AS cogs_eur
 FROM final

@@ -1,47 +1,47 @@
 -- model: public_month
 -- version: 1
--- purpose: Public Tap month per path: served tokens, revenue, credits, breakage, balance, capacity cost [PUB-8..PUB-11]
+-- purpose: Public Tap month per path: served tokens, revenue, credits, breakage_eur, balance, capacity cost [PUB-8..PUB-11]
 -- pipelines: public
 -- grain: path_id, month
 -- columns:
---   path_id BIGINT  path [GEN-2]
---   param_set_id BIGINT  parameter set
---   month BIGINT  plan month
---   budget_eur DOUBLE  budget_t, float driver [PUB-8]
---   acquisition_public DECIMAL(18,6)  DEC(budget_t), the public acquisition spend [GEN-4] [FIN-1]
---   cac_eur DOUBLE  CAC_t [PUB-8]
---   new_customers DOUBLE  new_t [PUB-8]
---   active_customers DOUBLE  active_t [PUB-8]
---   tokens DOUBLE  served tokens Σ_m tokens_{t,m}, summed left to right in model byte order [PUB-9]
---   blended_sell_eur_per_1k DOUBLE  float(Σ usage_revenue) / (served / 1000); null at 0 tokens [PUB-9]
---   usage_revenue DECIMAL(18,6)  Σ_m usage_revenue_{t,m} [PUB-9]
---   credits_sold DECIMAL(18,6)  round6(usage_revenue / (1 − breakage_pct/100)) [PUB-10]
---   breakage DECIMAL(18,6)  unused_{t−E} (credits_sold − usage_revenue of month t − E) for t > E [PUB-10]
---   revenue_public DECIMAL(18,6)  usage_revenue + breakage [PUB-10]
---   credit_balance DECIMAL(18,6)  Σ_{s≤t} (credits_sold − usage_revenue − breakage) = deferred revenue [PUB-10]
---   gpu_cost DECIMAL(18,6)  Σ_m gpu_cost_{t,m} (capacity based, never tokens × unit cost) [PUB-11]
---   cogs_public DECIMAL(18,6)  Σ_m cogs_{t,m} [PUB-11]
---   gross_margin DECIMAL(18,6)  revenue_public − cogs_public
---   instance_hours DOUBLE  Σ_m instances × 720 [PUB-11]
--- credits_sold is an exact decimal quotient: with u = usage revenue in micro-EUR and B = breakage_pct
+--   path_id BIGINT <id>  path [GEN-2]
+--   param_set_id BIGINT <id>  parameter set
+--   month BIGINT <month>  plan month
+--   budget_eur DOUBLE <EUR>  budget_t, float driver [PUB-8]
+--   acquisition_public_eur DECIMAL(18,6) <EUR>  DEC(budget_t), the public acquisition spend [GEN-4] [FIN-1]
+--   cac_eur DOUBLE <EUR>  CAC_t [PUB-8]
+--   new_customers DOUBLE <count>  new_t [PUB-8]
+--   active_customers DOUBLE <count>  active_t [PUB-8]
+--   tokens DOUBLE <tokens>  served tokens Σ_m tokens_{t,m}, summed left to right in model byte order [PUB-9]
+--   blended_sell_eur_per_1k DOUBLE <EUR/1k tokens>  float(Σ usage_revenue_eur) / (served / 1000); null at 0 tokens [PUB-9]
+--   usage_revenue_eur DECIMAL(18,6) <EUR>  Σ_m usage_revenue_{t,m} [PUB-9]
+--   credits_sold_eur DECIMAL(18,6) <EUR>  round6(usage_revenue_eur / (1 − breakage_pct/100)) [PUB-10]
+--   breakage_eur DECIMAL(18,6) <EUR>  unused_{t−E} (credits_sold_eur − usage_revenue_eur of month t − E) for t > E [PUB-10]
+--   revenue_public_eur DECIMAL(18,6) <EUR>  usage_revenue_eur + breakage_eur [PUB-10]
+--   credit_balance_eur DECIMAL(18,6) <EUR>  Σ_{s≤t} (credits_sold_eur − usage_revenue_eur − breakage_eur) = deferred revenue [PUB-10]
+--   gpu_cost_eur DECIMAL(18,6) <EUR>  Σ_m gpu_cost_{t,m} (capacity based, never tokens × unit cost) [PUB-11]
+--   cogs_public_eur DECIMAL(18,6) <EUR>  Σ_m cogs_{t,m} [PUB-11]
+--   gross_margin_eur DECIMAL(18,6) <EUR>  revenue_public_eur − cogs_public_eur
+--   instance_hours DOUBLE <GPU-hours>  Σ_m instances × 720 [PUB-11]
+-- credits_sold_eur is an exact decimal quotient: with u = usage revenue in micro-EUR and B = breakage_pct
 -- × 10^12 (exact for up to 12 decimals), credits = round_half_up(u × 100·10^12 / (100·10^12 − B)) µEUR,
 -- computed in HUGEINT because DuckDB divides DECIMALs in float [GEN-4].
 WITH per_model AS (
     SELECT path_id, month,
            list_reduce(list(tokens ORDER BY model), lambda a, b: a + b, 0.0::DOUBLE) AS served,
            list_reduce(list(instance_hours ORDER BY model), lambda a, b: a + b, 0.0::DOUBLE) AS hours,
-           sum(usage_revenue) AS usage_revenue, sum(gpu_cost) AS gpu_cost, sum(cogs) AS cogs
+           sum(usage_revenue_eur) AS usage_revenue_eur, sum(gpu_cost_eur) AS gpu_cost_eur, sum(cogs_eur) AS cogs_eur
     FROM {{ ref('public_model_month') }}
     GROUP BY path_id, month
 ),
 joined AS (
     SELECT d.path_id, d.param_set_id, d.month, d.budget_eur, d.cac_eur, d.new_customers, d.active_customers,
            coalesce(m.served, 0.0) AS tokens, coalesce(m.hours, 0.0) AS instance_hours,
-           CAST(coalesce(m.usage_revenue, 0) AS DECIMAL(18, 6)) AS usage_revenue,
-           CAST(coalesce(m.gpu_cost, 0) AS DECIMAL(18, 6)) AS gpu_cost,
-           CAST(coalesce(m.cogs, 0) AS DECIMAL(18, 6)) AS cogs_public,
+           CAST(coalesce(m.usage_revenue_eur, 0) AS DECIMAL(18, 6)) AS usage_revenue_eur,
+           CAST(coalesce(m.gpu_cost_eur, 0) AS DECIMAL(18, 6)) AS gpu_cost_eur,
+           CAST(coalesce(m.cogs_eur, 0) AS DECIMAL(18, 6)) AS cogs_public_eur,
            p.expiry_months,
-           CAST(CAST(CAST(coalesce(p.breakage_pct, 0) AS VARCHAR) AS DECIMAL(38, 12)) * 1000000000000 AS HUGEINT)
+           CAST({{ dec('p.breakage_pct', 38, 12) }} * 1000000000000 AS HUGEINT)
                AS breakage_e12
     FROM {{ ref('public_demand') }} AS d
     LEFT JOIN per_model AS m USING (path_id, month)
@@ -49,7 +49,7 @@ joined AS (
 ),
 credits AS (
     SELECT *,
-           CAST(CAST(usage_revenue AS DECIMAL(38, 6)) * 1000000 AS HUGEINT) * 100000000000000
+           CAST(CAST(usage_revenue_eur AS DECIMAL(38, 6)) * 1000000 AS HUGEINT) * 100000000000000
                AS num_micro,
            100000000000000 - breakage_e12 AS den
     FROM joined
@@ -57,20 +57,20 @@ credits AS (
 sold AS (
     SELECT * EXCLUDE (num_micro, den),
            CAST(CAST((2 * num_micro + den) // (2 * den) AS DECIMAL(38, 0)) * CAST('0.000001' AS DECIMAL(7, 6))
-                AS DECIMAL(18, 6)) AS credits_sold
+                AS DECIMAL(18, 6)) AS credits_sold_eur
     FROM credits
 ),
 expiring AS (
-    SELECT s.*, CAST(coalesce(e.credits_sold - e.usage_revenue, 0) AS DECIMAL(18, 6)) AS breakage
+    SELECT s.*, CAST(coalesce(e.credits_sold_eur - e.usage_revenue_eur, 0) AS DECIMAL(18, 6)) AS breakage_eur
     FROM sold AS s
     LEFT JOIN sold AS e ON e.path_id = s.path_id AND e.month = s.month - s.expiry_months
 ),
 final AS (
     SELECT *,
-           usage_revenue + breakage AS revenue_public,
-           sum(credits_sold - usage_revenue - breakage) OVER (
+           usage_revenue_eur + breakage_eur AS revenue_public_eur,
+           sum(credits_sold_eur - usage_revenue_eur - breakage_eur) OVER (
                PARTITION BY path_id ORDER BY month ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-           ) AS credit_balance
+           ) AS credit_balance_eur
     FROM expiring
 )
 SELECT
@@ -78,20 +78,20 @@ SELECT
     CAST(param_set_id AS BIGINT) AS param_set_id,
     CAST(month AS BIGINT) AS month,
     CAST(budget_eur AS DOUBLE) AS budget_eur,
-    {{ dec('budget_eur') }} AS acquisition_public,
+    {{ dec('budget_eur') }} AS acquisition_public_eur,
     CAST(cac_eur AS DOUBLE) AS cac_eur,
     CAST(new_customers AS DOUBLE) AS new_customers,
     CAST(active_customers AS DOUBLE) AS active_customers,
     CAST(tokens AS DOUBLE) AS tokens,
-    CAST(CASE WHEN tokens > 0 THEN CAST(CAST(usage_revenue AS VARCHAR) AS DOUBLE) / (tokens / 1000) END AS DOUBLE)
+    CAST(CASE WHEN tokens > 0 THEN CAST(CAST(usage_revenue_eur AS VARCHAR) AS DOUBLE) / (tokens / 1000) END AS DOUBLE)
         AS blended_sell_eur_per_1k,
-    CAST(usage_revenue AS DECIMAL(18, 6)) AS usage_revenue,
-    CAST(credits_sold AS DECIMAL(18, 6)) AS credits_sold,
-    CAST(breakage AS DECIMAL(18, 6)) AS breakage,
-    CAST(revenue_public AS DECIMAL(18, 6)) AS revenue_public,
-    CAST(credit_balance AS DECIMAL(18, 6)) AS credit_balance,
-    CAST(gpu_cost AS DECIMAL(18, 6)) AS gpu_cost,
-    CAST(cogs_public AS DECIMAL(18, 6)) AS cogs_public,
-    CAST(revenue_public - cogs_public AS DECIMAL(18, 6)) AS gross_margin,
+    CAST(usage_revenue_eur AS DECIMAL(18, 6)) AS usage_revenue_eur,
+    CAST(credits_sold_eur AS DECIMAL(18, 6)) AS credits_sold_eur,
+    CAST(breakage_eur AS DECIMAL(18, 6)) AS breakage_eur,
+    CAST(revenue_public_eur AS DECIMAL(18, 6)) AS revenue_public_eur,
+    CAST(credit_balance_eur AS DECIMAL(18, 6)) AS credit_balance_eur,
+    CAST(gpu_cost_eur AS DECIMAL(18, 6)) AS gpu_cost_eur,
+    CAST(cogs_public_eur AS DECIMAL(18, 6)) AS cogs_public_eur,
+    CAST(revenue_public_eur - cogs_public_eur AS DECIMAL(18, 6)) AS gross_margin_eur,
     CAST(instance_hours AS DOUBLE) AS instance_hours
 FROM final

@@ -4,15 +4,15 @@
 -- pipelines: public
 -- grain: param_set_id, gpu, provider
 -- columns:
---   param_set_id BIGINT  parameter set (grid_index·R + replicate_index)
---   grid_index BIGINT  grid point
---   replicate_index BIGINT  replicate
---   gpu VARCHAR  GPU key [IN-10]
---   provider VARCHAR  provider of the offer
---   vram_gb DOUBLE  GB of VRAM of the GPU [IN-10]
---   usd_hr DOUBLE  USD per single GPU-hour [IN-10]
---   eur_hr DOUBLE  usd_hr / fx × (1 + fx_buffer_pct/100), EUR per GPU-hour [PUB-1]
---   eur_hr_stress DOUBLE  usd_hr × (1 + drift/100) / fx × (1 + (fx_buffer_pct + fx_widen)/100) [PUB-7]
+--   param_set_id BIGINT <id>  parameter set (grid_index·R + replicate_index)
+--   grid_index BIGINT <id>  grid point
+--   replicate_index BIGINT <id>  replicate
+--   gpu VARCHAR <id>  GPU key [IN-10]
+--   provider VARCHAR <id>  provider of the offer
+--   vram_gb DOUBLE <GB>  GB of VRAM of the GPU [IN-10]
+--   usd_hr DOUBLE <USD/GPU-hour>  USD per single GPU-hour [IN-10]
+--   eur_hr DOUBLE <EUR/GPU-hour>  usd_hr / fx × (1 + fx_buffer_pct/100), EUR per GPU-hour [PUB-1]
+--   eur_hr_stress DOUBLE <EUR/GPU-hour>  usd_hr × (1 + drift/100) / fx × (1 + (fx_buffer_pct + fx_widen)/100) [PUB-7]
 -- Float expressions keep the operand order of DOMAIN (left to right), so the values are those a
 -- reader gets by evaluating the written formula in float64.
 WITH settings AS (

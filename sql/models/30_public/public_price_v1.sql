@@ -4,29 +4,29 @@
 -- pipelines: public
 -- grain: param_set_id, model
 -- columns:
---   param_set_id BIGINT  parameter set
---   grid_index BIGINT  grid point
---   replicate_index BIGINT  replicate
---   model VARCHAR  model identity (every curated model has a g*) [IN-11]
---   gpu VARCHAR  g*(m) [PUB-4]
---   provider VARCHAR  vendor of eur_hr(g*) [PUB-4]
---   usd_hr DOUBLE  USD per GPU-hour of that vendor
---   eur_hr DOUBLE  eur_hr(g*) [PUB-1]
---   eur_hr_stress DOUBLE  stressed eur_hr(g*) [PUB-7]
---   tps DOUBLE  tps(m, g*) [PUB-2]
---   tps_source VARCHAR  measured | heuristic [PUB-2]
---   tps_source_tag VARCHAR  tag of the measured row (null for heuristic)
---   cap_tph DOUBLE  tokens/hour/instance at target utilisation [PUB-3]
---   gpu_cost_eur_per_1m DOUBLE  GPU cost per 1M tokens [PUB-3]
---   cost_eur_per_1m DOUBLE  full cost per 1M tokens [PUB-3]
---   cost_eur_per_1k DOUBLE  full cost per 1k tokens [PUB-3]
---   target_margin_pct DOUBLE  m* [PUB-5]
---   raw_sell_eur_per_1k DOUBLE  cost_1k / (1 − m*/100) [PUB-5]
---   sell_eur_per_1k DOUBLE  the price per 1k tokens after rounding, floor and cap [PUB-5]
---   sell_eur_per_1m DOUBLE  sell_1k × 1000 [PUB-5]
---   price_rule VARCHAR  target | floor | cap [PUB-5]
---   margin_pct DOUBLE  (1 − cost_1k / sell_1k) × 100 [PUB-5]
---   capped_below_target BOOLEAN  price_rule = cap and sell_1k < raw_1k (ACC-A8) [PUB-5]
+--   param_set_id BIGINT <id>  parameter set
+--   grid_index BIGINT <id>  grid point
+--   replicate_index BIGINT <id>  replicate
+--   model VARCHAR <id>  model identity (every curated model has a g*) [IN-11]
+--   gpu VARCHAR <id>  g*(m) [PUB-4]
+--   provider VARCHAR <id>  vendor of eur_hr(g*) [PUB-4]
+--   usd_hr DOUBLE <USD/GPU-hour>  USD per GPU-hour of that vendor
+--   eur_hr DOUBLE <EUR/GPU-hour>  eur_hr(g*) [PUB-1]
+--   eur_hr_stress DOUBLE <EUR/GPU-hour>  stressed eur_hr(g*) [PUB-7]
+--   tps DOUBLE <tokens/s>  tps(m, g*) [PUB-2]
+--   tps_source VARCHAR <text>  measured | heuristic [PUB-2]
+--   tps_source_tag VARCHAR <text>  tag of the measured row (null for heuristic)
+--   cap_tph DOUBLE <tokens/hour>  tokens/hour/instance at target utilisation [PUB-3]
+--   gpu_cost_eur_per_1m DOUBLE <EUR/1M tokens>  GPU cost per 1M tokens [PUB-3]
+--   cost_eur_per_1m DOUBLE <EUR/1M tokens>  full cost per 1M tokens [PUB-3]
+--   cost_eur_per_1k DOUBLE <EUR/1k tokens>  full cost per 1k tokens [PUB-3]
+--   target_margin_pct DOUBLE <percent>  m* [PUB-5]
+--   raw_sell_eur_per_1k DOUBLE <EUR/1k tokens>  cost_1k / (1 − m*/100) [PUB-5]
+--   sell_eur_per_1k DOUBLE <EUR/1k tokens>  the price per 1k tokens after rounding, floor and cap [PUB-5]
+--   sell_eur_per_1m DOUBLE <EUR/1M tokens>  sell_1k × 1000 [PUB-5]
+--   price_rule VARCHAR <text>  target | floor | cap [PUB-5]
+--   margin_pct DOUBLE <percent>  (1 − cost_1k / sell_1k) × 100 [PUB-5]
+--   capped_below_target BOOLEAN <flag>  price_rule = cap and sell_1k < raw_1k (ACC-A8) [PUB-5]
 -- A null floor or cap is "not set". The cap is applied after the floor; floor ≤ cap holds after the
 -- IN-16 clamp, so the two never fight.
 WITH chosen AS (

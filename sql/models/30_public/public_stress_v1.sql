@@ -4,20 +4,20 @@
 -- pipelines: public
 -- grain: param_set_id, model
 -- columns:
---   param_set_id BIGINT  parameter set
---   model VARCHAR  model identity
---   gpu VARCHAR  g*(m) [PUB-4]
---   eur_hr_stress DOUBLE  usd_hr × (1 + drift/100) / fx × (1 + (fx_buffer + widen)/100) [PUB-7]
---   tps_stress DOUBLE  tps × (1 − tps_downshift_pct/100) [PUB-7]
---   cap_tph_stress DOUBLE  tps_stress × 3600 × target_utilization_pct/100 [PUB-3]
---   cost_stress_eur_per_1m DOUBLE  stressed cost per 1M tokens by [PUB-3]
---   margin_p90_stress_pct DOUBLE  (1 − cost_s_1k / sell_1k) × 100 [PUB-7]
+--   param_set_id BIGINT <id>  parameter set
+--   model VARCHAR <id>  model identity
+--   gpu VARCHAR <id>  g*(m) [PUB-4]
+--   eur_hr_stress DOUBLE <EUR/GPU-hour>  usd_hr × (1 + drift/100) / fx × (1 + (fx_buffer + widen)/100) [PUB-7]
+--   tps_stress DOUBLE <tokens/s>  tps × (1 − tps_downshift_pct/100) [PUB-7]
+--   cap_tph_stress DOUBLE <tokens/hour>  tps_stress × 3600 × target_utilization_pct/100 [PUB-3]
+--   cost_stress_eur_per_1m DOUBLE <EUR/1M tokens>  stressed cost per 1M tokens by [PUB-3]
+--   margin_p90_stress_pct DOUBLE <percent>  (1 − cost_s_1k / sell_1k) × 100 [PUB-7]
 -- A downshift of 100 % is excluded by the input range (tps_downshift_pct < 100), so cap_tph_stress > 0.
 WITH joined AS (
     SELECT pr.param_set_id, pr.model, pr.gpu, pr.eur_hr_stress, pr.tps, pr.sell_eur_per_1k,
            p.target_utilization_pct,
-           coalesce(p.infra_overhead_pct_of_gpu, 0) AS infra_pct,
-           coalesce(p.base_eur_per_1M, 0) AS base_1m,
+           p.infra_overhead_pct_of_gpu AS infra_pct,
+           p.base_eur_per_1M AS base_1m,
            s.tps_downshift_pct
     FROM {{ ref('public_price') }} AS pr
     JOIN params_public_tap AS p USING (param_set_id)

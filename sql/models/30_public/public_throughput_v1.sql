@@ -4,15 +4,15 @@
 -- pipelines: public
 -- grain: param_set_id, model, gpu
 -- columns:
---   param_set_id BIGINT  parameter set
---   model VARCHAR  model identity [IN-11]
---   gpu VARCHAR  GPU key that fits the model (gpu_vram_gb ≥ vram_gb_required) [IN-11]
---   tps DOUBLE  tokens/s of one instance (one GPU) [PUB-2]
---   tps_source VARCHAR  measured | heuristic [PUB-2]
---   tps_source_tag VARCHAR  source_tag of the measured row used (null for heuristic) [PUB-2]
---   baseline_tps DOUBLE  tokens_per_s[g] of gpu_baselines.yaml (heuristic rows; else null)
---   ref_params_b DOUBLE  ref_params_b of gpu_baselines.yaml (heuristic rows; else null)
---   params_b DOUBLE  active parameters of the model in billions (may be null)
+--   param_set_id BIGINT <id>  parameter set
+--   model VARCHAR <id>  model identity [IN-11]
+--   gpu VARCHAR <id>  GPU key that fits the model (gpu_vram_gb ≥ vram_gb_required) [IN-11]
+--   tps DOUBLE <tokens/s>  tokens/s of one instance (one GPU) [PUB-2]
+--   tps_source VARCHAR <text>  measured | heuristic [PUB-2]
+--   tps_source_tag VARCHAR <text>  source_tag of the measured row used (null for heuristic) [PUB-2]
+--   baseline_tps DOUBLE <tokens/s>  tokens_per_s[g] of gpu_baselines.yaml (heuristic rows; else null)
+--   ref_params_b DOUBLE <B params>  ref_params_b of gpu_baselines.yaml (heuristic rows; else null)
+--   params_b DOUBLE <B params>  active parameters of the model in billions (may be null)
 -- Rows exist only for candidates C(m): a fitting GPU with a throughput. A pair with measured rows
 -- never uses the heuristic; the heuristic is used only when allow_tps_heuristic is true.
 WITH gpus AS (

@@ -4,28 +4,28 @@
 -- pipelines: public
 -- grain: param_set_id, model, gpu
 -- columns:
---   param_set_id BIGINT  parameter set
---   model VARCHAR  model identity [IN-11]
---   gpu VARCHAR  candidate GPU key [PUB-2]
---   provider VARCHAR  public vendor of the GPU [PUB-1]
---   vram_gb DOUBLE  GB of VRAM
---   usd_hr DOUBLE  USD per GPU-hour of the vendor
---   eur_hr DOUBLE  eur_hr(g), EUR per GPU-hour [PUB-1]
---   eur_hr_stress DOUBLE  stressed EUR per GPU-hour of the vendor [PUB-7]
---   tps DOUBLE  tokens/s per instance [PUB-2]
---   tps_source VARCHAR  measured | heuristic [PUB-2]
---   tps_source_tag VARCHAR  tag of the measured row (null for heuristic)
---   cap_tph DOUBLE  tps × 3600 × target_utilization_pct/100, tokens/hour/instance [PUB-3]
---   gpu_cost_eur_per_1m DOUBLE  eur_hr / (cap_tph / 1e6), EUR per 1M tokens [PUB-3]
---   cost_eur_per_1m DOUBLE  gpu cost × (1 + infra_overhead_pct_of_gpu/100) + base_eur_per_1M [PUB-3]
---   cost_eur_per_1k DOUBLE  cost_eur_per_1m / 1000 [PUB-3]
+--   param_set_id BIGINT <id>  parameter set
+--   model VARCHAR <id>  model identity [IN-11]
+--   gpu VARCHAR <id>  candidate GPU key [PUB-2]
+--   provider VARCHAR <id>  public vendor of the GPU [PUB-1]
+--   vram_gb DOUBLE <GB>  GB of VRAM
+--   usd_hr DOUBLE <USD/GPU-hour>  USD per GPU-hour of the vendor
+--   eur_hr DOUBLE <EUR/GPU-hour>  eur_hr(g), EUR per GPU-hour [PUB-1]
+--   eur_hr_stress DOUBLE <EUR/GPU-hour>  stressed EUR per GPU-hour of the vendor [PUB-7]
+--   tps DOUBLE <tokens/s>  tokens/s per instance [PUB-2]
+--   tps_source VARCHAR <text>  measured | heuristic [PUB-2]
+--   tps_source_tag VARCHAR <text>  tag of the measured row (null for heuristic)
+--   cap_tph DOUBLE <tokens/hour>  tps × 3600 × target_utilization_pct/100, tokens/hour/instance [PUB-3]
+--   gpu_cost_eur_per_1m DOUBLE <EUR/1M tokens>  eur_hr / (cap_tph / 1e6), EUR per 1M tokens [PUB-3]
+--   cost_eur_per_1m DOUBLE <EUR/1M tokens>  gpu cost × (1 + infra_overhead_pct_of_gpu/100) + base_eur_per_1M [PUB-3]
+--   cost_eur_per_1k DOUBLE <EUR/1k tokens>  cost_eur_per_1m / 1000 [PUB-3]
 -- Column names are lower case (…_per_1m): the header parser only reads lower-case names; the
 -- exporter writes the OUT-4 spelling `_per_1M`. Unset non-GPU costs count as 0 [IN-8].
 WITH joined AS (
     SELECT t.param_set_id, t.model, t.gpu, v.provider, v.vram_gb, v.usd_hr, v.eur_hr, v.eur_hr_stress,
            t.tps, t.tps_source, t.tps_source_tag, p.target_utilization_pct,
-           coalesce(p.infra_overhead_pct_of_gpu, 0) AS infra_pct,
-           coalesce(p.base_eur_per_1M, 0) AS base_1m
+           p.infra_overhead_pct_of_gpu AS infra_pct,
+           p.base_eur_per_1M AS base_1m
     FROM {{ ref('public_throughput') }} AS t
     JOIN {{ ref('public_vendor') }} AS v USING (param_set_id, gpu)
     JOIN params_public_tap AS p USING (param_set_id)

@@ -4,15 +4,15 @@
 -- pipelines: public
 -- grain: param_set_id, gpu
 -- columns:
---   param_set_id BIGINT  parameter set
---   grid_index BIGINT  grid point
---   replicate_index BIGINT  replicate
---   gpu VARCHAR  GPU key [IN-10]
---   provider VARCHAR  provider of eur_hr(g), the public vendor [PUB-1]
---   vram_gb DOUBLE  GB of VRAM
---   usd_hr DOUBLE  USD per GPU-hour of the vendor's offer
---   eur_hr DOUBLE  eur_hr(g) = minimum over providers, EUR per GPU-hour [PUB-1]
---   eur_hr_stress DOUBLE  the vendor's p90-stressed EUR per GPU-hour [PUB-7]
+--   param_set_id BIGINT <id>  parameter set
+--   grid_index BIGINT <id>  grid point
+--   replicate_index BIGINT <id>  replicate
+--   gpu VARCHAR <id>  GPU key [IN-10]
+--   provider VARCHAR <id>  provider of eur_hr(g), the public vendor [PUB-1]
+--   vram_gb DOUBLE <GB>  GB of VRAM
+--   usd_hr DOUBLE <USD/GPU-hour>  USD per GPU-hour of the vendor's offer
+--   eur_hr DOUBLE <EUR/GPU-hour>  eur_hr(g) = minimum over providers, EUR per GPU-hour [PUB-1]
+--   eur_hr_stress DOUBLE <EUR/GPU-hour>  the vendor's p90-stressed EUR per GPU-hour [PUB-7]
 WITH ranked AS (
     SELECT *,
            -- VARCHAR ordering in DuckDB is binary, i.e. UTF-8 byte order [GEN-6]

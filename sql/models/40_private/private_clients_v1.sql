@@ -4,19 +4,19 @@
 -- pipelines: private
 -- grain: path_id, month
 -- columns:
---   path_id BIGINT  path [GEN-2]
---   grid_index BIGINT  grid point of the path
---   replicate_index BIGINT  replicate of the path
---   mc_index BIGINT  MC iteration of the path
---   param_set_id BIGINT  parameter set of the path (grid_index·R + replicate_index)
---   month BIGINT  plan month t = 1..H
---   budget_eur DOUBLE  budget_t = budget_month0_eur × (1 + budget_growth_pct_mom/100)^(t−1) [PRV-5] [PUB-8]
---   eps_cac DOUBLE  CAC noise factor ε_cac,t = exp(μ + σZ), 1 exactly when cac_sd_pct = 0 [RNG-5]
---   cac_eur DOUBLE  CAC_t = cac_base_eur × ε_cac,t [PRV-5]
---   new_clients DOUBLE  new_t = budget_t / CAC_t, 0 when CAC_t = 0 (expected value, never rounded) [PRV-5]
---   active_clients DOUBLE  active_t = active_{t−1} × (1 − churn_pct_mom/100) + new_t, active_0 = 0 [PRV-5]
---   eps_hours DOUBLE  usage noise factor ε_hrs,t, 1 exactly when hours_sd_pct = 0 [RNG-5]
---   hours DOUBLE  hours_t = active_t × hours_per_client_month_mean × ε_hrs,t [PRV-5]
+--   path_id BIGINT <id>  path [GEN-2]
+--   grid_index BIGINT <id>  grid point of the path
+--   replicate_index BIGINT <id>  replicate of the path
+--   mc_index BIGINT <id>  MC iteration of the path
+--   param_set_id BIGINT <id>  parameter set of the path (grid_index·R + replicate_index)
+--   month BIGINT <month>  plan month t = 1..H
+--   budget_eur DOUBLE <EUR>  budget_t = budget_month0_eur × (1 + budget_growth_pct_mom/100)^(t−1) [PRV-5] [PUB-8]
+--   eps_cac DOUBLE <ratio>  CAC noise factor ε_cac,t = exp(μ + σZ), 1 exactly when cac_sd_pct = 0 [RNG-5]
+--   cac_eur DOUBLE <EUR>  CAC_t = cac_base_eur × ε_cac,t [PRV-5]
+--   new_clients DOUBLE <count>  new_t = budget_t / CAC_t, 0 when CAC_t = 0 (expected value, never rounded) [PRV-5]
+--   active_clients DOUBLE <count>  active_t = active_{t−1} × (1 − churn_pct_mom/100) + new_t, active_0 = 0 [PRV-5]
+--   eps_hours DOUBLE <ratio>  usage noise factor ε_hrs,t, 1 exactly when hours_sd_pct = 0 [RNG-5]
+--   hours DOUBLE <hours>  hours_t = active_t × hours_per_client_month_mean × ε_hrs,t [PRV-5]
 WITH RECURSIVE noise AS (
     SELECT
         path_id,

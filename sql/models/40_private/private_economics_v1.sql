@@ -4,22 +4,22 @@
 -- pipelines: private
 -- grain: param_set_id, gpu
 -- columns:
---   param_set_id BIGINT  parameter set [GEN-2]
---   grid_index BIGINT  grid point of the parameter set
---   replicate_index BIGINT  replicate of the parameter set
---   gpu VARCHAR  private GPU class [PRV-1]
---   providers BIGINT  distinct providers of the class [PRV-2]
---   provider_eur_hr_med DOUBLE  median EUR per GPU-hour over the providers [PRV-2]
---   markup_pct DOUBLE  markup over the median, percent [PRV-3]
---   sell_eur_hr DOUBLE  sell price, EUR per GPU-hour [PRV-3]
---   margin_eur_hr DOUBLE  sell − median, EUR per GPU-hour [PRV-3]
---   margin_pct DOUBLE  hourly margin on the median quote, percent [PRV-3]
---   recommended_provider VARCHAR  rank-1 vendor of the class [PRV-4]
---   recommended_eur_hr DOUBLE  its EUR per GPU-hour: what a sold hour costs [PRV-4] [PRV-7]
---   realised_margin_pct DOUBLE  (sell − recommended_eur_hr) / sell × 100, percent (null when sell = 0) [PRV-4]
---   management_fee_eur_per_month DOUBLE  fee per active client and month [PRV-3]
---   base_fee_eur_per_month DOUBLE  base fee fee_g of the class per active client and month [PRV-3]
---   client_mix_share DOUBLE  x_g: share of client hours on the class, 0 outside client_gpu_mix [PRV-6]
+--   param_set_id BIGINT <id>  parameter set [GEN-2]
+--   grid_index BIGINT <id>  grid point of the parameter set
+--   replicate_index BIGINT <id>  replicate of the parameter set
+--   gpu VARCHAR <id>  private GPU class [PRV-1]
+--   providers BIGINT <count>  distinct providers of the class [PRV-2]
+--   provider_eur_hr_med DOUBLE <EUR/GPU-hour>  median EUR per GPU-hour over the providers [PRV-2]
+--   markup_pct DOUBLE <percent>  markup over the median, percent [PRV-3]
+--   sell_eur_hr DOUBLE <EUR/GPU-hour>  sell price, EUR per GPU-hour [PRV-3]
+--   margin_eur_hr DOUBLE <EUR/GPU-hour>  sell − median, EUR per GPU-hour [PRV-3]
+--   margin_pct DOUBLE <percent>  hourly margin on the median quote, percent [PRV-3]
+--   recommended_provider VARCHAR <id>  rank-1 vendor of the class [PRV-4]
+--   recommended_eur_hr DOUBLE <EUR/GPU-hour>  its EUR per GPU-hour: what a sold hour costs [PRV-4] [PRV-7]
+--   realised_margin_pct DOUBLE <percent>  (sell − recommended_eur_hr) / sell × 100, percent (null when sell = 0) [PRV-4]
+--   management_fee_eur_per_month DOUBLE <EUR/month>  fee per active client and month [PRV-3]
+--   base_fee_eur_per_month DOUBLE <EUR/month>  base fee fee_g of the class per active client and month [PRV-3]
+--   client_mix_share DOUBLE <ratio>  x_g: share of client hours on the class, 0 outside client_gpu_mix [PRV-6]
 WITH pricing AS (
     SELECT * FROM {{ ref('private_pricing') }}
 ),

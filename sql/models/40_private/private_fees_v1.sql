@@ -4,12 +4,12 @@
 -- pipelines: private
 -- grain: param_set_id
 -- columns:
---   param_set_id BIGINT  parameter set [GEN-2]
---   grid_index BIGINT  grid point of the parameter set
---   replicate_index BIGINT  replicate of the parameter set
---   management_fee_eur_per_month DOUBLE  management fee per active client and month [PRV-3]
---   base_fee_mix_eur_per_month DOUBLE  Σ_g x_g × fee_g, summed left to right in GPU byte order [PRV-7] [GEN-4]
---   fee_per_client_eur_per_month DOUBLE  management fee + base_fee_mix: revenue_fees_t = DEC(active_t × this) [PRV-7]
+--   param_set_id BIGINT <id>  parameter set [GEN-2]
+--   grid_index BIGINT <id>  grid point of the parameter set
+--   replicate_index BIGINT <id>  replicate of the parameter set
+--   management_fee_eur_per_month DOUBLE <EUR/month>  management fee per active client and month [PRV-3]
+--   base_fee_mix_eur_per_month DOUBLE <EUR/month>  Σ_g x_g × fee_g, summed left to right in GPU byte order [PRV-7] [GEN-4]
+--   fee_per_client_eur_per_month DOUBLE <EUR/month>  management fee + base_fee_mix: revenue_fees_t = DEC(active_t × this) [PRV-7]
 WITH economics AS (
     SELECT * FROM {{ ref('private_economics') }}
 ),

@@ -4,13 +4,13 @@
 -- pipelines: private
 -- grain: path_id, month, gpu
 -- columns:
---   path_id BIGINT  path [GEN-2]
---   param_set_id BIGINT  parameter set of the path
---   month BIGINT  plan month t = 1..H
---   gpu VARCHAR  private GPU class with client_mix_share > 0 [PRV-6]
---   hours DOUBLE  hours_{t,g} = hours_t × x_g [PRV-6]
---   revenue_hours DECIMAL(18,6)  DEC(hours_{t,g} × sell_eur_hr(g)), prepaid in the month [PRV-7] [GEN-4]
---   cogs DECIMAL(18,6)  DEC(hours_{t,g} × eur_hr(recommended_g)): GPUs rented only for the hours sold [PRV-7] [GEN-4]
+--   path_id BIGINT <id>  path [GEN-2]
+--   param_set_id BIGINT <id>  parameter set of the path
+--   month BIGINT <month>  plan month t = 1..H
+--   gpu VARCHAR <id>  private GPU class with client_mix_share > 0 [PRV-6]
+--   hours DOUBLE <hours>  hours_{t,g} = hours_t × x_g [PRV-6]
+--   revenue_hours_eur DECIMAL(18,6) <EUR>  DEC(hours_{t,g} × sell_eur_hr(g)), prepaid in the month [PRV-7] [GEN-4]
+--   cogs_eur DECIMAL(18,6) <EUR>  DEC(hours_{t,g} × eur_hr(recommended_g)): GPUs rented only for the hours sold [PRV-7] [GEN-4]
 WITH clients AS (
     SELECT path_id, param_set_id, month, hours
     FROM {{ ref('private_clients') }}
@@ -37,8 +37,8 @@ final AS (
         CAST(month AS BIGINT) AS month,
         CAST(gpu AS VARCHAR) AS gpu,
         CAST(hours AS DOUBLE) AS hours,
-        {{ dec('hours * sell_eur_hr') }} AS revenue_hours,
-        {{ dec('hours * recommended_eur_hr') }} AS cogs
+        {{ dec('hours * sell_eur_hr') }} AS revenue_hours_eur,
+        {{ dec('hours * recommended_eur_hr') }} AS cogs_eur
     FROM split
 )
 

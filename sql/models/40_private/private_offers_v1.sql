@@ -4,22 +4,22 @@
 -- pipelines: private
 -- grain: param_set_id, gpu, provider
 -- columns:
---   param_set_id BIGINT  parameter set [GEN-2]
---   grid_index BIGINT  grid point of the parameter set
---   replicate_index BIGINT  replicate of the parameter set
---   gpu VARCHAR  GPU key; every curated GPU key is a private GPU class [PRV-1]
---   provider VARCHAR  provider (trimmed text) [IN-10]
---   usd_hr DOUBLE  USD per single GPU-hour [IN-10]
---   eur_hr DOUBLE  EUR per GPU-hour = usd_hr / fx × (1 + fx_buffer_pct/100), private buffer [PRV-1]
---   availability DOUBLE  fraction, null read as 1.0 [IN-10]
---   reputation DOUBLE  fraction, null read as 1.0 [IN-10]
+--   param_set_id BIGINT <id>  parameter set [GEN-2]
+--   grid_index BIGINT <id>  grid point of the parameter set
+--   replicate_index BIGINT <id>  replicate of the parameter set
+--   gpu VARCHAR <id>  GPU key; every curated GPU key is a private GPU class [PRV-1]
+--   provider VARCHAR <id>  provider (trimmed text) [IN-10]
+--   usd_hr DOUBLE <USD/GPU-hour>  USD per single GPU-hour [IN-10]
+--   eur_hr DOUBLE <EUR/GPU-hour>  EUR per GPU-hour = usd_hr / fx × (1 + fx_buffer_pct/100), private buffer [PRV-1]
+--   availability DOUBLE <ratio>  fraction, an empty cell resolved to 1.0 [IN-10]
+--   reputation DOUBLE <ratio>  fraction, an empty cell resolved to 1.0 [IN-10]
 WITH inputs AS (
     SELECT
         gpu,
         provider,
         usd_hr,
-        coalesce(availability, 1.0) AS availability,
-        coalesce(reputation, 1.0) AS reputation,
+        availability,
+        reputation,
         source_line
     FROM input_offers
 ),

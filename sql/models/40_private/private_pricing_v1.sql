@@ -4,18 +4,18 @@
 -- pipelines: private
 -- grain: param_set_id, gpu
 -- columns:
---   param_set_id BIGINT  parameter set [GEN-2]
---   grid_index BIGINT  grid point of the parameter set
---   replicate_index BIGINT  replicate of the parameter set
---   gpu VARCHAR  private GPU class [PRV-1]
---   providers BIGINT  distinct providers of the class [PRV-2]
---   provider_eur_hr_med DOUBLE  median EUR per GPU-hour over the providers [PRV-2]
---   markup_pct DOUBLE  default_markup_over_provider_cost_pct, percent [PRV-3]
---   sell_eur_hr DOUBLE  med × (1 + markup_pct/100), EUR per GPU-hour [PRV-3]
---   margin_eur_hr DOUBLE  sell − med, EUR per GPU-hour [PRV-3]
---   margin_pct DOUBLE  margin_eur_hr / sell × 100, percent (null when sell = 0) [PRV-3]
---   management_fee_eur_per_month DOUBLE  fee per active client and month [PRV-3]
---   base_fee_eur_per_month DOUBLE  fee_g: base_fee_by_gpu_class[g], else base_fee_eur_per_month, else 0 [PRV-3]
+--   param_set_id BIGINT <id>  parameter set [GEN-2]
+--   grid_index BIGINT <id>  grid point of the parameter set
+--   replicate_index BIGINT <id>  replicate of the parameter set
+--   gpu VARCHAR <id>  private GPU class [PRV-1]
+--   providers BIGINT <count>  distinct providers of the class [PRV-2]
+--   provider_eur_hr_med DOUBLE <EUR/GPU-hour>  median EUR per GPU-hour over the providers [PRV-2]
+--   markup_pct DOUBLE <percent>  default_markup_over_provider_cost_pct, percent [PRV-3]
+--   sell_eur_hr DOUBLE <EUR/GPU-hour>  med × (1 + markup_pct/100), EUR per GPU-hour [PRV-3]
+--   margin_eur_hr DOUBLE <EUR/GPU-hour>  sell − med, EUR per GPU-hour [PRV-3]
+--   margin_pct DOUBLE <percent>  margin_eur_hr / sell × 100, percent (null when sell = 0) [PRV-3]
+--   management_fee_eur_per_month DOUBLE <EUR/month>  fee per active client and month [PRV-3]
+--   base_fee_eur_per_month DOUBLE <EUR/month>  fee_g: base_fee_by_gpu_class[g], else base_fee_eur_per_month, else 0 [PRV-3]
 WITH quote AS (
     SELECT * FROM {{ ref('private_quote') }}
 ),
@@ -32,8 +32,8 @@ joined AS (
         q.*,
         p.default_markup_over_provider_cost_pct AS markup_pct,
         p.management_fee_eur_per_month,
-        -- PRV-3 precedence: the class's own base fee, else the general base fee, else 0.
-        coalesce(b.fee_eur_per_month, p.base_fee_eur_per_month, 0.0) AS base_fee_eur_per_month
+        -- PRV-3 precedence: the class's own base fee, else the general base fee (resolved: not set = 0).
+        coalesce(b.fee_eur_per_month, p.base_fee_eur_per_month) AS base_fee_eur_per_month
     FROM quote AS q
     JOIN params_private_tap AS p USING (param_set_id)
     LEFT JOIN by_class AS b USING (param_set_id, gpu)

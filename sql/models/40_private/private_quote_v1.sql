@@ -4,13 +4,13 @@
 -- pipelines: private
 -- grain: param_set_id, gpu
 -- columns:
---   param_set_id BIGINT  parameter set [GEN-2]
---   grid_index BIGINT  grid point of the parameter set
---   replicate_index BIGINT  replicate of the parameter set
---   gpu VARCHAR  private GPU class [PRV-1]
---   providers BIGINT  number of distinct providers offering the class [PRV-2]
---   provider_eur_hr_med DOUBLE  median eur_hr over those providers, GEN-5 p = 50 in float64 [PRV-2]
---   min_eur_hr DOUBLE  cheapest provider's eur_hr, min_g of the vendor score [PRV-4]
+--   param_set_id BIGINT <id>  parameter set [GEN-2]
+--   grid_index BIGINT <id>  grid point of the parameter set
+--   replicate_index BIGINT <id>  replicate of the parameter set
+--   gpu VARCHAR <id>  private GPU class [PRV-1]
+--   providers BIGINT <count>  number of distinct providers offering the class [PRV-2]
+--   provider_eur_hr_med DOUBLE <EUR/GPU-hour>  median eur_hr over those providers, GEN-5 p = 50 in float64 [PRV-2]
+--   min_eur_hr DOUBLE <EUR/GPU-hour>  cheapest provider's eur_hr, min_g of the vendor score [PRV-4]
 WITH offers AS (
     SELECT * FROM {{ ref('private_offers') }}
 ),

@@ -4,21 +4,21 @@
 -- pipelines: private
 -- grain: param_set_id, gpu, provider
 -- columns:
---   param_set_id BIGINT  parameter set [GEN-2]
---   grid_index BIGINT  grid point of the parameter set
---   replicate_index BIGINT  replicate of the parameter set
---   gpu VARCHAR  private GPU class [PRV-1]
---   provider VARCHAR  provider of the offer [IN-10]
---   usd_hr DOUBLE  USD per GPU-hour [IN-10]
---   eur_hr DOUBLE  EUR per GPU-hour [PRV-1]
---   availability DOUBLE  fraction [IN-10]
---   reputation DOUBLE  fraction [IN-10]
---   weight_cost DOUBLE  cost weight used (renormalised; 1 when all weights are 0) [IN-17]
---   weight_availability DOUBLE  availability weight used [IN-17]
---   weight_reputation DOUBLE  reputation weight used [IN-17]
---   score DOUBLE  w_cost × min_g / eur_hr + w_availability × availability + w_reputation × reputation [PRV-4]
---   rank BIGINT  1 = highest score; ties: lower eur_hr, then provider byte order [PRV-4]
---   recommended BOOLEAN  rank = 1: purchases of the class use this vendor [PRV-4]
+--   param_set_id BIGINT <id>  parameter set [GEN-2]
+--   grid_index BIGINT <id>  grid point of the parameter set
+--   replicate_index BIGINT <id>  replicate of the parameter set
+--   gpu VARCHAR <id>  private GPU class [PRV-1]
+--   provider VARCHAR <id>  provider of the offer [IN-10]
+--   usd_hr DOUBLE <USD/GPU-hour>  USD per GPU-hour [IN-10]
+--   eur_hr DOUBLE <EUR/GPU-hour>  EUR per GPU-hour [PRV-1]
+--   availability DOUBLE <ratio>  fraction [IN-10]
+--   reputation DOUBLE <ratio>  fraction [IN-10]
+--   weight_cost DOUBLE <ratio>  cost weight used (renormalised; 1 when all weights are 0) [IN-17]
+--   weight_availability DOUBLE <ratio>  availability weight used [IN-17]
+--   weight_reputation DOUBLE <ratio>  reputation weight used [IN-17]
+--   score DOUBLE <ratio>  w_cost × min_g / eur_hr + w_availability × availability + w_reputation × reputation [PRV-4]
+--   rank BIGINT <id>  1 = highest score; ties: lower eur_hr, then provider byte order [PRV-4]
+--   recommended BOOLEAN <flag>  rank = 1: purchases of the class use this vendor [PRV-4]
 WITH offers AS (
     SELECT * FROM {{ ref('private_offers') }}
 ),

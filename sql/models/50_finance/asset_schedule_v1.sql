@@ -3,15 +3,15 @@
 -- purpose: every asset's full straight-line depreciation schedule in cents, whatever the horizon [FIN-2] (ACC-A10)
 -- grain: asset, month
 -- columns:
---   asset VARCHAR  asset name (assets sharing a name are summed)
---   month BIGINT  plan month start_month_index .. start_month_index + months − 1 (may exceed H)
---   amount_eur DECIMAL(18,6)  the asset's amount_eur, the total its schedule must repay
---   capex_eur DECIMAL(18,6)  amount_eur in the purchase month start_month_index, else 0
---   depreciation_eur DECIMAL(18,6)  round2(amount/months); the last month takes amount − (months − 1)·round2(amount/months)
+--   asset VARCHAR <id>  asset name (assets sharing a name are summed)
+--   month BIGINT <month>  plan month start_month_index .. start_month_index + months − 1 (may exceed H)
+--   amount_eur DECIMAL(18,6) <EUR>  the asset's amount_eur, the total its schedule must repay
+--   capex_eur DECIMAL(18,6) <EUR>  amount_eur in the purchase month start_month_index, else 0
+--   depreciation_eur DECIMAL(18,6) <EUR>  round2(amount/months); the last month takes amount − (months − 1)·round2(amount/months)
 -- Assets are general inputs that no variable can target, so one schedule serves every parameter set.
 WITH
 assets AS (
-    SELECT name, CAST(CAST(amount_eur AS VARCHAR) AS DECIMAL(18,6)) AS amount, months AS life,
+    SELECT name, {{ dec('amount_eur') }} AS amount, months AS life,
         start_month_index AS first_month
     FROM input_assets
 ),

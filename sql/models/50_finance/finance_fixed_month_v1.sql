@@ -3,23 +3,23 @@
 -- purpose: per parameter set and plan month, the lines that do not depend on the path: calendar, fixed costs, payables, capex, depreciation, loan [FIN-1]–[FIN-3] [FIN-5] [FIN-6]
 -- grain: param_set_id, month
 -- columns:
---   param_set_id BIGINT  parameter set
---   month BIGINT  plan month t = 1..H
---   period VARCHAR  YYYY-MM of month t [GEN-2]
---   fiscal_year BIGINT  calendar year of the period [FIN-4]
---   vat_period_key BIGINT  calendar VAT period of the month: year·12 + ⌊(calendar month − 1)/vat_period_months⌋ [FIN-5]
---   vat_period_end BOOLEAN  a VAT period ends in this month (calendar month is a multiple of vat_period_months) [FIN-5]
---   fixed_opex_eur DECIMAL(18,6)  Σ_items round6(item × (1 + cpi/100)^⌊(t−1)/12⌋), EUR [FIN-1]
---   vatable_fixed_eur DECIMAL(18,6)  the part of fixed_opex not in vat_exempt_fixed_cost_items, EUR [FIN-5]
---   insurance_eur DECIMAL(18,6)  Σ_insurers round6(premium × (1 + buffer/100)), EUR [FIN-1]
---   bizdev_eur DECIMAL(18,6)  bizdev budget, EUR [FIN-1]
---   payables_x3000 DECIMAL(38,26)  ap_days × (Σ_{not AP-exempt} item × (100 + v_item%) + bizdev × (100 + vat%)), exact; payables = round6(payables_x3000 / 3000) [FIN-6]
---   input_vat_eur DECIMAL(18,6)  round6(vat/100 × (vatable fixed + bizdev + capex)), EUR [FIN-5]
---   capex_eur DECIMAL(18,6)  Σ asset amounts bought this month, EUR [FIN-2]
---   depreciation_eur DECIMAL(18,6)  Σ asset_schedule depreciation of the month (months beyond H are not shown), EUR [FIN-2]
---   interest_eur DECIMAL(18,6)  loan interest of schedule month s = t (0 after the term), EUR [FIN-3]
---   principal_eur DECIMAL(18,6)  loan principal of schedule month s = t, EUR [FIN-3]
---   loan_balance_eur DECIMAL(18,6)  B_t, the loan balance after month t (0 after the term), EUR [FIN-3]
+--   param_set_id BIGINT <id>  parameter set
+--   month BIGINT <month>  plan month t = 1..H
+--   period VARCHAR <YYYY-MM>  YYYY-MM of month t [GEN-2]
+--   fiscal_year BIGINT <year>  calendar year of the period [FIN-4]
+--   vat_period_key BIGINT <id>  calendar VAT period of the month: year·12 + ⌊(calendar month − 1)/vat_period_months⌋ [FIN-5]
+--   vat_period_end BOOLEAN <month>  a VAT period ends in this month (calendar month is a multiple of vat_period_months) [FIN-5]
+--   fixed_opex_eur DECIMAL(18,6) <EUR>  Σ_items round6(item × (1 + cpi/100)^⌊(t−1)/12⌋), EUR [FIN-1]
+--   vatable_fixed_eur DECIMAL(18,6) <EUR>  the part of fixed_opex not in vat_exempt_fixed_cost_items, EUR [FIN-5]
+--   insurance_eur DECIMAL(18,6) <EUR>  Σ_insurers round6(premium × (1 + buffer/100)), EUR [FIN-1]
+--   bizdev_eur DECIMAL(18,6) <EUR>  bizdev budget, EUR [FIN-1]
+--   payables_x3000 DECIMAL(38,26) <EUR x3000>   ap_days × (Σ_{not AP-exempt} item × (100 + v_item%) + bizdev × (100 + vat%)), exact; payables = round6(payables_x3000 / 3000) [FIN-6]
+--   input_vat_eur DECIMAL(18,6) <EUR>  round6(vat/100 × (vatable fixed + bizdev + capex)), EUR [FIN-5]
+--   capex_eur DECIMAL(18,6) <EUR>  Σ asset amounts bought this month, EUR [FIN-2]
+--   depreciation_eur DECIMAL(18,6) <EUR>  Σ asset_schedule depreciation of the month (months beyond H are not shown), EUR [FIN-2]
+--   interest_eur DECIMAL(18,6) <EUR>  loan interest of schedule month s = t (0 after the term), EUR [FIN-3]
+--   principal_eur DECIMAL(18,6) <EUR>  loan principal of schedule month s = t, EUR [FIN-3]
+--   loan_balance_eur DECIMAL(18,6) <EUR>  B_t, the loan balance after month t (0 after the term), EUR [FIN-3]
 WITH
 months AS (
     SELECT CAST(range AS BIGINT) AS month FROM range(1, {{ var('horizon_months') }} + 1)
@@ -62,9 +62,9 @@ joined AS (
         d.ap_days * (coalesce(it.ap_items_x100, 0) + d.bizdev_eur * (100 + d.vat_pct)) AS payables_x3000,
         coalesce(a.capex, 0) AS capex,
         coalesce(a.depreciation, 0) AS depreciation,
-        coalesce(l.interest, 0) AS interest,
-        coalesce(l.principal, 0) AS principal,
-        coalesce(l.closing_balance, 0) AS loan_balance
+        coalesce(l.interest_eur, 0) AS interest,
+        coalesce(l.principal_eur, 0) AS principal,
+        coalesce(l.closing_balance_eur, 0) AS loan_balance
     FROM dated AS d
     LEFT JOIN items AS it USING (param_set_id, month)
     LEFT JOIN asset_month AS a USING (month)

@@ -3,23 +3,23 @@
 -- purpose: the general keys the finance models read, as exact decimals of their input text [GEN-4] [FIN-1] [FIN-4]–[FIN-6]
 -- grain: param_set_id
 -- columns:
---   param_set_id BIGINT  parameter set
---   grid_index BIGINT  grid point
---   replicate_index BIGINT  replicate
---   start_year BIGINT  calendar.start_year (plan month 1 is start_year-start_month)
---   start_month BIGINT  calendar.start_month
---   vat_pct DECIMAL(38,10)  tax.vat_pct, percent [FIN-5]
---   vat_period_months BIGINT  tax.vat_period_months, 1 or 3 (not set = 1) [FIN-5]
---   vat_payment_lag_months BIGINT  working_capital.vat_payment_lag_months [FIN-5]
---   corporate_income_pct DECIMAL(38,10)  tax.corporate_income_pct, percent (used without brackets) [FIN-4]
---   tax_payment_lag_months BIGINT  tax.payment_lag_months (not set = 0) [FIN-4]
---   contingency_pct DECIMAL(38,10)  finance.contingency_pct, percent [FIN-1]
---   ar_days DECIMAL(38,10)  working_capital.ar_days [FIN-6]
---   ap_days DECIMAL(38,10)  working_capital.ap_days [FIN-6]
---   bizdev_eur DECIMAL(18,6)  finance.bizdev_budget_monthly_eur, EUR per month [FIN-1]
---   insurance_eur DECIMAL(18,6)  Σ_selected round6(premium × (1 + premiums_buffer_pct/100)), EUR per month [FIN-1]
---   equity_injection_eur DECIMAL(18,6)  finance.equity_injection_eur, EUR [FIN-7]
---   loan_amount_eur DECIMAL(18,6)  loan.amount_eur, EUR [FIN-3]
+--   param_set_id BIGINT <id>  parameter set
+--   grid_index BIGINT <id>  grid point
+--   replicate_index BIGINT <id>  replicate
+--   start_year BIGINT <year>  calendar.start_year (plan month 1 is start_year-start_month)
+--   start_month BIGINT <month>  calendar.start_month
+--   vat_pct DECIMAL(38,10) <percent>  tax.vat_pct, percent [FIN-5]
+--   vat_period_months BIGINT <months>  tax.vat_period_months, 1 or 3 (not set = 1) [FIN-5]
+--   vat_payment_lag_months BIGINT <months>  working_capital.vat_payment_lag_months [FIN-5]
+--   corporate_income_pct DECIMAL(38,10) <percent>  tax.corporate_income_pct, percent (used without brackets) [FIN-4]
+--   tax_payment_lag_months BIGINT <months>  tax.payment_lag_months (not set = 0) [FIN-4]
+--   contingency_pct DECIMAL(38,10) <percent>  finance.contingency_pct, percent [FIN-1]
+--   ar_days DECIMAL(38,10) <days>  working_capital.ar_days [FIN-6]
+--   ap_days DECIMAL(38,10) <days>  working_capital.ap_days [FIN-6]
+--   bizdev_eur DECIMAL(18,6) <EUR>  finance.bizdev_budget_monthly_eur, EUR per month [FIN-1]
+--   insurance_eur DECIMAL(18,6) <EUR>  Σ_selected round6(premium × (1 + premiums_buffer_pct/100)), EUR per month [FIN-1]
+--   equity_injection_eur DECIMAL(18,6) <EUR>  finance.equity_injection_eur, EUR [FIN-7]
+--   loan_amount_eur DECIMAL(18,6) <EUR>  loan.amount_eur, EUR [FIN-3]
 -- Input numbers reach DECIMAL through their shortest round-trip text (CAST(double AS VARCHAR)), which is
 -- the exact input text for texts of ≤ 15 significant digits [GEN-4]; rates and days keep 10 decimals,
 -- amounts 6 (specs/finance.md, "Numerics").
@@ -27,18 +27,18 @@ WITH
 general AS (
     SELECT
         param_set_id, grid_index, replicate_index, start_year, start_month,
-        CAST(CAST(vat_pct AS VARCHAR) AS DECIMAL(38,10)) AS vat_pct,
-        coalesce(vat_period_months, 1) AS vat_period_months,
+        {{ dec('vat_pct', 38, 10) }} AS vat_pct,
+        vat_period_months,
         vat_payment_lag_months,
-        CAST(CAST(corporate_income_pct AS VARCHAR) AS DECIMAL(38,10)) AS corporate_income_pct,
-        coalesce(payment_lag_months, 0) AS tax_payment_lag_months,
-        CAST(CAST(contingency_pct AS VARCHAR) AS DECIMAL(38,10)) AS contingency_pct,
-        CAST(CAST(ar_days AS VARCHAR) AS DECIMAL(38,10)) AS ar_days,
-        CAST(CAST(ap_days AS VARCHAR) AS DECIMAL(38,10)) AS ap_days,
-        CAST(CAST(bizdev_budget_monthly_eur AS VARCHAR) AS DECIMAL(18,6)) AS bizdev_eur,
-        CAST(CAST(premiums_buffer_pct AS VARCHAR) AS DECIMAL(38,10)) AS premiums_buffer_pct,
-        CAST(CAST(equity_injection_eur AS VARCHAR) AS DECIMAL(18,6)) AS equity_injection_eur,
-        CAST(CAST(loan_amount_eur AS VARCHAR) AS DECIMAL(18,6)) AS loan_amount_eur
+        {{ dec('corporate_income_pct', 38, 10) }} AS corporate_income_pct,
+        payment_lag_months AS tax_payment_lag_months,
+        {{ dec('contingency_pct', 38, 10) }} AS contingency_pct,
+        {{ dec('ar_days', 38, 10) }} AS ar_days,
+        {{ dec('ap_days', 38, 10) }} AS ap_days,
+        {{ dec('bizdev_budget_monthly_eur') }} AS bizdev_eur,
+        {{ dec('premiums_buffer_pct', 38, 10) }} AS premiums_buffer_pct,
+        {{ dec('equity_injection_eur') }} AS equity_injection_eur,
+        {{ dec('loan_amount_eur') }} AS loan_amount_eur
     FROM params_general
 ),
 -- Each insurer's premium is rounded on its own (GEN-4 grain: month × insurer), then summed exactly.
@@ -46,7 +46,7 @@ insurance AS (
     SELECT
         g.param_set_id,
         sum(CAST(
-            CAST(CAST(i.premium_eur_per_month AS VARCHAR) AS DECIMAL(38,10)) * (100 + g.premiums_buffer_pct)
+            {{ dec('i.premium_eur_per_month', 38, 10) }} * (100 + g.premiums_buffer_pct)
                 * CAST('0.01' AS DECIMAL(3,2))
             AS DECIMAL(18,6))) AS insurance_eur
     FROM general AS g

@@ -3,75 +3,75 @@
 -- purpose: per path and month, the P&L down to EBT and the tap amounts that VAT and working capital need [FIN-1]
 -- grain: path_id, month
 -- columns:
---   path_id BIGINT  path [GEN-2]
---   param_set_id BIGINT  its parameter set
---   month BIGINT  plan month t = 1..H
---   period VARCHAR  YYYY-MM
---   fiscal_year BIGINT  calendar year of the period [FIN-4]
---   revenue_public_eur DECIMAL(18,6)  usage revenue + breakage [PUB-10]; 0 when public does not run
---   revenue_private_eur DECIMAL(18,6)  revenue hours + fees [PRV-7]; 0 when private does not run
---   revenue_total_eur DECIMAL(18,6)  revenue_public + revenue_private [FIN-1]
---   cogs_public_eur DECIMAL(18,6)  capacity-based public COGS [PUB-11]
---   cogs_private_eur DECIMAL(18,6)  private GPU rental [PRV-7]
---   gross_profit_eur DECIMAL(18,6)  revenue_total − cogs_public − cogs_private [FIN-1]
---   acquisition_public_eur DECIMAL(18,6)  public budget_t [PUB-8]
---   acquisition_private_eur DECIMAL(18,6)  private budget_t [PRV-5]
---   fixed_opex_eur DECIMAL(18,6)  CPI-indexed fixed costs [FIN-1]
---   insurance_eur DECIMAL(18,6)  buffered premiums [FIN-1]
---   bizdev_eur DECIMAL(18,6)  bizdev budget [FIN-1]
---   contingency_eur DECIMAL(18,6)  round6(contingency_pct/100 × (acquisition + fixed + insurance + bizdev)) [FIN-1]
---   opex_total_eur DECIMAL(18,6)  acquisition + fixed + insurance + bizdev + contingency [FIN-1]
---   ebitda_eur DECIMAL(18,6)  gross_profit − opex_total [FIN-1]
---   depreciation_eur DECIMAL(18,6)  [FIN-2]
---   ebit_eur DECIMAL(18,6)  ebitda − depreciation [FIN-1]
---   interest_eur DECIMAL(18,6)  loan interest [FIN-3]
---   ebt_eur DECIMAL(18,6)  ebit − interest [FIN-1]
---   credits_sold_eur DECIMAL(18,6)  public credits sold (VAT due at sale) [PUB-10] [FIN-5]
---   revenue_fees_eur DECIMAL(18,6)  private fees, invoiced on ar_days [PRV-7] [FIN-6]
---   deferred_revenue_eur DECIMAL(18,6)  public credit balance [PUB-10] [FIN-6]
+--   path_id BIGINT <id>  path [GEN-2]
+--   param_set_id BIGINT <id>  its parameter set
+--   month BIGINT <month>  plan month t = 1..H
+--   period VARCHAR <YYYY-MM>  YYYY-MM
+--   fiscal_year BIGINT <year>  calendar year of the period [FIN-4]
+--   revenue_public_eur DECIMAL(18,6) <EUR>  usage revenue + breakage_eur [PUB-10]; 0 when public does not run
+--   revenue_private_eur DECIMAL(18,6) <EUR>  revenue hours + fees [PRV-7]; 0 when private does not run
+--   revenue_total_eur DECIMAL(18,6) <EUR>  revenue_public_eur + revenue_private_eur [FIN-1]
+--   cogs_public_eur DECIMAL(18,6) <EUR>  capacity-based public COGS [PUB-11]
+--   cogs_private_eur DECIMAL(18,6) <EUR>  private GPU rental [PRV-7]
+--   gross_profit_eur DECIMAL(18,6) <EUR>  revenue_total_eur − cogs_public_eur − cogs_private_eur [FIN-1]
+--   acquisition_public_eur DECIMAL(18,6) <EUR>  public budget_t [PUB-8]
+--   acquisition_private_eur DECIMAL(18,6) <EUR>  private budget_t [PRV-5]
+--   fixed_opex_eur DECIMAL(18,6) <EUR>  CPI-indexed fixed costs [FIN-1]
+--   insurance_eur DECIMAL(18,6) <EUR>  buffered premiums [FIN-1]
+--   bizdev_eur DECIMAL(18,6) <EUR>  bizdev budget [FIN-1]
+--   contingency_eur DECIMAL(18,6) <EUR>  round6(contingency_pct/100 × (acquisition + fixed + insurance + bizdev)) [FIN-1]
+--   opex_total_eur DECIMAL(18,6) <EUR>  acquisition + fixed + insurance + bizdev + contingency [FIN-1]
+--   ebitda_eur DECIMAL(18,6) <EUR>  gross_profit_eur − opex_total_eur [FIN-1]
+--   depreciation_eur DECIMAL(18,6) <EUR>  [FIN-2]
+--   ebit_eur DECIMAL(18,6) <EUR>  ebitda_eur − depreciation [FIN-1]
+--   interest_eur DECIMAL(18,6) <EUR>  loan interest [FIN-3]
+--   ebt_eur DECIMAL(18,6) <EUR>  ebit − interest [FIN-1]
+--   credits_sold_eur DECIMAL(18,6) <EUR>  public credits sold (VAT due at sale) [PUB-10] [FIN-5]
+--   revenue_fees_eur DECIMAL(18,6) <EUR>  private fees, invoiced on ar_days [PRV-7] [FIN-6]
+--   deferred_revenue_eur DECIMAL(18,6) <EUR>  public credit balance [PUB-10] [FIN-6]
 -- A tap that does not run contributes 0 [FIN-1]: its CTE is then an empty relation of the same shape.
 WITH
 pub AS (
 {% if 'public' in var('pipelines') %}
-    SELECT path_id, month, revenue_public, cogs_public, acquisition_public, credits_sold, credit_balance
+    SELECT path_id, month, revenue_public_eur, cogs_public_eur, acquisition_public_eur, credits_sold_eur, credit_balance_eur
     FROM {{ ref('public_month') }}
 {% else %}
     SELECT CAST(NULL AS BIGINT) AS path_id, CAST(NULL AS BIGINT) AS month,
-        CAST(NULL AS DECIMAL(18,6)) AS revenue_public, CAST(NULL AS DECIMAL(18,6)) AS cogs_public,
-        CAST(NULL AS DECIMAL(18,6)) AS acquisition_public, CAST(NULL AS DECIMAL(18,6)) AS credits_sold,
-        CAST(NULL AS DECIMAL(18,6)) AS credit_balance
+        CAST(NULL AS DECIMAL(18,6)) AS revenue_public_eur, CAST(NULL AS DECIMAL(18,6)) AS cogs_public_eur,
+        CAST(NULL AS DECIMAL(18,6)) AS acquisition_public_eur, CAST(NULL AS DECIMAL(18,6)) AS credits_sold_eur,
+        CAST(NULL AS DECIMAL(18,6)) AS credit_balance_eur
     WHERE false
 {% endif %}
 ),
 prv AS (
 {% if 'private' in var('pipelines') %}
-    SELECT path_id, month, revenue_private, cogs_private, acquisition_private, revenue_fees
+    SELECT path_id, month, revenue_private_eur, cogs_private_eur, acquisition_private_eur, revenue_fees_eur
     FROM {{ ref('private_month') }}
 {% else %}
     SELECT CAST(NULL AS BIGINT) AS path_id, CAST(NULL AS BIGINT) AS month,
-        CAST(NULL AS DECIMAL(18,6)) AS revenue_private, CAST(NULL AS DECIMAL(18,6)) AS cogs_private,
-        CAST(NULL AS DECIMAL(18,6)) AS acquisition_private, CAST(NULL AS DECIMAL(18,6)) AS revenue_fees
+        CAST(NULL AS DECIMAL(18,6)) AS revenue_private_eur, CAST(NULL AS DECIMAL(18,6)) AS cogs_private_eur,
+        CAST(NULL AS DECIMAL(18,6)) AS acquisition_private_eur, CAST(NULL AS DECIMAL(18,6)) AS revenue_fees_eur
     WHERE false
 {% endif %}
 ),
 joined AS (
     SELECT
         p.path_id, p.param_set_id, f.month, f.period, f.fiscal_year,
-        coalesce(pub.revenue_public, 0) AS revenue_public,
-        coalesce(prv.revenue_private, 0) AS revenue_private,
-        coalesce(pub.cogs_public, 0) AS cogs_public,
-        coalesce(prv.cogs_private, 0) AS cogs_private,
-        coalesce(pub.acquisition_public, 0) AS acquisition_public,
-        coalesce(prv.acquisition_private, 0) AS acquisition_private,
+        coalesce(pub.revenue_public_eur, 0) AS revenue_public_eur,
+        coalesce(prv.revenue_private_eur, 0) AS revenue_private_eur,
+        coalesce(pub.cogs_public_eur, 0) AS cogs_public_eur,
+        coalesce(prv.cogs_private_eur, 0) AS cogs_private_eur,
+        coalesce(pub.acquisition_public_eur, 0) AS acquisition_public_eur,
+        coalesce(prv.acquisition_private_eur, 0) AS acquisition_private_eur,
         f.fixed_opex_eur AS fixed_opex,
         f.insurance_eur AS insurance,
         f.bizdev_eur AS bizdev,
         fp.contingency_pct,
         f.depreciation_eur AS depreciation,
         f.interest_eur AS interest,
-        coalesce(pub.credits_sold, 0) AS credits_sold,
-        coalesce(prv.revenue_fees, 0) AS revenue_fees,
-        coalesce(pub.credit_balance, 0) AS deferred_revenue
+        coalesce(pub.credits_sold_eur, 0) AS credits_sold_eur,
+        coalesce(prv.revenue_fees_eur, 0) AS revenue_fees_eur,
+        coalesce(pub.credit_balance_eur, 0) AS deferred_revenue
     FROM {{ ref('paths') }} AS p
     JOIN {{ ref('finance_fixed_month') }} AS f USING (param_set_id)
     JOIN {{ ref('finance_params') }} AS fp USING (param_set_id)
@@ -81,44 +81,44 @@ joined AS (
 -- The contingency carries no VAT and is rounded once on the product with its rate [GEN-4].
 costs AS (
     SELECT *,
-        CAST(acquisition_public + acquisition_private + fixed_opex + insurance + bizdev AS DECIMAL(38,6))
+        CAST(acquisition_public_eur + acquisition_private_eur + fixed_opex + insurance + bizdev AS DECIMAL(38,6))
             AS contingency_base
     FROM joined
 ),
 lines AS (
     SELECT *,
-        revenue_public + revenue_private AS revenue_total,
+        revenue_public_eur + revenue_private_eur AS revenue_total_eur,
         CAST(contingency_pct * contingency_base * CAST('0.01' AS DECIMAL(3,2)) AS DECIMAL(18,6)) AS contingency
     FROM costs
 ),
 pnl AS (
     SELECT *,
-        revenue_total - cogs_public - cogs_private AS gross_profit,
-        contingency_base + contingency AS opex_total
+        revenue_total_eur - cogs_public_eur - cogs_private_eur AS gross_profit_eur,
+        contingency_base + contingency AS opex_total_eur
     FROM lines
 )
 SELECT
     path_id, param_set_id, month, period, fiscal_year,
-    CAST(revenue_public AS DECIMAL(18,6)) AS revenue_public_eur,
-    CAST(revenue_private AS DECIMAL(18,6)) AS revenue_private_eur,
-    CAST(revenue_total AS DECIMAL(18,6)) AS revenue_total_eur,
-    CAST(cogs_public AS DECIMAL(18,6)) AS cogs_public_eur,
-    CAST(cogs_private AS DECIMAL(18,6)) AS cogs_private_eur,
-    CAST(gross_profit AS DECIMAL(18,6)) AS gross_profit_eur,
-    CAST(acquisition_public AS DECIMAL(18,6)) AS acquisition_public_eur,
-    CAST(acquisition_private AS DECIMAL(18,6)) AS acquisition_private_eur,
+    CAST(revenue_public_eur AS DECIMAL(18,6)) AS revenue_public_eur,
+    CAST(revenue_private_eur AS DECIMAL(18,6)) AS revenue_private_eur,
+    CAST(revenue_total_eur AS DECIMAL(18,6)) AS revenue_total_eur,
+    CAST(cogs_public_eur AS DECIMAL(18,6)) AS cogs_public_eur,
+    CAST(cogs_private_eur AS DECIMAL(18,6)) AS cogs_private_eur,
+    CAST(gross_profit_eur AS DECIMAL(18,6)) AS gross_profit_eur,
+    CAST(acquisition_public_eur AS DECIMAL(18,6)) AS acquisition_public_eur,
+    CAST(acquisition_private_eur AS DECIMAL(18,6)) AS acquisition_private_eur,
     CAST(fixed_opex AS DECIMAL(18,6)) AS fixed_opex_eur,
     CAST(insurance AS DECIMAL(18,6)) AS insurance_eur,
     CAST(bizdev AS DECIMAL(18,6)) AS bizdev_eur,
     CAST(contingency AS DECIMAL(18,6)) AS contingency_eur,
-    CAST(opex_total AS DECIMAL(18,6)) AS opex_total_eur,
-    CAST(gross_profit - opex_total AS DECIMAL(18,6)) AS ebitda_eur,
+    CAST(opex_total_eur AS DECIMAL(18,6)) AS opex_total_eur,
+    CAST(gross_profit_eur - opex_total_eur AS DECIMAL(18,6)) AS ebitda_eur,
     CAST(depreciation AS DECIMAL(18,6)) AS depreciation_eur,
-    CAST(gross_profit - opex_total - depreciation AS DECIMAL(18,6)) AS ebit_eur,
+    CAST(gross_profit_eur - opex_total_eur - depreciation AS DECIMAL(18,6)) AS ebit_eur,
     CAST(interest AS DECIMAL(18,6)) AS interest_eur,
-    CAST(gross_profit - opex_total - depreciation - interest AS DECIMAL(18,6)) AS ebt_eur,
-    CAST(credits_sold AS DECIMAL(18,6)) AS credits_sold_eur,
-    CAST(revenue_fees AS DECIMAL(18,6)) AS revenue_fees_eur,
+    CAST(gross_profit_eur - opex_total_eur - depreciation - interest AS DECIMAL(18,6)) AS ebt_eur,
+    CAST(credits_sold_eur AS DECIMAL(18,6)) AS credits_sold_eur,
+    CAST(revenue_fees_eur AS DECIMAL(18,6)) AS revenue_fees_eur,
     CAST(deferred_revenue AS DECIMAL(18,6)) AS deferred_revenue_eur
 FROM pnl
 ORDER BY path_id, month

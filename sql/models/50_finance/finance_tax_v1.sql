@@ -3,17 +3,17 @@
 -- purpose: corporate income tax per path and month: fiscal-year EBT, loss pool, accrual, payment and payable [FIN-4]
 -- grain: path_id, month
 -- columns:
---   path_id BIGINT  path
---   month BIGINT  plan month t
---   fiscal_year BIGINT  calendar year y of the period
---   ebt_ytd_eur DECIMAL(18,6)  ytd_t = Σ ebt_s over the plan months s ≤ t of year y
---   loss_pool_start_eur DECIMAL(18,6)  L_y, the loss pool at the start of year y (0 in the first year)
---   taxable_income_eur DECIMAL(18,6)  taxable_t = max(0, ytd_t − L_y)
---   tax_ytd_eur DECIMAL(18,6)  round6(T(taxable_t)), flat rate or brackets
---   tax_eur DECIMAL(18,6)  the month's accrual tax_ytd_t − tax_ytd_{t−1} (same year), may be negative
---   tax_paid_eur DECIMAL(18,6)  tax_{t−lag} (0 while t − lag < 1)
---   tax_payable_eur DECIMAL(18,6)  Σ_{s≤t} (tax_s − tax_paid_s)
---   loss_carryforward_eur DECIMAL(18,6)  pool_t = L_y + max(0, −ytd_t) − min(L_y, max(0, ytd_t)) = max(0, L_y − ytd_t)
+--   path_id BIGINT <id>  path
+--   month BIGINT <month>  plan month t
+--   fiscal_year BIGINT <year>  calendar year y of the period
+--   ebt_ytd_eur DECIMAL(18,6) <EUR>  ytd_t = Σ ebt_s over the plan months s ≤ t of year y
+--   loss_pool_start_eur DECIMAL(18,6) <EUR>  L_y, the loss pool at the start of year y (0 in the first year)
+--   taxable_income_eur DECIMAL(18,6) <EUR>  taxable_t = max(0, ytd_t − L_y)
+--   tax_ytd_eur DECIMAL(18,6) <EUR>  round6(T(taxable_t)), flat rate or brackets
+--   tax_eur DECIMAL(18,6) <EUR>  the month's accrual tax_ytd_t − tax_ytd_{t−1} (same year), may be negative
+--   tax_paid_eur DECIMAL(18,6) <EUR>  tax_{t−lag} (0 while t − lag < 1)
+--   tax_payable_eur DECIMAL(18,6) <EUR>  Σ_{s≤t} (tax_s − tax_paid_s)
+--   loss_carryforward_eur DECIMAL(18,6) <EUR>  pool_t = L_y + max(0, −ytd_t) − min(L_y, max(0, ytd_t)) = max(0, L_y − ytd_t)
 -- L_{y+1} = max(0, L_y − e_y) with e_y the year's EBT (losses carried forward, never back, never expiring).
 -- That recursion has the closed form L_y = S_y − min_{i≤y} S_i with S_y = −Σ_{i<y} e_i (S_first = 0), so the
 -- pool is two exact window aggregates instead of a loop over years.
@@ -52,9 +52,9 @@ taxable AS (
 -- Brackets when set (they replace corporate_income_pct), else one open bracket at the flat rate.
 input_brackets AS (
     SELECT
-        CAST(CAST(coalesce(lag(up_to_eur) OVER (ORDER BY bracket), 0) AS VARCHAR) AS DECIMAL(38,10)) AS lower_eur,
-        CAST(CAST(up_to_eur AS VARCHAR) AS DECIMAL(38,10)) AS upper_eur,
-        CAST(CAST(pct AS VARCHAR) AS DECIMAL(38,10)) AS pct
+        {{ dec('coalesce(lag(up_to_eur) OVER (ORDER BY bracket), 0)', 38, 10) }} AS lower_eur,
+        {{ dec('up_to_eur', 38, 10) }} AS upper_eur,
+        {{ dec('pct', 38, 10) }} AS pct
     FROM input_tax_brackets
 ),
 brackets AS (

@@ -3,13 +3,13 @@
 -- purpose: VAT per path and month: output and input VAT, remittance per calendar VAT period after the lag, payable [FIN-5]
 -- grain: path_id, month
 -- columns:
---   path_id BIGINT  path
---   month BIGINT  plan month t
---   output_vat_eur DECIMAL(18,6)  round6(vat_pct/100 × (credits_sold + revenue_private))
---   input_vat_eur DECIMAL(18,6)  round6(vat_pct/100 × (VAT-able fixed items + bizdev + capex))
---   vat_net_eur DECIMAL(18,6)  output − input
---   vat_remitted_eur DECIMAL(18,6)  Σ vat_net over the plan months of the VAT period that ends in month t − lag (negative = refund)
---   vat_payable_eur DECIMAL(18,6)  Σ_{s≤t} (vat_net_s − vat_remitted_s) (negative = receivable)
+--   path_id BIGINT <id>  path
+--   month BIGINT <month>  plan month t
+--   output_vat_eur DECIMAL(18,6) <EUR>  round6(vat_pct/100 × (credits_sold_eur + revenue_private_eur))
+--   input_vat_eur DECIMAL(18,6) <EUR>  round6(vat_pct/100 × (VAT-able fixed items + bizdev + capex))
+--   vat_net_eur DECIMAL(18,6) <EUR>  output − input
+--   vat_remitted_eur DECIMAL(18,6) <EUR>  Σ vat_net over the plan months of the VAT period that ends in month t − lag (negative = refund)
+--   vat_payable_eur DECIMAL(18,6) <EUR>  Σ_{s≤t} (vat_net_s − vat_remitted_s) (negative = receivable)
 -- GPU rental and advertising are reverse-charged (no net VAT), insurance is exempt, the contingency carries
 -- none: they appear in neither base. A period that ends after month H − lag stays in vat_payable.
 WITH

@@ -3,11 +3,11 @@
 -- purpose: every simulated path and its coordinates, for models that must cover all paths whatever taps run [GEN-2]
 -- grain: path_id
 -- columns:
---   path_id BIGINT  (grid_index·R + replicate_index)·M + mc_index [GEN-2]
---   param_set_id BIGINT  grid_index·R + replicate_index
---   grid_index BIGINT  grid point
---   replicate_index BIGINT  replicate
---   mc_index BIGINT  MC iteration 0..M−1
+--   path_id BIGINT <id>  (grid_index·R + replicate_index)·M + mc_index [GEN-2]
+--   param_set_id BIGINT <id>  grid_index·R + replicate_index
+--   grid_index BIGINT <id>  grid point
+--   replicate_index BIGINT <id>  replicate
+--   mc_index BIGINT <id>  MC iteration 0..M−1
 -- Derived from params_general (one row per parameter set) × range(M), so it exists when neither
 -- public_month nor private_month does.
 SELECT

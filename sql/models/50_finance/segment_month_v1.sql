@@ -3,22 +3,22 @@
 -- purpose: overhead allocation to the taps and tap contributions per path and month (segment KPIs only) [FIN-10]
 -- grain: path_id, month
 -- columns:
---   path_id BIGINT  path
---   month BIGINT  plan month t
---   driver VARCHAR  overhead_allocation_driver (revenue | gpu_hours | tokens), or `single_tap` when one tap runs
---   driver_public DECIMAL(18,6)  d_pub: revenue_public | DEC(Σ instance_hours) | 1 if served tokens > 0 else 0
---   driver_private DECIMAL(18,6)  d_prv: revenue_private | DEC(private hours) | 0
---   overhead_eur DECIMAL(18,6)  fixed_opex + insurance + bizdev + contingency
---   overhead_public_eur DECIMAL(18,6)  round6(overhead × d_pub / (d_pub + d_prv)), division last; ½ when both are 0
---   overhead_private_eur DECIMAL(18,6)  overhead − overhead_public
---   revenue_public_eur DECIMAL(18,6)  [FIN-1]
---   revenue_private_eur DECIMAL(18,6)  [FIN-1]
---   cogs_public_eur DECIMAL(18,6)  [FIN-1]
---   cogs_private_eur DECIMAL(18,6)  [FIN-1]
---   acquisition_public_eur DECIMAL(18,6)  [FIN-1]
---   acquisition_private_eur DECIMAL(18,6)  [FIN-1]
---   contribution_public_eur DECIMAL(18,6)  revenue − cogs − acquisition − overhead_public
---   contribution_private_eur DECIMAL(18,6)  revenue − cogs − acquisition − overhead_private
+--   path_id BIGINT <id>  path
+--   month BIGINT <month>  plan month t
+--   driver VARCHAR <text>  overhead_allocation_driver (revenue | gpu_hours | tokens), or `single_tap` when one tap runs
+--   driver_public DECIMAL(18,6) <driver>  d_pub: revenue_public_eur | DEC(Σ instance_hours) | 1 if served tokens > 0 else 0
+--   driver_private DECIMAL(18,6) <driver>  d_prv: revenue_private_eur | DEC(private hours) | 0
+--   overhead_eur DECIMAL(18,6) <EUR>  fixed_opex + insurance + bizdev + contingency
+--   overhead_public_eur DECIMAL(18,6) <EUR>  round6(overhead × d_pub / (d_pub + d_prv)), division last; ½ when both are 0
+--   overhead_private_eur DECIMAL(18,6) <EUR>  overhead − overhead_public_eur
+--   revenue_public_eur DECIMAL(18,6) <EUR>  [FIN-1]
+--   revenue_private_eur DECIMAL(18,6) <EUR>  [FIN-1]
+--   cogs_public_eur DECIMAL(18,6) <EUR>  [FIN-1]
+--   cogs_private_eur DECIMAL(18,6) <EUR>  [FIN-1]
+--   acquisition_public_eur DECIMAL(18,6) <EUR>  [FIN-1]
+--   acquisition_private_eur DECIMAL(18,6) <EUR>  [FIN-1]
+--   contribution_public_eur DECIMAL(18,6) <EUR>  revenue − cogs_eur − acquisition − overhead_public_eur
+--   contribution_private_eur DECIMAL(18,6) <EUR>  revenue − cogs_eur − acquisition − overhead_private_eur
 -- When only one tap runs, all overhead goes to it (first rule of FIN-10), whatever the driver. The `tokens`
 -- driver meters no private tokens, so its share is 1 whenever public tokens are served and ½ otherwise; the
 -- driver value is therefore the indicator tokens > 0 (the same share, and no DEC of a huge token count).
@@ -84,7 +84,7 @@ split AS (
     SELECT *, overhead * w_pub AS overhead_x_w FROM weights
 ),
 allocated AS (
-    SELECT *, CAST({{ round_div('overhead_x_w', 'w_total') }} AS DECIMAL(18,6)) AS overhead_public
+    SELECT *, CAST({{ round_div('overhead_x_w', 'w_total') }} AS DECIMAL(18,6)) AS overhead_public_eur
     FROM split
 )
 SELECT
@@ -94,13 +94,13 @@ SELECT
     driver_public,
     driver_private,
     CAST(overhead AS DECIMAL(18,6)) AS overhead_eur,
-    overhead_public AS overhead_public_eur,
-    CAST(overhead - overhead_public AS DECIMAL(18,6)) AS overhead_private_eur,
+    overhead_public_eur AS overhead_public_eur,
+    CAST(overhead - overhead_public_eur AS DECIMAL(18,6)) AS overhead_private_eur,
     revenue_public_eur, revenue_private_eur, cogs_public_eur, cogs_private_eur,
     acquisition_public_eur, acquisition_private_eur,
-    CAST(revenue_public_eur - cogs_public_eur - acquisition_public_eur - overhead_public AS DECIMAL(18,6))
+    CAST(revenue_public_eur - cogs_public_eur - acquisition_public_eur - overhead_public_eur AS DECIMAL(18,6))
         AS contribution_public_eur,
-    CAST(revenue_private_eur - cogs_private_eur - acquisition_private_eur - (overhead - overhead_public)
+    CAST(revenue_private_eur - cogs_private_eur - acquisition_private_eur - (overhead - overhead_public_eur)
         AS DECIMAL(18,6)) AS contribution_private_eur
 FROM allocated
 ORDER BY path_id, month

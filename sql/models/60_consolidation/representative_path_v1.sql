@@ -4,11 +4,11 @@
 --          path_id 0, i.e. grid 0, replicate 0, MC 0. Replaced by v2 (median net income) in the finance issue.
 -- grain: path_id
 -- columns:
---   path_id BIGINT  the representative path [FIN-12]
---   param_set_id BIGINT  its parameter set (grid_index·R + replicate_index)
---   grid_index BIGINT  its grid point
---   replicate_index BIGINT  its replicate
---   mc_index BIGINT  its MC iteration
+--   path_id BIGINT <id>  the representative path [FIN-12]
+--   param_set_id BIGINT <id>  its parameter set (grid_index·R + replicate_index)
+--   grid_index BIGINT <id>  its grid point
+--   replicate_index BIGINT <id>  its replicate
+--   mc_index BIGINT <id>  its MC iteration
 SELECT
     CAST(0 AS BIGINT) AS path_id,
     CAST(0 AS BIGINT) AS param_set_id,

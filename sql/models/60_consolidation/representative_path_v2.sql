@@ -3,19 +3,19 @@
 -- purpose: the representative path: horizon net income closest to its median across paths, ties to the lowest path_id [FIN-12]
 -- grain: path_id
 -- columns:
---   path_id BIGINT  the representative path [FIN-12]
---   param_set_id BIGINT  its parameter set (grid_index·R + replicate_index)
---   grid_index BIGINT  its grid point
---   replicate_index BIGINT  its replicate
---   mc_index BIGINT  its MC iteration
+--   path_id BIGINT <id>  the representative path [FIN-12]
+--   param_set_id BIGINT <id>  its parameter set (grid_index·R + replicate_index)
+--   grid_index BIGINT <id>  its grid point
+--   replicate_index BIGINT <id>  its replicate
+--   mc_index BIGINT <id>  its MC iteration
 -- The median is the GEN-5 p = 50 order statistic in exact decimal (the middle value, or the mean of the
--- two middle values); distances |net_income_h − median| are exact, so ties are real ties.
+-- two middle values); distances |net_income_h_eur − median| are exact, so ties are real ties.
 WITH
 median AS (
-    {{ pctl(ref('finance_path_kpis'), [], 'net_income_h', [50], value_out='median_net_income') }}
+    {{ pctl(ref('finance_path_kpis'), [], 'net_income_h_eur', [50], value_out='median_net_income') }}
 ),
 distance AS (
-    SELECT k.path_id, abs(k.net_income_h - m.median_net_income) AS distance
+    SELECT k.path_id, abs(k.net_income_h_eur - m.median_net_income) AS distance
     FROM {{ ref('finance_path_kpis') }} AS k
     CROSS JOIN median AS m
 ),

@@ -1,0 +1,106 @@
+"""The contract check run after every model, and the COMMENTs a header gives its table.
+
+After a model is built its table is compared with its header: column names, types and order, and
+a unique grain (one `GROUP BY grain HAVING count(*) > 1 LIMIT 1`). A difference stops the run
+(exit 3) with a table of expected against actual per column, or the duplicated grain key.
+"""
+
+from __future__ import annotations
+
+from itertools import zip_longest
+from typing import TYPE_CHECKING
+
+from d3_engine.core.db import comment_on
+from d3_engine.core.errors import RuntimeFailure
+from d3_engine.models.header import ModelHeader, column_comment
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def actual_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """(name, type) of every column of a table, in table order."""
+    # pragma_table_info reads one table; duckdb_columns() would scan the whole catalog after every model
+    rows = con.execute("SELECT name, type FROM pragma_table_info(?) ORDER BY cid", [table]).fetchall()
+    return [(str(n), str(t)) for n, t in rows]
+
+
+def column_differences(header: ModelHeader, actual: list[tuple[str, str]]) -> list[tuple[int, str, str, str]]:
+    """(position, expected, actual, what differs) for every column that breaks the header; [] when equal."""
+    expected = [(c.name, c.type) for c in header.columns]
+    differences = []
+    for position, (want, got) in enumerate(zip_longest(expected, actual), start=1):
+        if want == got:
+            continue
+        if want is None or got is None:
+            what = "missing" if got is None else "not declared"
+        elif want[0] != got[0]:
+            what = "name"
+        else:
+            what = "type"
+        shown_want = f"{want[0]} {want[1]}" if want else "-"
+        shown_got = f"{got[0]} {got[1]}" if got else "-"
+        differences.append((position, shown_want, shown_got, what))
+    return differences
+
+
+def duplicated_grain(con: duckdb.DuckDBPyConnection, header: ModelHeader) -> dict[str, object] | None:
+    """One grain key that occurs more than once (with its count), or None when the grain is unique."""
+    keys = ", ".join(_quote(g) for g in header.grain)
+    row = con.execute(
+        f"SELECT {keys}, count(*) FROM {_quote(header.name)} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
+    ).fetchall()
+    if not row:
+        return None
+    return {**dict(zip(header.grain, row[0][:-1], strict=True)), "rows": row[0][-1]}
+
+
+def check_contract(con: duckdb.DuckDBPyConnection, header: ModelHeader) -> None:
+    """Compare a built table with its header; raise a readable table of differences (exit 3).
+
+    Raises:
+        RuntimeFailure: on a column whose name, type or position differs, or a duplicated grain key.
+    """
+    differences = column_differences(header, actual_columns(con, header.name))
+    if differences:
+        raise RuntimeFailure(_differences_message(header, differences))
+    if header.grain and (dupe := duplicated_grain(con, header)) is not None:
+        key = ", ".join(f"{k}={v!r}" for k, v in dupe.items())
+        raise RuntimeFailure(
+            f"model {header.name} v{header.version} breaks its contract ({header.owner}): the grain "
+            f"({', '.join(header.grain)}) is not unique; duplicated key: {key}. "
+            "To fix this, make the model's SELECT return one row per grain key, or correct the header's grain."
+        )
+
+
+def _differences_message(header: ModelHeader, differences: list[tuple[int, str, str, str]]) -> str:
+    rows = [
+        ("#", "expected (header)", "actual (table)", "differs in"),
+        *[(str(p), w, g, d) for p, w, g, d in differences],
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    table = "\n".join("  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+    return (
+        f"model {header.name} v{header.version} breaks its contract ({header.owner}):\n{table}\n"
+        "To fix this, make the model's SELECT cast and order its columns as the header declares, "
+        "or correct the header."
+    )
+
+
+def comment_tables(con: duckdb.DuckDBPyConnection, headers: list[ModelHeader]) -> None:
+    """COMMENT ON every table and column from its header (purpose; description and unit), in one transaction.
+
+    One transaction: each COMMENT is a catalog change, and committing each alone costs a write to disk.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for header in headers:
+            comment_on(con, header.name, header.comment(), {c.name: column_comment(c) for c in header.columns})
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -1,0 +1,196 @@
+"""The model header: the contract at the top of every model (ARCHITECTURE §3, specs/engine.md).
+
+A SQL model states it in its leading `--` comment block; a Python model states the same text in a
+module-level string (one per table it writes). Every column line declares name, DuckDB type and a
+unit from `UNITS` in angle brackets, then a description:
+
+    -- model: public_price
+    -- version: 1
+    -- purpose: sell price per model on g* [PUB-5]
+    -- pipelines: public
+    -- grain: param_set_id, model
+    -- columns:
+    --   param_set_id BIGINT <id>  parameter set
+    --   sell_eur_per_1k DOUBLE <EUR/1k tokens>  the price per 1k tokens [PUB-5]
+
+`header_problems` lists what is wrong with a header (missing purpose, grain or columns, an unknown or
+missing unit, a name that breaks the `_eur` rule); the run refuses to start while any is left.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+FILE_NAME = re.compile(r"^(?P<name>[a-z0-9_]+)_v(?P<version>\d+)\.sql$")
+HEADER_KEY = re.compile(r"^--\s*(model|version|purpose|grain|pipelines):\s*(.*)$")
+COLUMNS_KEY = re.compile(r"^--\s*columns:\s*$")
+COLUMN_LINE = re.compile(r"^--\s{2,}([a-z0-9_]+)\s+([A-Z]+(?:\(\d+,\s*\d+\))?)\s*(.*)$")
+UNIT = re.compile(r"^<([^>]*)>\s*(.*)$")
+
+# The fixed vocabulary of column units (specs/engine.md "Units"). Money amounts are `EUR`; a rate
+# names what it is per. Keep this list and the table in specs/engine.md in step.
+UNITS: dict[str, str] = {
+    "EUR": "an amount of money in euros",
+    "EUR x3000": "3000 × an amount in euros: an exact intermediate (days × percent), divided by 3000 once [FIN-6]",
+    "EUR/month": "euros per month (a monthly fee or cost rate)",
+    "EUR/GPU-hour": "euros per GPU-hour",
+    "USD/GPU-hour": "US dollars per GPU-hour (offer price before FX)",
+    "EUR/1k tokens": "euros per 1 000 tokens",
+    "EUR/1M tokens": "euros per 1 000 000 tokens",
+    "percent": "a percentage (50 = half)",
+    "ratio": "a dimensionless quotient (a share, a fraction, a coverage ratio, a weight, a score)",
+    "count": "a number of things (customers, clients, instances, replicas, events); may be fractional",
+    "tokens": "tokens",
+    "tokens/s": "tokens per second (of one instance)",
+    "tokens/hour": "tokens per hour",
+    "hours": "hours (client hours sold)",
+    "GPU-hours": "GPU instance hours",
+    "seconds": "seconds",
+    "months": "a duration in months",
+    "month": "a plan month index t = 1..H (or a month number of the calendar)",
+    "year": "a calendar year or a plan-year index",
+    "days": "a duration in days",
+    "YYYY-MM": "a calendar month as text",
+    "GB": "gigabytes",
+    "B params": "billions of model parameters",
+    "driver": "an overhead allocation driver: EUR, hours or 0/1 by the configured method [FIN-10]",
+    "id": "a key or identifier (a number or a name)",
+    "text": "free text or a category label",
+    "flag": "a boolean",
+}
+
+
+class Column(NamedTuple):
+    """One declared column of a model's table."""
+
+    name: str
+    type: str
+    unit: str
+    description: str
+
+
+@dataclass
+class ModelHeader:
+    """The contract written at the top of a model: one table."""
+
+    name: str
+    version: int
+    purpose: str = ""
+    grain: list[str] = field(default_factory=list)
+    pipelines: list[str] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+    owner: str = ""  # the file or module the header came from (for messages)
+    problems: list[str] = field(default_factory=list)  # what the parser could not read
+
+    def schema(self) -> dict[str, str]:
+        """Column name → DuckDB type, in table order (what a Python model creates)."""
+        return {c.name: c.type for c in self.columns}
+
+    def comment(self) -> str:
+        """The table's COMMENT: purpose and grain."""
+        return f"{self.purpose} (grain: {', '.join(self.grain)}; model {self.name} v{self.version})"
+
+
+def column_comment(column: Column) -> str:
+    """A column's COMMENT: description and unit."""
+    text = column.description or column.name
+    return f"{text} [unit: {column.unit}]"
+
+
+def parse_header(text: str, owner: str, name: str | None = None, version: int | None = None) -> ModelHeader:
+    """Read the leading `--` comment block of `text` (a SQL model or a Python model's header string).
+
+    Args:
+        owner: where the text comes from, for messages (a file path or module name).
+        name, version: what the file name says (SQL models); the header's `model:`/`version:` must agree.
+    """
+    lines = text.strip("\n").splitlines()
+    header = ModelHeader(name or "", version or 0, owner=owner)
+    in_columns = False
+    for line in lines:
+        if not line.startswith("--"):
+            break
+        key = HEADER_KEY.match(line)
+        if key:
+            in_columns = False
+            _set_key(header, key[1], key[2].strip(), name, version)
+        elif COLUMNS_KEY.match(line):
+            in_columns = True
+        elif in_columns and (column := COLUMN_LINE.match(line)):
+            header.columns.append(_column(header, column[1], column[2], column[3]))
+    return header
+
+
+def parse_sql_header(text: str, path_name: str, owner: str) -> ModelHeader:
+    """The header of a SQL model file `<name>_v<N>.sql`."""
+    match = FILE_NAME.match(path_name)
+    if match is None:
+        header = ModelHeader(path_name, 0, owner=owner)
+        header.problems.append(f"file name {path_name} is not <name>_v<N>.sql")
+        return header
+    return parse_header(text, owner, match["name"], int(match["version"]))
+
+
+def _set_key(header: ModelHeader, key: str, value: str, name: str | None, version: int | None) -> None:
+    if key == "grain":
+        header.grain = [c.strip() for c in value.split(",") if c.strip()]
+    elif key == "pipelines":
+        header.pipelines = [c.strip() for c in value.split(",") if c.strip()]
+    elif key == "purpose":
+        header.purpose = value
+    elif key == "model":
+        if name is not None and value != name:
+            header.problems.append(f"header model '{value}' disagrees with the file name ({name})")
+        header.name = value
+    elif not value.isdigit():
+        header.problems.append(f"header version '{value}' is not a whole number")
+    else:
+        if version is not None and int(value) != version:
+            header.problems.append(f"header version '{value}' disagrees with the file name (v{version})")
+        header.version = int(value)
+
+
+def _column(header: ModelHeader, name: str, sql_type: str, rest: str) -> Column:
+    unit = UNIT.match(rest.strip())
+    if unit is None:
+        header.problems.append(f"column {name}: no unit; write `{name} {sql_type} <unit>  description`")
+        return Column(name, sql_type, "", rest.strip())
+    return Column(name, sql_type, unit[1].strip(), unit[2].strip())
+
+
+def header_problems(header: ModelHeader) -> list[str]:
+    """Every way `header` breaks the contract rules (empty = a valid header)."""
+    problems = list(header.problems)
+    if not header.purpose:
+        problems.append("no purpose")
+    if not header.grain:
+        problems.append("no grain")
+    if not header.columns:
+        problems.append("no columns")
+    declared = [c.name for c in header.columns]
+    problems += [f"grain column {g} is not a declared column" for g in header.grain if g not in declared]
+    problems += [f"column {n} is declared twice" for n in sorted({n for n in declared if declared.count(n) > 1})]
+    for column in header.columns:
+        problems += _column_problems(column)
+    return problems
+
+
+def _column_problems(column: Column) -> list[str]:
+    if not column.unit:
+        return []  # reported by the parser
+    if column.unit not in UNITS:
+        return [f"column {column.name}: unknown unit <{column.unit}>{_suggest(column.unit)}"]
+    if column.unit == "EUR" and not column.name.endswith("_eur"):
+        return [f"column {column.name}: a money column (unit EUR) must end in _eur"]
+    if column.name.endswith("_eur") and column.unit != "EUR":
+        return [f"column {column.name}: only money columns (unit EUR) end in _eur, not <{column.unit}>"]
+    return []
+
+
+def _suggest(unit: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(unit, list(UNITS), n=1, cutoff=0.5)
+    return f" (did you mean <{close[0]}>?)" if close else f"; known units: {', '.join(UNITS)}"

@@ -1,0 +1,22 @@
+"""The registry of Python models: every engine model that is a Python function, not a SQL file.
+
+Each declares the tables it writes with a header (`python_tables`), checked like a SQL model's.
+"""
+
+from __future__ import annotations
+
+from d3_engine.models.graph import Model, discover_models
+from d3_engine.models.python import autoscaler, loan
+
+
+def python_models() -> list[Model]:
+    """The autoscaler [PUB-12], the loan schedule [FIN-3] and the CPI-indexed fixed costs [FIN-1]."""
+    return [autoscaler.model(), loan.model(), loan.cpi_model()]
+
+
+def all_models() -> dict[str, Model]:
+    """Every engine model of every pipeline, keyed by name: the SQL files and the Python models."""
+    found = discover_models()
+    for model in python_models():
+        found[model.name] = model
+    return found

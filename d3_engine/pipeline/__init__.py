@@ -1,0 +1,1 @@
+"""d3 stage: pipeline (see README.md beside this file)."""

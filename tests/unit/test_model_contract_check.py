@@ -1,0 +1,81 @@
+"""After every model its table is checked against its header: names, types, order, unique grain (exit 3)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from d3_engine.core.errors import EXIT_RUNTIME, RuntimeFailure
+from d3_engine.models.graph import Model
+from d3_engine.models.header import parse_header
+from d3_engine.models.runner import run_models
+
+HEADER = """-- model: demo
+-- version: 1
+-- purpose: a demo table [GEN-2]
+-- grain: path_id, month
+-- columns:
+--   path_id BIGINT <id>  path
+--   month BIGINT <month>  plan month
+--   revenue_eur DECIMAL(18,6) <EUR>  revenue
+"""
+
+
+def _run(select: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    header = parse_header(HEADER, "demo_v1.sql", "demo", 1)
+    model = Model("demo", 1, [], "30_public", header, HEADER + select, None)
+    run_models(con, [model], {})
+    return con
+
+
+def test_a_table_that_matches_its_header_passes_and_is_commented() -> None:
+    con = _run("SELECT 1::BIGINT AS path_id, 1::BIGINT AS month, 2.5::DECIMAL(18,6) AS revenue_eur")
+    assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'demo'").fetchall() == [
+        ("a demo table [GEN-2] (grain: path_id, month; model demo v1)",)
+    ]
+    comments = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'demo' ORDER BY column_index")
+    assert [c for (c,) in comments.fetchall()] == ["path [unit: id]", "plan month [unit: month]", "revenue [unit: EUR]"]
+
+
+def test_a_wrong_type_order_and_extra_column_give_a_table_of_differences() -> None:
+    with pytest.raises(RuntimeFailure) as caught:
+        _run("SELECT 1::BIGINT AS path_id, 2.5::DOUBLE AS revenue_eur, 1::INTEGER AS month, 'x' AS note")
+    assert caught.value.exit_code == EXIT_RUNTIME
+    message = str(caught.value)
+    assert "model demo v1 breaks its contract" in message
+    lines = [line.split() for line in message.splitlines()[1:5]]
+    assert lines[0] == ["#", "expected", "(header)", "actual", "(table)", "differs", "in"]
+    assert lines[1] == ["2", "month", "BIGINT", "revenue_eur", "DOUBLE", "name"]
+    assert lines[2] == ["3", "revenue_eur", "DECIMAL(18,6)", "month", "INTEGER", "name"]
+    assert lines[3] == ["4", "-", "note", "VARCHAR", "not", "declared"]
+    assert "To fix this" in message
+
+
+def test_a_type_only_difference_is_named_as_type() -> None:
+    with pytest.raises(RuntimeFailure, match=r"3\s+revenue_eur DECIMAL\(18,6\)\s+revenue_eur DOUBLE\s+type"):
+        _run("SELECT 1::BIGINT AS path_id, 1::BIGINT AS month, 2.5::DOUBLE AS revenue_eur")
+
+
+def test_a_missing_column_is_reported() -> None:
+    with pytest.raises(RuntimeFailure, match=r"3\s+revenue_eur DECIMAL\(18,6\)\s+-\s+missing"):
+        _run("SELECT 1::BIGINT AS path_id, 1::BIGINT AS month")
+
+
+def test_a_duplicated_grain_key_is_shown() -> None:
+    select = "SELECT 7::BIGINT AS path_id, 3::BIGINT AS month, 1::DECIMAL(18,6) AS revenue_eur FROM range(2)"
+    with pytest.raises(RuntimeFailure) as caught:
+        _run(select)
+    assert "grain (path_id, month) is not unique; duplicated key: path_id=7, month=3, rows=2" in str(caught.value)
+
+
+def test_a_python_model_is_checked_against_its_declared_tables() -> None:
+    header = parse_header(HEADER, "python demo")
+
+    def build(con: duckdb.DuckDBPyConnection) -> int:
+        con.execute("CREATE TABLE demo AS SELECT 1::BIGINT AS path_id, 1::BIGINT AS month, 1.0::DOUBLE AS revenue_eur")
+        return 1
+
+    model = Model("demo_py", 1, [], "50_finance", python=build, fingerprint_source="src", python_tables=[header])
+    with pytest.raises(RuntimeFailure, match=r"revenue_eur DOUBLE\s+type"):
+        run_models(duckdb.connect(), [model], {})
