@@ -125,7 +125,7 @@ def parse_check(path: Path) -> Check:
 
 
 def discover_checks(root: Path | None = None) -> list[Check]:
-    """Every check under sql/checks, in ACC-A1 … ACC-A12 numeric order."""
+    """Every check under sql/checks, in ACC-A1 … ACC-A13 numeric order."""
     checks = [parse_check(p) for p in sorted(((root or sql_dir()) / "checks").glob("*.sql"))]
     return sorted(checks, key=lambda c: c.number)
 

@@ -14,6 +14,7 @@ import typer
 from typer._click.exceptions import ClickException  # typer 0.29 vendors click
 
 from d3_engine import ENGINE_VERSION
+from d3_engine.core import interrupts
 
 app = typer.Typer(
     name="d3",
@@ -93,15 +94,20 @@ def run_command(
     set_: SetOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Compute the run again even when the same run is already published.")
+    ] = False,
 ) -> None:
-    """Validate, simulate, check and publish a run.
+    """Validate, simulate, check and publish a run (or reuse the same run already published).
 
     Example: d3 run --inputs inputs --out outputs --seed 424242
     """
     from d3_engine.cli.commands import cmd_run
 
     raise typer.Exit(
-        cmd_run(inputs, out, pipelines, seed, fail_on_warning, max_concurrency, paths_per_batch, quiet, debug, set_)
+        cmd_run(
+            inputs, out, pipelines, seed, fail_on_warning, max_concurrency, paths_per_batch, quiet, debug, set_, force
+        )
     )
 
 
@@ -229,6 +235,20 @@ def backtest_command(
     raise typer.Exit(cmd_backtest(run, actuals, out, grid_index, debug))
 
 
+@app.command("runs")
+def runs_command(
+    out: Annotated[Path, typer.Option("--out", help="The output folder given to d3 run.")] = Path("outputs"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ledger's JSON lines instead of a table.")] = False,
+) -> None:
+    """List every `d3 run` recorded in <out>/ledger.jsonl, oldest first.
+
+    Example: d3 runs --out outputs
+    """
+    from d3_engine.cli.commands import cmd_runs
+
+    raise typer.Exit(cmd_runs(out, as_json))
+
+
 EVENT_COMMANDS = {"run", "validate", "report"}  # commands whose stdout is JSON lines (OUT-11)
 
 
@@ -236,20 +256,30 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point. A usage error exits 2 with the parser's message on stderr (CLI-2); for
     `run`, `validate` and `report` stdout still ends with the `error` and `run_done` events (OUT-11)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    name = next((a for a in args if not a.startswith("-")), None)
+    with interrupts.handled():
+        code = _dispatch(args, name)
+        if interrupts.received() and name not in EVENT_COMMANDS and code in (0, None):
+            sys.stderr.write(f"d3: {interrupts.message()}\n")  # event commands report it themselves
+            code = 3
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _dispatch(args: list[str], name: str | None) -> int | None:
     command = typer.main.get_command(app)
     try:
         code = command.main(args=args, prog_name="d3", standalone_mode=False)
     except ClickException as exc:
         exc.show()
-        if next((a for a in args if not a.startswith("-")), None) in EVENT_COMMANDS:
+        if name in EVENT_COMMANDS:
             from d3_engine.cli.commands import report_usage_error
 
             report_usage_error(exc.format_message())
         code = exc.exit_code
-    except typer.Abort:  # Ctrl-C or end of input while the parser prompts
+    except typer.Abort:  # end of input while the parser prompts
         sys.stderr.write("Aborted.\n")
         code = 3
-    sys.exit(code if isinstance(code, int) else 0)
+    return code if isinstance(code, int) else None
 
 
 if __name__ == "__main__":

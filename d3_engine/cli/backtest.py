@@ -11,7 +11,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from d3_engine.cli.commands import as_interruption, sigterm_interrupts
+from d3_engine.core import interrupts
 from d3_engine.core.errors import ERROR, EXIT_OK, EXIT_RUNTIME, D3Error, Interrupted, ValidationFailed
 
 
@@ -21,7 +21,7 @@ def cmd_backtest(run_dir: Path, actuals: Path, out: Path | None, grid_index: int
     from d3_engine.report.backtest import summary_table
 
     try:
-        with sigterm_interrupts():
+        with interrupts.handled(), interrupts.raising():
             result = backtest(run_dir, actuals, out, grid_index)
     except ValidationFailed as failed:
         errors = [f for f in failed.findings if f.severity == ERROR]
@@ -30,12 +30,16 @@ def cmd_backtest(run_dir: Path, actuals: Path, out: Path | None, grid_index: int
             sys.stderr.write(f"  {finding.render()}\n")
         return failed.exit_code
     except (D3Error, KeyboardInterrupt) as exc:
-        failure = as_interruption(exc) or (exc if isinstance(exc, D3Error) else Interrupted("interrupted"))
+        # a signal wins over what it caused (DuckDB reports one as an error of its own)
+        failure = exc if isinstance(exc, D3Error) and not interrupts.received() else Interrupted(interrupts.message())
         sys.stderr.write(f"d3 backtest: {failure}\n")
         if debug:
             traceback.print_exc(file=sys.stderr)
         return failure.exit_code
     except Exception as exc:  # an engine bug: say so plainly, traceback only with --debug
+        if interrupts.received():
+            sys.stderr.write(f"d3 backtest: {Interrupted(interrupts.message())}\n")
+            return Interrupted("").exit_code
         sys.stderr.write(f"d3 backtest: unexpected error: {type(exc).__name__}: {exc}\n")
         if debug:
             traceback.print_exc(file=sys.stderr)

@@ -7,16 +7,13 @@ message on stderr and their exit code; `run_done` is always the last stdout line
 from __future__ import annotations
 
 import json
-import signal
 import sys
-import threading
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 
 from d3_engine import ENGINE_VERSION
+from d3_engine.core import interrupts
 from d3_engine.core.errors import (
     EXIT_ACCEPTANCE,
     EXIT_INVALID,
@@ -26,6 +23,7 @@ from d3_engine.core.errors import (
     Interrupted,
     UsageError,
     ValidationFailed,
+    one_line,
 )
 from d3_engine.core.events import EventLog
 from d3_engine.core.files import shipped_inputs_dir
@@ -46,74 +44,68 @@ def parse_pipelines(text: str | None) -> list[str] | None:
     return [p.strip() for p in text.split(",") if p.strip()]
 
 
-_SIGNALLED: list[str] = []  # names of the signals received during the current command
+def _failure(exc: BaseException | None) -> BaseException | None:
+    """What ends the command for the user: an interruption whenever a signal came (DuckDB reports one
+    as `RuntimeError("Query interrupted")`), else the failure itself (None: it succeeded)."""
+    if interrupts.received() or isinstance(exc, KeyboardInterrupt):
+        return Interrupted(interrupts.message())
+    return exc
 
 
-@contextmanager
-def sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM raises `Interrupted` for the whole command, so it ends with exit 3 and `run_done`."""
+def _emit_failure(command: str, log: EventLog, failure: BaseException, run_dir: Path | None, trace: str) -> int:
+    """The `error` event and the stderr line of a failed command; returns its exit code."""
+    if isinstance(failure, ValidationFailed):  # every finding is already on stdout and stderr
+        log.emit("error", "ERROR", code=failure.exit_code, kind=failure.kind, message=str(failure))
+        return failure.exit_code
+    if isinstance(failure, D3Error):
+        code, kind, message = failure.exit_code, failure.kind, str(failure)
+        if isinstance(failure, Interrupted):
+            message += f"; {run_dir} had been published and is complete" if run_dir else "; nothing was published"
+        sys.stderr.write(f"d3 {command}: {one_line(message)}\n")
+    else:  # an engine bug: say so plainly, traceback only with --debug
+        code, kind, message = EXIT_RUNTIME, "RUNTIME_ERROR", f"{type(failure).__name__}: {failure}"
+        sys.stderr.write(f"d3 {command}: unexpected error: {one_line(message)}\n")
+        if not trace:
+            sys.stderr.write("Run again with --debug for the traceback.\n")
+    sys.stderr.write(trace)
+    log.emit("error", "ERROR", code=code, kind=kind, message=message)
+    return code
 
-    def handler(signum: int, frame: FrameType | None) -> None:
-        _SIGNALLED.append("SIGTERM")
-        raise Interrupted("the run was terminated (SIGTERM)")
 
-    _SIGNALLED.clear()
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals can only be handled in the main thread
-        return
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+def guarded(
+    command: str,
+    log: EventLog,
+    body: Callable[[], tuple[int, Path | None]],
+    debug: bool,
+    on_finish: Callable[[int], None] | None = None,
+) -> int:
+    """Run a command body with the CLI-2 exit-code and event discipline.
 
-
-def as_interruption(exc: BaseException) -> Interrupted | None:
-    """The interruption behind a failure, if any.
-
-    A signal that arrives while DuckDB runs a query surfaces as the query's error ("Query
-    interrupted"), possibly wrapped by the model runner; it is still an interruption (INTERRUPTED).
+    A signal at any instant before `run_done` ends the command with exit 3 and an INTERRUPTED
+    `error` event (V12-10): the outcome is decided, and `error` and `run_done` written, with the
+    signals blocked, so one arriving then is handled after `run_done` (the command has ended).
+    `on_finish(exit_code)` (the run ledger) runs after `run_done`.
     """
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, Interrupted):
-            return seen
-        if isinstance(seen, KeyboardInterrupt) or "Query interrupted" in str(seen):
-            cause = " or ".join(_SIGNALLED) or "Ctrl-C or SIGTERM"
-            return Interrupted(f"the run was interrupted ({cause})")
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
-def guarded(command: str, log: EventLog, body: Callable[[], tuple[int, Path | None]], debug: bool) -> int:
-    """Run a command body with the CLI-2 exit-code and event discipline."""
     run_dir: Path | None = None
+    code, failure, trace = EXIT_RUNTIME, None, ""
     try:
-        with sigterm_interrupts():
+        with interrupts.raising():
             code, run_dir = body()
-        if code == EXIT_ACCEPTANCE:
+            interrupts.checkpoint()
+    except (Exception, KeyboardInterrupt) as exc:
+        failure, run_dir = exc, None
+        trace = traceback.format_exc() if debug else ""
+    with interrupts.blocked():
+        ending = _failure(failure)
+        if ending is not None:
+            code = _emit_failure(command, log, ending, run_dir, trace)
+        elif code == EXIT_ACCEPTANCE:
             message = "an acceptance check of effective severity error failed; see acceptance.csv"
             sys.stderr.write(f"d3 {command}: {message}\n")
             log.emit("error", "ERROR", code=code, kind="ACCEPTANCE_FAILED", message=message)
-    except ValidationFailed as failed:
-        code = failed.exit_code
-        log.emit("error", "ERROR", code=code, kind=failed.kind, message=str(failed))
-    except (D3Error, KeyboardInterrupt) as exc:
-        failure = as_interruption(exc) or (exc if isinstance(exc, D3Error) else Interrupted("interrupted"))
-        code = failure.exit_code
-        sys.stderr.write(f"d3 {command}: {failure}\n")
-        if debug:
-            traceback.print_exc(file=sys.stderr)
-        log.emit("error", "ERROR", code=code, kind=failure.kind, message=str(failure))
-    except Exception as exc:  # an engine bug: say so plainly, traceback only with --debug
-        code = EXIT_RUNTIME
-        sys.stderr.write(f"d3 {command}: unexpected error: {type(exc).__name__}: {exc}\n")
-        if debug:
-            traceback.print_exc(file=sys.stderr)
-        else:
-            sys.stderr.write("Run again with --debug for the traceback.\n")
-        log.emit("error", "ERROR", code=code, kind="RUNTIME_ERROR", message=f"{type(exc).__name__}: {exc}")
-    log.emit("run_done", "INFO", exit_code=code, run_dir=str(run_dir) if run_dir else None)
+        log.emit("run_done", "INFO", exit_code=code, run_dir=str(run_dir) if run_dir else None)
+    if on_finish is not None:
+        on_finish(code)
     return code
 
 
@@ -128,13 +120,16 @@ def cmd_run(
     quiet: bool,
     debug: bool,
     sets: list[str] | None = None,
+    force: bool = False,
 ) -> int:
-    """`d3 run`."""
+    """`d3 run`: compute and publish a run, or reuse the published one (OUT-15); one ledger line."""
+    from d3_engine.export.ledger import LedgerEntry
     from d3_engine.pipeline.run import RunOptions, run
 
     log = EventLog("WARN" if quiet else "INFO")
     folder = resolve_inputs(inputs)
     chosen = parse_pipelines(pipelines)
+    entry = LedgerEntry(engine_version=ENGINE_VERSION)
     log.emit(
         "run_start",
         "INFO",
@@ -151,11 +146,35 @@ def cmd_run(
         if paths_per_batch < 1:
             raise UsageError("--paths-per-batch must be at least 1")
         options = RunOptions(
-            folder, out, chosen, seed, fail_on_warning, max_concurrency, paths_per_batch, quiet, list(sets or [])
+            folder,
+            out,
+            chosen,
+            seed,
+            fail_on_warning,
+            max_concurrency,
+            paths_per_batch,
+            quiet,
+            list(sets or []),
+            force=force,
         )
-        return run(options, log)
+        return run(options, log, entry)
 
-    return guarded("run", log, body, debug)
+    return guarded("run", log, body, debug, on_finish=lambda code: _write_ledger(out, entry, code))
+
+
+def _write_ledger(out: Path, entry: object, exit_code: int) -> None:
+    """Append the run's ledger line when a run id was computed (OUT-15); a failure only warns."""
+    from d3_engine.export.ledger import LedgerEntry, append
+
+    if not isinstance(entry, LedgerEntry) or entry.run_id is None:
+        return
+    try:
+        append(out, entry, exit_code)
+    except OSError as exc:
+        sys.stderr.write(
+            f"d3 run: warning: cannot append to {out / 'ledger.jsonl'}: {exc.strerror or exc}. "
+            "The run itself is unaffected\n"
+        )
 
 
 def cmd_validate(
@@ -288,4 +307,19 @@ def cmd_init(target: Path) -> int:
         f"d3 init: wrote {len(written)} files to {target}; read {target / START_HERE} first, "
         f"then run: d3 validate --inputs {target}\n"
     )
+    return EXIT_OK
+
+
+def cmd_runs(out: Path, as_json: bool) -> int:
+    """`d3 runs`: the run ledger of an output folder, oldest first (OUT-15)."""
+    from d3_engine.export.ledger import ledger_table, read_lines
+
+    if not out.is_dir():
+        sys.stderr.write(f"d3 runs: {out} is not a folder. To fix this, pass --out with the folder given to d3 run\n")
+        return EXIT_INVALID
+    lines = read_lines(out)
+    if as_json:
+        sys.stdout.write("".join(f"{text}\n" for text, _ in lines))
+    else:
+        sys.stdout.write(ledger_table([value for _, value in lines]))
     return EXIT_OK

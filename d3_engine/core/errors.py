@@ -17,6 +17,13 @@ ERROR = "ERROR"
 WARNING = "WARNING"
 
 
+def one_line(text: str) -> str:
+    """The text with every control character escaped (`\\n`, `\\x00`), so a message stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 @dataclass(frozen=True)
 class Finding:
     """One validation error or warning, addressed to a person."""
@@ -30,12 +37,13 @@ class Finding:
     original_code: str = ""  # the warning code an `escalated_warning` keeps (IN-5)
 
     def render(self) -> str:
-        """Human form: `file:location: message — To fix this, hint`."""
+        """Human form on one line: `file:location: message — To fix this, hint` (control characters of
+        echoed values, such as a newline inside a cell, are shown escaped)."""
         where = f"{self.file}:{self.location}" if self.location else self.file
         text = f"{self.severity} [{self.code}] {where}: {self.message}"
         if self.hint:
             text += f" — To fix this, {self.hint}"
-        return text
+        return one_line(text)
 
     def escalated(self) -> Finding:
         """The same warning reported as an ERROR under fail_on_warning (IN-5)."""

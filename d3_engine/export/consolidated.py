@@ -1,28 +1,21 @@
 """Consolidated artefacts: consolidated_kpis.csv, sensitivity.csv, consolidated_summary.json/.md ([OUT-5],
-[OUT-6], [FIN-11], [FIN-13]) and the `representative_path` block of run_summary ([OUT-7]).
+[OUT-6], [OUT-12], [FIN-11], [FIN-13], [FIN-14]) and the `representative_path` block of run_summary ([OUT-7]).
 
-Horizon KPIs are computed per path first (`consolidated_path_kpis`), then aggregated: `p<q>` = the [GEN-5]
-quantile across all paths of that metric (nulls excluded; exact decimal for DECIMAL metrics, float64 for
-float ones), `rep` = the representative path's value ([FIN-12]). The autoscaling rows exist only for the
-representative path, so only their `rep` cell is filled. Both tables (`consolidated_kpis`, `sensitivity`)
-stay in run.duckdb with the CSV columns; the CSVs are written from them. `consolidated_kpis` holds every value
-as DECIMAL(38,20): a DECIMAL metric exactly, a float metric as the exact decimal of its shortest text, so
-that the CSV rounds each value once ([OUT-3]).
+Every value is computed by a model of the DAG: `consolidated_kpis` holds one row per (metric, series) —
+the configured percentiles across paths ([GEN-5]) and the representative path ([FIN-12]) — and this module
+only copies its rows, ordered, into the CSV (one column per series) and the summary. Precision follows the
+row's unit ([OUT-3]), except the shares of [FIN-14] (4 decimals) and break_even_month (an integer) ([V12-3]).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core.db import create_table
-from d3_engine.core.formats import places_for_unit, to_decimal, write_csv
+from d3_engine.core.formats import Places, places_for_unit, write_csv
 from d3_engine.export.consolidated_summary import write_summary
 from d3_engine.export.sensitivity import HEADER as SENSITIVITY_HEADER
 from d3_engine.export.sensitivity import build_sensitivity
-from d3_engine.export.series import series_sql
 from d3_engine.export.writers import export_query
-from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
     from d3_engine.export.context import RunContext
@@ -54,13 +47,20 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("public_gpu_instance_hours", "hours"),
     ("private_hours", "hours"),
     ("private_active_clients_end", "count"),
+    ("support_fte_end", "count"),
     ("reserve_cover_months_end", "months"),
     ("autoscaling_avg_util_pct", "percent"),
     ("autoscaling_p95_util_pct", "percent"),
     ("autoscaling_sla_violations", "count"),
     ("autoscaling_scale_events", "count"),
+    ("p_breach_any", "ratio"),
+    ("p_cash_breach_any", "ratio"),
+    ("p_dscr_breach_any", "ratio"),
+    ("share_never_break_even", "ratio"),
+    ("break_even_month", "months"),
+    ("extra_funding_p90", "EUR"),
 )
-"""consolidated_kpis.csv rows in [OUT-5] order, with their unit."""
+"""consolidated_kpis.csv rows in [OUT-5] then [OUT-12] order, with their unit (the model's metric_order)."""
 
 AUTOSCALING = {
     "autoscaling_avg_util_pct": "avg_util_pct",
@@ -70,14 +70,8 @@ AUTOSCALING = {
 }
 """Metrics taken from the `ALL` row of the autoscaler summary ([PUB-12]): `rep` only."""
 
-PATH_SOURCE = "consolidated_path_kpis"
-SUMMARY_ONLY = ("cogs_public_eur", "cogs_private_eur")
-"""Per-path columns aggregated for consolidated_summary.json but not rows of consolidated_kpis.csv."""
-
-KPI_VALUE_TYPE = "DECIMAL(38,20)"
-
 Series = dict[str, dict[str, Any]]
-"""metric (or column) → {series label (`p<q>`, `rep`) → value}."""
+"""metric → {series label (`p<q>`, `rep`) → value}."""
 
 
 def series_labels(percentiles: list[int]) -> list[str]:
@@ -85,67 +79,45 @@ def series_labels(percentiles: list[int]) -> list[str]:
     return [f"p{q}" for q in sorted(percentiles)] + ["rep"]
 
 
-def kpi_column(metric: str, unit: str) -> str:
-    """The column of consolidated_path_kpis that holds a metric: money columns end in `_eur` ([V12-2])."""
-    return f"{metric}_eur" if unit == "EUR" else metric
+def metric_places(metric: str, unit: str) -> Places:
+    """Precision of a consolidated_kpis value ([OUT-3], [V12-3]): shares 4, break_even_month integer, else by unit."""
+    if metric.startswith(("p_", "share_")):
+        return 4
+    if metric == "break_even_month":
+        return None
+    return places_for_unit(unit)
 
 
-def path_series(ctx: RunContext, columns: list[str], source: str = PATH_SOURCE) -> Series:
-    """The [GEN-5] series of each per-path column of `source`, plus the rep path's value."""
-    sql = render_text(series_sql(source, [], columns, ctx.percentiles, ctx.rep_path_id), {}, "consolidated_kpis")
-    cursor = ctx.con.execute(sql)
-    names = [d[0] for d in cursor.description or []]
-    out: Series = {c: {} for c in columns}
-    for row in cursor.fetchall():
-        record = dict(zip(names, row, strict=True))
-        for column in columns:
-            out[column][record["series"]] = record[column]
+def kpi_series(ctx: RunContext) -> Series:
+    """Every metric of the `consolidated_kpis` model (CSV rows and summary-only ones) as series objects."""
+    out: Series = {}
+    rows = ctx.con.execute("SELECT metric, series, value FROM consolidated_kpis ORDER BY metric, series_order")
+    for metric, label, value in rows.fetchall():
+        out.setdefault(metric, {})[label] = value
     return out
 
 
-def autoscaling_rep(ctx: RunContext) -> dict[str, Any]:
-    """The `ALL` row of the autoscaler summary (representative path), or nulls when nothing was simulated."""
-    empty: dict[str, Any] = dict.fromkeys(AUTOSCALING.values())
-    if not ctx.runs("public"):
-        return empty
-    rows = ctx.con.execute(
-        "SELECT avg_util_pct, p95_util_pct, sla_violations, scale_events FROM public_autoscaling_summary "
-        "WHERE model = 'ALL' ORDER BY path_id"
-    ).fetchall()
-    return dict(zip(AUTOSCALING.values(), rows[0], strict=True)) if rows else empty
+def autoscaling_rep(series: Series) -> dict[str, Any]:
+    """The `ALL` row of the autoscaler summary (representative path), keyed like [OUT-6] `autoscaling`."""
+    out: dict[str, Any] = {}
+    for metric, key in AUTOSCALING.items():
+        value = series.get(metric, {}).get("rep")
+        out[key] = int(value) if value is not None and key in ("sla_violations", "scale_events") else value
+    return out
 
 
-def kpi_rows(series: Series, autoscaling: dict[str, Any], labels: list[str]) -> list[list[Any]]:
-    """consolidated_kpis rows `[metric, unit, p<q>…, rep]` in [OUT-5] order."""
-    rows = []
-    for metric, unit in METRICS:
-        if metric in AUTOSCALING:
-            values: list[Any] = [None] * (len(labels) - 1) + [autoscaling[AUTOSCALING[metric]]]
-        else:
-            values = [series[kpi_column(metric, unit)].get(label) for label in labels]
-        rows.append([metric, unit, *(to_decimal(v) for v in values)])
-    return rows
+def write_kpis(ctx: RunContext, labels: list[str]) -> None:
+    """consolidated_kpis.csv: the model's CSV rows pivoted to one column per series, in metric order."""
+    cells = ", ".join(f"max(value) FILTER (WHERE series = '{label}') AS \"{label}\"" for label in labels)
+    sql = f"""SELECT metric, unit, {cells} FROM consolidated_kpis WHERE metric_order IS NOT NULL
+              GROUP BY metric, unit, metric_order ORDER BY metric_order"""
+    rows = ctx.con.execute(sql).fetchall()
 
+    def places(row: Any) -> Places:
+        return metric_places(str(row[0]), str(row[1]))
 
-def write_kpis(ctx: RunContext, rows: list[list[Any]], labels: list[str]) -> None:
-    """Create the `consolidated_kpis` table from the rows and write consolidated_kpis.csv from it."""
     header = ["metric", "unit", *labels]
-    types = {"metric": "VARCHAR", "unit": "VARCHAR", **dict.fromkeys(labels, KPI_VALUE_TYPE)}
-    columns = {
-        name: [format(r[i], "f") if isinstance(r[i], Decimal) else r[i] for r in rows] for i, name in enumerate(header)
-    }
-    create_table(ctx.con, "consolidated_kpis", types, columns)
-    order = " ".join(f"WHEN '{m}' THEN {i}" for i, (m, _) in enumerate(METRICS))
-    cells = ", ".join(f'"{c}"' for c in header)
-    sql = f"SELECT {cells} FROM consolidated_kpis ORDER BY CASE metric {order} END"
-    path = ctx.run_dir / "consolidated_kpis.csv"
-    rows_out = ctx.con.execute(sql).fetchall()
-    write_csv(path, header, rows_out, column_places=dict.fromkeys(labels, _by_unit))
-
-
-def _by_unit(row: Any) -> int:
-    """Precision of a consolidated_kpis value cell: from the row's unit (EUR 2, percent 4, else 6, [OUT-3])."""
-    return places_for_unit(str(row[1]))
+    write_csv(ctx.run_dir / "consolidated_kpis.csv", header, rows, column_places=dict.fromkeys(labels, places))
 
 
 def write_sensitivity(ctx: RunContext) -> None:
@@ -161,8 +133,8 @@ def write_sensitivity(ctx: RunContext) -> None:
 def representative_block(ctx: RunContext) -> dict[str, Any]:
     """`representative_path` of run_summary and consolidated_summary ([OUT-6], [OUT-7], [FIN-12])."""
     row = ctx.con.execute(
-        f"""SELECT r.path_id, r.grid_index, r.replicate_index, r.mc_index, k.net_income_eur
-            FROM representative_path AS r JOIN {PATH_SOURCE} AS k USING (path_id)"""
+        """SELECT r.path_id, r.grid_index, r.replicate_index, r.mc_index, k.net_income_eur
+            FROM representative_path AS r JOIN consolidated_path_kpis AS k USING (path_id)"""
     ).fetchall()[0]
     keys = ("path_id", "grid_index", "replicate_index", "mc_index", "net_income_eur")
     block = dict(zip(keys, row, strict=True))
@@ -175,10 +147,9 @@ def export(ctx: RunContext) -> None:
     """Write consolidated_kpis.csv, sensitivity.csv, consolidated_summary.json/.md; add `representative_path`
     to run_summary."""
     labels = series_labels(ctx.percentiles)
-    columns = [kpi_column(m, u) for m, u in METRICS if m not in AUTOSCALING] + list(SUMMARY_ONLY)
-    series = path_series(ctx, columns)
-    autoscaling = autoscaling_rep(ctx)
-    write_kpis(ctx, kpi_rows(series, autoscaling, labels), labels)
+    series = kpi_series(ctx)
+    autoscaling = autoscaling_rep(series)
+    write_kpis(ctx, labels)
     write_sensitivity(ctx)
     rep = representative_block(ctx)
     ctx.summary_extra["representative_path"] = rep

@@ -4,8 +4,8 @@ Every money or volume value is an object `{p<q>…, rep}` (the configured percen
 then the representative path, [FIN-12]); `formats.dumps_json` gives each number the precision of the
 nearest enclosing key with a suffix (`_eur` 2, `_pct` 4, else 6, [OUT-3]). Parameter-level facts (admitted
 models, vendors and prices per GPU) are those of the representative path's parameter set. The Markdown file
-renders the same content. A tap that did not run keeps its keys: its amounts are 0 ([OUT-5]), its model
-lists and maps are empty and its price is null.
+renders the same content. `verdict` is the lender's answer of [ACC-A13]. A tap that did not run keeps its keys:
+its amounts are 0 ([OUT-5]), its model lists and maps are empty and its price is null.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def channel_spend(ctx: RunContext, labels: list[str]) -> dict[str, dict[str, dic
             continue
         sql = f"""WITH spend AS (
                 SELECT c.label, a.path_id,
-                    CAST(CAST(a.acq AS DECIMAL(38,6)) * CAST(CAST(c.share AS VARCHAR) AS DECIMAL(38,18))
+                    CAST(CAST(a.acq AS DECIMAL(38,6)) * {{{{ dec('c.share', 38, 18) }}}}
                          AS DECIMAL(18,6)) AS eur
                 FROM (SELECT path_id, any_value(param_set_id) AS param_set_id, sum({column}) AS acq
                       FROM finance_month GROUP BY path_id) AS a
@@ -83,6 +83,33 @@ def channel_spend(ctx: RunContext, labels: list[str]) -> dict[str, dict[str, dic
         for label, series, value in ctx.con.execute(render_text(sql, {}, "channel_spend")).fetchall():
             out[tap].setdefault(label, dict.fromkeys(labels))[series] = value
     return out
+
+
+NOT_TESTED, CARRIES, DOES_NOT_CARRY = "not tested", "carries its loan", "does not carry its loan"
+
+
+def verdict(con: Any) -> dict[str, Any]:
+    """The lender's verdict of [ACC-A13] from the `breach_verdict` model: text, pooled k of N.
+
+    "not tested" when the covenant or the whole loan term is not within the horizon (or there is no loan);
+    otherwise "carries its loan" iff every grid point passes ACC-A13.
+    """
+    rows = con.execute("SELECT paths, paths_breached, passes, tested FROM breach_verdict ORDER BY grid_index")
+    found = rows.fetchall()
+    text = NOT_TESTED if not all(r[3] for r in found) else CARRIES if all(r[2] for r in found) else DOES_NOT_CARRY
+    return {"verdict": text, "paths": sum(int(r[0]) for r in found), "paths_breached": sum(int(r[1]) for r in found)}
+
+
+def breach_sentence(paths_breached: int, paths: int) -> str:
+    """ "breaches a covenant or runs out of cash on 4 812 of 5 000 paths (96.2 %)" ([ACC-A13])."""
+    share = Decimal(100 * paths_breached) / Decimal(paths) if paths else Decimal(0)
+    one = format_number(share, 1)
+    return f"breaches a covenant or runs out of cash on {_grouped(paths_breached)} of {_grouped(paths)} paths ({one} %)"
+
+
+def _grouped(n: int) -> str:
+    """Thousands separated by a space, as in the report's prose (4 812)."""
+    return f"{n:,}".replace(",", " ")
 
 
 def _acceptance(ctx: RunContext) -> dict[str, Any]:
@@ -102,34 +129,34 @@ def _money_blocks(ctx: RunContext, series: Series, labels: list[str]) -> dict[st
     vendors, prices = _private_by_gpu(ctx, rep_set)
     driver = ctx.con.execute("SELECT overhead_allocation_driver FROM run_settings").fetchall()[0][0]
 
-    def obj(column: str) -> dict[str, Any]:
-        return _object(series, column, labels)
+    def obj(metric: str) -> dict[str, Any]:
+        return _object(series, metric, labels)
 
     def tap(kind: str) -> dict[str, Any]:
-        return {"overhead_eur": obj(f"overhead_{kind}_eur"), "contribution_eur": obj(f"contribution_{kind}_eur")}
+        return {"overhead_eur": obj(f"overhead_{kind}"), "contribution_eur": obj(f"contribution_{kind}")}
 
     return {
         "public": {
             "admitted_models": admitted,
             "private_only_models": private_only,
-            "revenue_eur": obj("revenue_public_eur"),
-            "cogs_eur": obj("cogs_public_eur"),
+            "revenue_eur": obj("revenue_public"),
+            "cogs_eur": obj("cogs_public"),
             "tokens": obj("public_tokens"),
             "blended_sell_eur_per_1k": obj("blended_sell_eur_per_1k"),
         },
         "private": {
-            "revenue_eur": obj("revenue_private_eur"),
-            "cogs_eur": obj("cogs_private_eur"),
+            "revenue_eur": obj("revenue_private"),
+            "cogs_eur": obj("cogs_private"),
             "hours": obj("private_hours"),
             "vendor_by_gpu": vendors,
             "sell_eur_hr_by_gpu": prices,
         },
         "total": {
-            "revenue_eur": obj("revenue_total_eur"),
-            "ebitda_eur": obj("ebitda_eur"),
-            "net_income_eur": obj("net_income_eur"),
-            "cash_min_eur": obj("cash_min_eur"),
-            "funding_gap_eur": obj("funding_gap_eur"),
+            "revenue_eur": obj("revenue_total"),
+            "ebitda_eur": obj("ebitda"),
+            "net_income_eur": obj("net_income"),
+            "cash_min_eur": obj("cash_min"),
+            "funding_gap_eur": obj("funding_gap"),
             "dscr_min": obj("dscr_min"),
         },
         "segments": {"driver": driver, "public": tap("public"), "private": tap("private")},
@@ -156,6 +183,7 @@ def build_summary(
         "autoscaling": autoscaling,
         "acceptance": _acceptance(ctx),
         "acquisition_spend_by_channel_eur": channel_spend(ctx, labels),
+        "verdict": verdict(ctx.con)["verdict"],
     }
 
 
@@ -200,6 +228,7 @@ def render_markdown(summary: dict[str, Any], labels: list[str]) -> str:
         f"- admitted models: {', '.join(summary['public']['admitted_models']) or 'none'}",
         f"- private-only models: {', '.join(summary['public']['private_only_models']) or 'none'}",
         f"- overhead allocation driver: {summary['segments']['driver']}",
+        f"- verdict: {summary['verdict']}",
         "",
         "## Figures across paths",
         "",

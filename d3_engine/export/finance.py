@@ -1,4 +1,4 @@
-"""Finance artefacts: P&L, cash flow, balance sheet by month and the loan schedule ([OUT-4], [FIN-11]).
+"""Finance artefacts: P&L, cash flow, balance sheet by month and the loan schedule ([OUT-4], [OUT-12], [FIN-11]).
 
 The three monthly files are series over the per-path table `finance_month` (`p<q>` rows per [GEN-5],
 then the representative path's `rep` rows); each column is aggregated on its own, so identities hold on
@@ -32,6 +32,8 @@ PNL_HEADER = [
     "fixed_opex_eur",
     "insurance_eur",
     "bizdev_eur",
+    "payment_fees_eur",
+    "support_eur",
     "contingency_eur",
     "opex_total_eur",
     "ebitda_eur",
@@ -55,7 +57,10 @@ CASHFLOW_HEADER = [
     "delta_vat_payable_eur",
     "cash_from_operations_eur",
     "capex_eur",
+    "capex_operating_eur",
+    "capex_financed_eur",
     "cfads_eur",
+    "overdraft_interest_eur",
     "interest_paid_eur",
     "principal_repaid_eur",
     "debt_service_eur",
@@ -76,6 +81,7 @@ BALANCE_HEADER = [
     "receivables_eur",
     "fixed_assets_net_eur",
     "total_assets_eur",
+    "overdraft_eur",
     "payables_eur",
     "vat_payable_eur",
     "tax_payable_eur",

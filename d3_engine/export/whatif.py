@@ -102,6 +102,27 @@ def export(ctx: RunContext) -> None:
         head = ["scenario_name", "grid_index"] if plan.grid_size > 1 else ["scenario_name"]
         header = ["scenario", *head[1:], "metric", "unit", *LABELS]
         write_csv(ctx.run_dir / "stress_tests.csv", header, _select(ctx, head, "TRUE"), column_places=places)
+        write_stress_table(ctx)
+
+
+def write_stress_table(ctx: RunContext) -> None:
+    """`stress_tests` in run.duckdb: the rows of stress_tests.csv with their order, for the verdict page."""
+    ctx.con.execute(
+        f"""CREATE OR REPLACE TABLE stress_tests AS
+        SELECT scenario AS scenario_index, scenario_name AS scenario, grid_index, metric_order, metric, unit,
+            {", ".join(LABELS)}
+        FROM whatif_kpis ORDER BY scenario, grid_index, metric_order"""
+    )
+    described = {
+        "scenario_index": "0 = the base run, s = stress test s in input order [IN-21] [unit: id]",
+        "scenario": "base or the stress test's name [unit: text]",
+        "grid_index": "grid point [unit: id]",
+        "metric_order": "row order of the metric in stress_tests.csv [unit: id]",
+        "metric": "what-if metric of [OUT-12] [unit: text]",
+        "unit": "the metric's unit (EUR, ratio, months) [unit: text]",
+        **{label: f"{label} over the paths of the grid point [GEN-5], in the metric's unit" for label in LABELS},
+    }
+    comment_on(ctx.con, "stress_tests", "the base and every stress test, as in stress_tests.csv [OUT-13]", described)
 
 
 __all__ = ["export", "scenario_names"]

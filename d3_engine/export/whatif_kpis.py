@@ -6,10 +6,10 @@ stress_tests.csv ([OUT-12], [OUT-13], [V12-3], [V12-7]).
 [FIN-9]/[FIN-14]: funding_gap_eur, net_income_h_eur, cash_min_eur, dscr_ltm_test_min, breach_any,
 break_even_month (money columns end in `_eur` like every run.duckdb table; the metric names of the
 artefacts drop the suffix, `kpi_column`).
-The first four come from `finance_path_kpis`; `breach_any` and `break_even_month` are read from it as well
-when the finance models provide them, and are otherwise derived here from `finance_month` by the [FIN-14]
-rules (cash below the floor, not set = 0 there; LTM DSCR below the minimum from the resolved test month on;
-the first month from which EBITDA stays ≥ 0). Percentiles follow [GEN-5] exactly (the `pctl` macro); a share
+The [FIN-14] rules exist once, in the lender's models: breach_any, break_even_month and funding_gap_eur are
+read from `risk_path`, net income and the lowest cash from `consolidated_path_kpis`, dscr_ltm_test_min from
+`finance_path_kpis`; so the base rows equal consolidated_kpis and p_breach_any per grid point is the count
+of [ACC-A13] (breach_verdict). Percentiles follow [GEN-5] exactly (the `pctl` macro); a share
 is k/N with 4 decimals; break_even_month counts a path that never breaks even as +∞ and a percentile landing
 there is empty ([FIN-14]).
 """
@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import comment_on
 from d3_engine.core.formats import round_half_away
-from d3_engine.export.consolidated import kpi_column
 from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
@@ -40,44 +39,26 @@ PERCENTILES = (10, 50, 90)  # always p10, p50, p90 in §11 artefacts
 NEVER = 1_000_000_000  # break_even_month of a path that never breaks even: +∞ for the order statistics
 TABLE = "scenario_path_kpis"
 
-_DERIVED = """
-WITH s AS (
-    -- [FIN-14] reads an unset floor as 0 (a rule of FIN-14, not a default: ACC-A12 skips it, [V12-5])
-    SELECT coalesce(min_cash_floor_eur, 0) AS floor, min_monthly_dscr AS min_dscr, dscr_test_from_month AS test_from
-    FROM run_settings
-),
-m AS (
-    SELECT f.path_id,
-        bool_or(f.cash_closing_eur < s.floor
-            OR (s.min_dscr IS NOT NULL AND f.month >= s.test_from AND f.dscr_ltm IS NOT NULL
-                AND f.dscr_ltm < s.min_dscr)) AS breach_any,
-        max(CASE WHEN f.ebitda_eur < 0 THEN f.month END) AS last_negative,
-        arg_max(f.ebitda_eur, f.month) AS ebitda_h
-    FROM finance_month AS f CROSS JOIN s
-    GROUP BY f.path_id
-)
-SELECT path_id, breach_any,
-    CAST(CASE WHEN ebitda_h < 0 THEN NULL ELSE coalesce(last_negative, 0) + 1 END AS BIGINT) AS break_even_month
-FROM m
-"""
+
+def kpi_column(metric: str, unit: str) -> str:
+    """The column of `scenario_path_kpis` that holds a metric: money columns end in `_eur` ([V12-2])."""
+    return f"{metric}_eur" if unit == "EUR" else metric
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+def path_kpis_sql(scenario: int) -> str:
+    """SELECT of the per-path KPIs of the run, tagged with `scenario`, ordered by path_id.
 
-
-def path_kpis_sql(con: duckdb.DuckDBPyConnection, scenario: int) -> str:
-    """SELECT of the per-path KPIs of the run in `con`, tagged with `scenario`, ordered by path_id."""
-    have = _columns(con, "finance_path_kpis")
-    if {"breach_any", "break_even_month"} <= have:
-        risk = "k.breach_any, CAST(k.break_even_month AS BIGINT) AS break_even_month"
-        source = "finance_path_kpis AS k"
-    else:
-        risk = "d.breach_any, d.break_even_month"
-        source = f"finance_path_kpis AS k JOIN ({_DERIVED}) AS d USING (path_id)"
-    return f"""SELECT CAST({scenario} AS BIGINT) AS scenario, k.path_id, k.grid_index,
-        k.funding_gap_eur, k.net_income_h_eur, k.cash_min_eur, k.dscr_ltm_test_min, {risk}
-        FROM {source} ORDER BY k.path_id"""
+    The [FIN-14] figures (breach_any, break_even_month, funding_gap_eur) come from the lender's `risk_path`,
+    net income and the lowest cash from `consolidated_path_kpis` (what consolidated_kpis aggregates), the LTM
+    DSCR from the test month on from `finance_path_kpis`: the what-if rows of the base equal consolidated_kpis.
+    """
+    return f"""SELECT CAST({scenario} AS BIGINT) AS scenario, r.path_id, r.grid_index,
+        r.funding_gap_eur, c.net_income_eur AS net_income_h_eur, c.cash_min_eur, k.dscr_ltm_test_min,
+        r.breach_any, r.break_even_month
+        FROM risk_path AS r
+        JOIN consolidated_path_kpis AS c USING (path_id)
+        JOIN finance_path_kpis AS k USING (path_id)
+        ORDER BY r.path_id"""
 
 
 PATH_KPI_COLUMNS = {
@@ -95,7 +76,7 @@ PATH_KPI_COLUMNS = {
 
 def create_path_kpis(con: duckdb.DuckDBPyConnection, scenario: int) -> None:
     """Create `scenario_path_kpis` in `con` with the rows of its own run as `scenario`."""
-    con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS {path_kpis_sql(con, scenario)}")
+    con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS {path_kpis_sql(scenario)}")
     comment_on(con, TABLE, "per-path what-if KPIs of the base and every stress test [OUT-13] [V12-7]", PATH_KPI_COLUMNS)
 
 

@@ -145,6 +145,17 @@ def discover(root: Path, findings: Findings) -> tuple[dict[str, Path], set[str]]
                 if entry in subdirs:
                     subdirs.remove(entry)
                 continue
+            if entry in subdirs and rel in KNOWN_FILES:  # V12-10: a folder cannot stand in for the file
+                findings.error(
+                    "missing_file",
+                    rel,
+                    "",
+                    f"{rel} is a folder, not a file, so d3 cannot read it",
+                    f"replace the folder {rel}/ by the file {rel} (see DOMAIN IN-1), or remove it",
+                )
+                refused.add(rel)
+                subdirs.remove(entry)
+                continue
             if entry not in subdirs:
                 found[rel] = path
     return found, refused

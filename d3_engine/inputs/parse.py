@@ -76,6 +76,7 @@ class CsvText:
     records: list[tuple[int, list[str]]]
 
 
+MAX_INT = 2**63 - 1  # d3 integers are 64-bit in DuckDB and NumPy; a longer one cannot be read
 MAX_YAML_NODES = 200_000  # far above any d3 input; stops alias bombs that expand exponentially
 
 
@@ -122,6 +123,12 @@ def _number(node: yaml.ScalarNode) -> int | float | str | None:
         if not NUMBER_TEXT.match(text):
             return text
         if re.fullmatch(r"[+-]?\d+", text):
+            digits = text.lstrip("+-").lstrip("0")
+            if len(digits) > len(str(MAX_INT)) or int(digits or "0") > MAX_INT:  # int() of > 4300 digits raises
+                raise YamlProblem(
+                    node.start_mark.line + 1,
+                    f"the integer {digits[:12]}… ({len(digits)} digits) is too large to read (at most {MAX_INT})",
+                )
             return int(text)
         return float(text)
     return None
@@ -133,7 +140,10 @@ def parse_yaml(rel: str, text: str) -> YamlDoc:
     Raises:
         YamlProblem: the text is not valid YAML or repeats a key.
     """
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character the YAML reader refuses
+        raise YamlProblem(_line_at(text, exc.position), _reader_problem(exc)) from None
     try:
         node = loader.get_single_node()
         lines: dict[KeyPath, int] = {}
@@ -143,8 +153,10 @@ def parse_yaml(rel: str, text: str) -> YamlDoc:
         line = mark.line + 1 if mark is not None else 1
         text = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
         raise YamlProblem(line, text.strip()) from None
+    except yaml.reader.ReaderError as exc:
+        raise YamlProblem(_line_at(text, exc.position), _reader_problem(exc)) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(1, str(exc).strip()) from None
+        raise YamlProblem(1, " ".join(str(exc).split())) from None
     except RecursionError:
         raise YamlProblem(1, "the document nests too deeply or an alias refers to itself") from None
     finally:
@@ -152,8 +164,28 @@ def parse_yaml(rel: str, text: str) -> YamlDoc:
     return YamlDoc(rel=rel, data=data, lines=lines)
 
 
+def _line_at(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def _reader_problem(exc: yaml.reader.ReaderError) -> str:
+    character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    return f"the control character U+{ord(character):04X} is not allowed in YAML"
+
+
 def decode_utf8(rel: str, raw: bytes, findings: Findings) -> str | None:
     """Decode UTF-8 (a BOM is tolerated); report the line of the first bad byte."""
+    nul = raw.find(b"\x00")
+    if nul >= 0:  # csv and YAML readers would take it for text, or fail without a line
+        line = raw.count(b"\n", 0, nul) + 1
+        findings.error(
+            "parse_error",
+            rel,
+            f"line {line}",
+            f"the file holds a NUL byte (offset {nul}); d3 input files are text",
+            "remove the NUL byte (the file may have been saved as UTF-16 or be binary); save it as UTF-8 text",
+        )
+        return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

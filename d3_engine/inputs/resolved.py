@@ -56,6 +56,15 @@ def _context_fields(prefix: str) -> list[OptionalKey]:
     ]
 
 
+def _growth_limits(tap: str) -> list[OptionalKey]:
+    """The [PUB-8b] acquisition keys of one tap; not set = the 1.1 behaviour (no cap, constant CAC, no market)."""
+    return [
+        OptionalKey(tap, "acquisition.budget_cap_eur", UNSET, "PUB-8b", "no cap: the budget grows as in 1.1"),
+        OptionalKey(tap, "acquisition.cac_elasticity", 0, "PUB-8b", "constant CAC"),
+        OptionalKey(tap, "acquisition.addressable_customers", UNSET, "PUB-8b", "no saturation and no room cap"),
+    ]
+
+
 _NO_FX = "required by the missing_fx rule, not by the schema"
 _ACC = "the check (or its part) is skipped"
 
@@ -68,6 +77,7 @@ OPTIONAL_KEYS: Final[tuple[OptionalKey, ...]] = (
     OptionalKey("simulation", "targets.min_monthly_dscr", UNSET, "ACC-A12", _ACC + "; verdict not tested"),
     OptionalKey("simulation", "targets.dscr_test_from_month", 12, "ACC-A12"),
     OptionalKey("simulation", "targets.min_cash_floor_eur", UNSET, "V12-5", "ACC-A12 cash part skipped; FIN-14 uses 0"),
+    OptionalKey("simulation", "targets.max_breach_probability_pct", 10, "ACC-A13", "at most 10 % of paths may breach"),
     OptionalKey("simulation", "stress_tests", [], "IN-21", "no stress test"),
     OptionalKey("simulation", "stress_tests.[].set", {}, "IN-21", "no key set"),
     OptionalKey("simulation", "stress_tests.[].scale", {}, "IN-21", "no key scaled"),
@@ -79,6 +89,12 @@ OPTIONAL_KEYS: Final[tuple[OptionalKey, ...]] = (
     OptionalKey("general", "tax.corporate_income_brackets.[].up_to_eur", UNSET, "FIN-4", "the last bracket: no bound"),
     OptionalKey("general", "tax.payment_lag_months", 0, "FIN-4", "tax paid in its month"),
     OptionalKey("general", "working_capital.ap_exempt_fixed_cost_items", [], "FIN-6", "no item is AP-exempt"),
+    OptionalKey("general", "depreciation_schedule.assets.[].funded_by", "operations", "FIN-2a", "operating capex"),
+    OptionalKey("general", "funding_line", {}, "FIN-7a"),
+    OptionalKey("general", "funding_line.interest_rate_pct", UNSET, "FIN-7a", "the set's loan rate, in plan/params.py"),
+    OptionalKey("general", "funding_line.limit_eur", UNSET, "FIN-7a", "no limit: the line only measures the gap"),
+    OptionalKey("general", "finance.payment_fee_pct", 0, "FIN-1a", "no payment fees"),
+    OptionalKey("general", "finance.support", UNSET, "FIN-1a", "no support staff: support cost 0"),
     # operator/public_tap.yaml [IN-8]
     OptionalKey("public_tap", "meta.seed", UNSET, "RNG-1", "next seed in the precedence"),
     OptionalKey("public_tap", "meta.description", UNSET, "IN-8", "text only"),
@@ -88,9 +104,11 @@ OPTIONAL_KEYS: Final[tuple[OptionalKey, ...]] = (
     OptionalKey("public_tap", "pricing_policy.public_tap.non_gpu_costs.base_eur_per_1M", 0, "PUB-3"),
     OptionalKey("public_tap", "pricing_policy.public_tap.non_gpu_costs.infra_overhead_pct_of_gpu", 0, "PUB-3"),
     OptionalKey("public_tap", "prepaid_policy.credits.breakage_pct", 0, "PUB-10"),
+    *_growth_limits("public_tap"),
     # operator/private_tap.yaml [IN-9]
     OptionalKey("private_tap", "meta.seed", UNSET, "RNG-1", "next seed in the precedence"),
     OptionalKey("private_tap", "meta.description", UNSET, "IN-9", "text only"),
+    *_growth_limits("private_tap"),
     OptionalKey("private_tap", "prepaid_policy.private_tap.base_fee_eur_per_month", 0, "PRV-3"),
     OptionalKey("private_tap", "prepaid_policy.private_tap.base_fee_by_gpu_class", {}, "PRV-3", "the flat base fee"),
     OptionalKey(

@@ -115,6 +115,44 @@ def check_general(bundle: Bundle) -> None:
                 )
     _check_insurers(bundle, get(gen, "insurances.selected") or [])
     _check_brackets(bundle, get(gen, "tax.corporate_income_brackets"))
+    _check_funded_assets(bundle, get(gen, "depreciation_schedule.assets") or [])
+
+
+def _check_funded_assets(bundle: Bundle, assets: list[Any]) -> None:
+    """[FIN-2a]: an asset funded by the loan or the equity is bought in month 1, when that money arrives."""
+    for index, asset in enumerate(assets):
+        if not isinstance(asset, dict) or asset.get("funded_by") not in ("loan", "equity"):
+            continue
+        start = asset.get("start_month_index")
+        if start != 1:
+            bundle.findings.error(
+                "out_of_range",
+                GEN,
+                loc_path(bundle, "general", ("depreciation_schedule", "assets", index, "funded_by")),
+                f"depreciation_schedule.assets[{index}] ({asset.get('name')}) is funded_by {asset['funded_by']} "
+                f"but bought in month {start}; the {asset['funded_by']} money arrives in month 1 only",
+                "set start_month_index: 1, or funded_by: operations for an asset bought later",
+            )
+
+
+def check_funding_sources(bundle: Bundle, general: dict[str, Any]) -> None:
+    """WARNING `funding_exceeds_source` when the assets funded by the loan (or the equity) cost more than that
+    source ([FIN-2a]); the excess is operating capex. Called on the default parameter set."""
+    assets = [a for a in get(general, "depreciation_schedule.assets") or [] if isinstance(a, dict)]
+    sources = (("loan", "loan.amount_eur"), ("equity", "finance.equity_injection_eur"))
+    for source, key in sources:
+        funded = sum(float(a.get("amount_eur") or 0) for a in assets if a.get("funded_by") == source)
+        available = get(general, key)
+        if funded and isinstance(available, int | float) and funded > float(available):
+            first = next(i for i, a in enumerate(assets) if a.get("funded_by") == source)
+            bundle.findings.warning(
+                "funding_exceeds_source",
+                GEN,
+                loc_path(bundle, "general", ("depreciation_schedule", "assets", first, "funded_by")),
+                f"assets funded_by {source} cost {num(funded)} EUR, more than {key} {num(available)}; "
+                f"the {num(funded - float(available))} EUR above it count as operating capex",
+                f"raise {key}, or fund part of the assets from operations",
+            )
 
 
 def _check_insurers(bundle: Bundle, selected: list[str]) -> None:

@@ -275,7 +275,10 @@ def _type_cell(text: str, kind: str) -> tuple[Any, str | None]:
     if kind == "integer":
         if not INTEGER_TEXT.match(value):
             return None, f"'{value}' is not a whole number"
-        return int(float(value)), None
+        whole = float(value)
+        if not abs(whole) < 2**63:  # DuckDB and NumPy hold 64-bit integers (and int(inf) would crash)
+            return None, f"'{value[:20]}' ({len(value)} characters) is too large for an integer"
+        return int(whole), None
     number = float(value)
     if not math.isfinite(number):
         return None, f"'{value}' is not a finite number"

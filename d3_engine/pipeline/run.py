@@ -22,6 +22,7 @@ from d3_engine.checks.runner import (
     failed_with,
     run_checks,
 )
+from d3_engine.core import interrupts
 from d3_engine.core.db import connect, create_table
 from d3_engine.core.errors import EXIT_OK
 from d3_engine.core.events import EventLog, Progress, elapsed_ms
@@ -30,15 +31,20 @@ from d3_engine.export import consolidated as export_consolidated
 from d3_engine.export import finance as export_finance
 from d3_engine.export import private as export_private
 from d3_engine.export import public as export_public
+from d3_engine.export import risk as export_risk
 from d3_engine.export import whatif as export_whatif
 from d3_engine.export.context import RunContext
-from d3_engine.export.publish import compute_run_id, make_staging, publish, remove_own
+from d3_engine.export.ledger import LedgerEntry
+from d3_engine.export.publish import check_latest, compute_run_id, make_staging, publish, remove_own
 from d3_engine.export.run_summary import RunFacts, cli_overrides, write_run_summary
+from d3_engine.export.sweep import sweep
+from d3_engine.export.verify import Expected, engine_source_sha256
 from d3_engine.export.writers import export_variable_draws
 from d3_engine.models.graph import Model, check_references, order_models
 from d3_engine.models.python.registry import all_models
 from d3_engine.models.render import model_variables
 from d3_engine.models.runner import ModelRun, run_models
+from d3_engine.pipeline.reuse import expected_engine, note_identity, refuse_unsafe_out, reuse_published
 from d3_engine.pipeline.stresses import run_stresses
 from d3_engine.pipeline.validation import validation_stage
 from d3_engine.plan.draws import write_noise
@@ -64,32 +70,70 @@ class RunOptions:
     paths_per_batch: int = DEFAULT_PATHS_PER_BATCH
     quiet: bool = False
     sets: list[str] = field(default_factory=list)  # --set FILE.KEY=VALUE texts [IN-20]
+    force: bool = False
+    keep_path_tables: bool = False
 
 
-def run(options: RunOptions, log: EventLog) -> tuple[int, Path | None]:
-    """Run the whole pipeline; returns (exit code, published run folder)."""
+def run(options: RunOptions, log: EventLog, entry: LedgerEntry | None = None) -> tuple[int, Path | None]:
+    """Run the whole pipeline, or reuse the published run of the same id (OUT-15); returns (exit code,
+    published run folder). `entry` learns what the ledger line needs."""
+    refuse_unsafe_out(options.inputs, options.out, log)
     validated = validation_stage(
         log, options.inputs, options.pipelines, options.fail_on_warning, options.seed, options.quiet, options.sets
     )
+    models = engine_models(validated.pipelines)  # refuses an unknown ref()/var() before anything is written
+    overrides = cli_overrides(validated.bundle.sets)  # [IN-20] the one list the run id, summary and ledger share
     run_id = compute_run_id(
         ENGINE_VERSION,
         validated.seed,
         validated.pipelines,
         validated.fail_on_warning,
         validated.bundle.files,
-        cli_overrides(validated.bundle.sets),
+        options.keep_path_tables,
+        overrides,
     )
     log.run_id = run_id
-    models = engine_models(validated.pipelines)  # refuses an unknown ref()/var() before anything is written
+    note_identity(entry, validated, run_id, overrides)
+    interrupts.checkpoint()
+    _sweep(options.out, log)
+    expected = expected_engine(models, model_variables(validated), options.keep_path_tables)
+    final = options.out / run_id
+    reused = None if options.force else reuse_published(final, expected, options.out, log, "already published")
+    if reused is None:
+        reused = _compute(validated, options, log, models, expected)
+    elif entry is not None:
+        entry.reused = True
+    if entry is not None:
+        entry.run_dir = final
+    return reused, final
+
+
+def _compute(validated: Validated, options: RunOptions, log: EventLog, models: list[Model], expected: Expected) -> int:
+    """Build the run in its staging folder and publish it (OUT-2); a run of the same id published
+    meanwhile by another d3 process is reused instead (unless --force)."""
+    run_id = log.run_id or ""
+    check_latest(options.out)
     staging = make_staging(options.out, run_id)
     try:
         exit_code = _build(validated, models, options, log, staging)
-        final = publish(staging, options.out, run_id)
+        final = options.out / run_id
+        meanwhile = "published meanwhile by another d3 process"
+        concurrent = None if options.force else reuse_published(final, expected, options.out, log, meanwhile)
+        if concurrent is not None:
+            remove_own(staging)
+            return concurrent
+        final = publish(staging, options.out, run_id).folder
     except BaseException:
         remove_own(staging)
         raise
     log.emit("export_done", "INFO", artefacts=len(list(_artefacts(final))), run_dir=str(final))
-    return exit_code, final
+    return exit_code
+
+
+def _sweep(out: Path, log: EventLog) -> None:
+    removed = sweep(out)
+    if removed:
+        log.emit("sweep_done", "INFO", removed=removed)
 
 
 def _workers(options: RunOptions, validated: Validated) -> int:
@@ -133,11 +177,12 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
             ),
         )
         log.emit("draws_done", "DEBUG", paths=plan.paths, ms=elapsed_ms(start))
+        interrupts.checkpoint()
         runs = run_models(
             con,
             models,
             model_variables(validated),
-            on_done=lambda r: log.emit("model_done", "INFO", name=r.name, version=r.version, rows=r.rows, ms=r.ms),
+            on_done=lambda r: _model_done(log, r),
         )
         setup = {
             "workers": workers,
@@ -147,11 +192,19 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
             "model_vars": model_variables(validated),
         }
         run_stresses(con, validated, values, staging, models, setup, log)
-        exit_code = _check_and_export(RunContext(con, staging, validated), runs, log)
+        ctx = RunContext(con, staging, validated)
+        ctx.summary_extra["engine_source_sha256"] = engine_source_sha256()
+        exit_code = _check_and_export(ctx, runs, log)
     finally:
         con.close()
+    interrupts.checkpoint()
     write_sha256sums(staging, exclude=set())
     return exit_code
+
+
+def _model_done(log: EventLog, model_run: ModelRun) -> None:
+    log.emit("model_done", "INFO", name=model_run.name, version=model_run.version, rows=model_run.rows, ms=model_run.ms)
+    interrupts.checkpoint()  # a signal whose exception a DuckDB query swallowed stops the run here
 
 
 def _check_and_export(ctx: RunContext, runs: list[ModelRun], log: EventLog) -> int:
@@ -198,6 +251,7 @@ def export_all(ctx: RunContext) -> None:
     if ctx.runs("private"):
         export_private.export(ctx)
     export_finance.export(ctx)
+    export_risk.export(ctx)
     export_consolidated.export(ctx)  # after finance, before the report (which reads its tables)
     export_whatif.export(ctx)  # grid_kpis.csv, stress_tests.csv [OUT-12] [OUT-13]
 

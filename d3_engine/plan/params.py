@@ -35,7 +35,11 @@ MAP_GROUPS: dict[str, dict[str, tuple[str, str, str]]] = {
     },
 }
 SKIPPED = {"meta.description", "meta.seed"}
-RENAMED = {"loan.amount_eur": "loan_amount_eur"}
+RENAMED = {
+    "loan.amount_eur": "loan_amount_eur",
+    "funding_line.interest_rate_pct": "funding_line_rate_pct",
+    "funding_line.limit_eur": "funding_line_limit_eur",
+}
 WEIGHT_GROUPS = {
     "public_tap.acquisition.channel_allocation",
     "private_tap.acquisition.channel_allocation",
@@ -46,6 +50,13 @@ VENDOR_WEIGHTS = ("weight_cost", "weight_availability", "weight_reputation")
 #: A weight group whose sum lies within this of 1 is used as written ([IN-17]).
 SUM_TOLERANCE = 1e-9
 INDEX_TYPES = {"param_set_id": "BIGINT", "grid_index": "BIGINT", "replicate_index": "BIGINT"}
+
+# The defaults of the optional keys of v1.2 [V12-1], [V12-5], resolved once, here, where parameters are
+# built: a constant default, or a column whose value is taken per parameter set (the funding-line rate is
+# the parameter set's loan rate, [FIN-7a]). A key left unset without an entry here stays null (= unset:
+# `funding_line.limit_eur` means "no limit"). `funded_by` (an item key of a list) defaults in the store.
+PARAMETER_DEFAULTS: dict[str, dict[str, str]] = {"general": {"funding_line_rate_pct": "interest_rate_pct"}}
+"""params_<scope> column → the column of the same parameter set whose value it takes when unset."""
 
 
 def _sql_type(node: dict[str, Any], kinds: list[str]) -> str:
@@ -105,10 +116,20 @@ def wide_columns(
         schema[column] = sql
         overlaid = overlay_column(default, _variable_for(values, scope, path), n, integer=sql == "BIGINT")
         columns[column] = stress_column(overlaid, scope, path, stress)
+    resolve_parameter_defaults(scope, columns)
     clamp(scope, columns)
     if scope == "private_tap":
         renormalise_vendor_weights(columns)
     return schema, columns
+
+
+def resolve_parameter_defaults(scope: str, c: dict[str, np.ndarray]) -> None:
+    """Fill each unset optional key of PARAMETER_DEFAULTS with its source column, per parameter set."""
+    for column, source in PARAMETER_DEFAULTS.get(scope, {}).items():
+        if column in c and c[column].dtype == object:
+            unset = np.array([v is None for v in c[column]], dtype=bool)
+            if unset.any():
+                c[column] = np.where(unset, c[source].astype(np.float64), c[column]).astype(np.float64)
 
 
 def clamp(scope: str, c: dict[str, np.ndarray]) -> None:

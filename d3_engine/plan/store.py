@@ -211,8 +211,17 @@ def _lists(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, in
     counts["input_assets"] = create_table(
         con,
         "input_assets",
-        {"name": "VARCHAR", "amount_eur": "DOUBLE", "months": "BIGINT", "start_month_index": "BIGINT"},
-        {k: [a[k] for a in assets] for k in ("name", "amount_eur", "months", "start_month_index")},
+        {
+            "name": "VARCHAR",
+            "amount_eur": "DOUBLE",
+            "months": "BIGINT",
+            "start_month_index": "BIGINT",
+            "funded_by": "VARCHAR",
+        },
+        {
+            **{k: [a[k] for a in assets] for k in ("name", "amount_eur", "months", "start_month_index")},
+            "funded_by": [a["funded_by"] for a in assets],  # resolved: not set = operations [FIN-2a]
+        },
     )
     pcts = sim["stochastic"]["percentiles"]
     counts["input_percentiles"] = create_table(con, "input_percentiles", {"p": "BIGINT"}, {"p": pcts})

@@ -16,7 +16,7 @@ from d3_engine.core.errors import Finding
 from d3_engine.inputs.load import Bundle
 from d3_engine.inputs.offers import CatalogueModel, Offer
 from d3_engine.inputs.resolved import ResolvedInputs
-from d3_engine.inputs.rules import SIM, check_loan_terms, check_public_policy, get, loc, num
+from d3_engine.inputs.rules import SIM, check_funding_sources, check_loan_terms, check_public_policy, get, loc, num
 from d3_engine.inputs.stresses import Stress
 from d3_engine.inputs.validate import CheckedInputs
 from d3_engine.inputs.variables import Variable
@@ -128,6 +128,8 @@ def _check_parameter_sets(
         scratch = Bundle(root=bundle.root, docs=bundle.docs)
         if general is not None:
             check_loan_terms(scratch, general, label)
+            if not label:  # the default parameter set only [FIN-2a]
+                check_funding_sources(scratch, general)
         if public is not None:
             check_public_policy(scratch, public, label)
             _check_packs(scratch, resolved.doc("simulation"), public, label)

@@ -84,9 +84,9 @@ def _tornado(info: RunInfo, rows: list[Row]) -> Chart | None:
     if not usable:
         return None
     centre = None
-    if info.db.has("consolidated_kpis") and "p50" in info.db.columns("consolidated_kpis"):
-        found = info.db.one("SELECT p50 FROM consolidated_kpis WHERE metric = 'net_income'")
-        centre = None if not found or found["p50"] is None else float(found["p50"])
+    if info.db.has("consolidated_kpis"):
+        found = info.db.one("SELECT value FROM consolidated_kpis WHERE metric = 'net_income' AND series = 'p50'")
+        centre = None if not found or found["value"] is None else float(found["value"])
     png = tornado_chart(
         "Net income over the horizon: low vs high quartile of each variable",
         [str(r["variable_id"]) for r in usable],

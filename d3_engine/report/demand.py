@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from d3_engine.report.charts import lines_chart, revenue_chart
 from d3_engine.report.context import RunInfo
+from d3_engine.report.growth import growth_note
 from d3_engine.report.tables import (
     Chart,
     Column,
@@ -85,6 +86,7 @@ def demand_section(info: RunInfo) -> Section:
             "across all simulated paths."
         )
     )
+    section.add(*growth_note(info))
     public = _public_demand(info, section)
     private = _private_demand(info, section)
     chart = _revenue_chart(info, public, private)

@@ -34,6 +34,8 @@ PNL = [
     Column("cogs_public_eur", "COGS public", "eur"),
     Column("cogs_private_eur", "COGS private", "eur"),
     Column("gross_profit_eur", "Gross profit", "eur"),
+    Column("payment_fees_eur", "Payment fees", "eur"),
+    Column("support_eur", "Support staff", "eur"),
     Column("opex_total_eur", "Opex total", "eur"),
     Column("ebitda_eur", "EBITDA", "eur"),
     Column("depreciation_eur", "Depreciation", "eur"),
@@ -51,7 +53,9 @@ CASHFLOW = [
     Column("delta_vat_payable_eur", "Δ VAT payable", "eur"),
     Column("cash_from_operations_eur", "Cash from operations", "eur"),
     Column("capex_eur", "Capex", "eur"),
+    Column("capex_financed_eur", "of which paid by loan or equity", "eur"),
     Column("cfads_eur", "CFADS", "eur"),
+    Column("overdraft_interest_eur", "Funding-line interest", "eur"),
     Column("debt_service_eur", "Debt service", "eur"),
     Column("net_cash_flow_eur", "Net cash flow", "eur"),
     Column("cash_closing_eur", "Cash closing", "eur"),
@@ -61,6 +65,7 @@ BALANCE = [
     Column("receivables_eur", "Receivables", "eur"),
     Column("fixed_assets_net_eur", "Fixed assets", "eur"),
     Column("total_assets_eur", "Total assets", "eur"),
+    Column("overdraft_eur", "Funding line drawn", "eur"),
     Column("payables_eur", "Payables", "eur"),
     Column("vat_payable_eur", "VAT payable", "eur"),
     Column("tax_payable_eur", "Tax payable", "eur"),
@@ -168,11 +173,61 @@ def loan_section(info: RunInfo) -> Section:
     ratios = statement(info, "cashflow_by_month", RATIOS)
     if ratios is None:
         return section.missing("Lender ratios (DSCR, LTM DSCR, ICR)")
-    section.add(_rep_table(info, "ratios_rep", "Lender ratios by month (representative path)", RATIOS, ratios))
+    section.add(lender_ratio_table(info))
     ltm = [c for c in RATIOS if c.name == "dscr_ltm"]
     section.add(band_table("dscr_ltm_bands", "LTM DSCR across paths", ratios, ltm, info.periods))
     section.add(_dscr_chart(info, ratios))
     return section
+
+
+LENDER_RATIOS = [
+    *MONTH,
+    Column("cfads_eur", "CFADS", "eur"),
+    Column("debt_service_eur", "Debt service", "eur"),
+    Column("dscr_text", "DSCR"),
+    Column("dscr_ltm_text", "LTM DSCR"),
+    Column("icr_text", "ICR"),
+]
+
+
+def lender_ratio_text(ratio: object, shortfall: object, window: str = "") -> str:
+    """A ratio the lender's way [FIN-9a]: below 0 it is "n.m." with its shortfall in euros beside it."""
+    if ratio is None:
+        return "–"
+    value = float(ratio)  # type: ignore[arg-type]
+    text = f"n.m. (short {eur(shortfall)})" if value < 0 else f"{value:.2f}"
+    return f"{text} {window}".strip()
+
+
+def lender_ratio_table(info: RunInfo) -> ReportTable:
+    """Lender ratios of the representative path: negative ratios as n.m. with the euros missing; LTM DSCR
+    labelled "since start" for t < 12 ([FIN-9a])."""
+    rows = info.db.rows(
+        f"""SELECT month, cfads_eur, debt_service_eur, dscr, dscr_ltm, icr,
+                   debt_service_eur - cfads_eur AS dscr_short,
+                   sum(debt_service_eur - cfads_eur) OVER (ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
+                       AS ltm_short,
+                   interest_eur - ebit_eur AS icr_short
+            FROM finance_month WHERE path_id = {info.rep_path_id} ORDER BY month"""
+    )
+    out = [
+        {
+            **r,
+            "period": info.period(int(r["month"])),
+            "dscr_text": lender_ratio_text(r["dscr"], r["dscr_short"]),
+            "dscr_ltm_text": lender_ratio_text(
+                r["dscr_ltm"], r["ltm_short"], "(since start)" if int(r["month"]) < 12 else ""
+            ),
+            "icr_text": lender_ratio_text(r["icr"], r["icr_short"]),
+        }
+        for r in rows
+    ]
+    note = (
+        "A ratio below 0 is not meaningful (n.m.): the euros beside it are what the cash flow misses to cover "
+        "debt service (DSCR), over the window (LTM DSCR), or what EBIT misses to cover interest (ICR). "
+        "Before month 12 the LTM DSCR covers the months since the start. The numbers are in cashflow_by_month.csv."
+    )
+    return table_from_rows("ratios_rep", "Lender ratios by month (representative path)", LENDER_RATIOS, out, note)
 
 
 def _loan_sentence(info: RunInfo, general: Row) -> str:

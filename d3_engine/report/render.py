@@ -20,6 +20,7 @@ from d3_engine.core.errors import UsageError
 from d3_engine.core.files import templates_dir
 from d3_engine.core.formats import SUMS_NAME, write_sha256sums
 from d3_engine.report.analysis import acceptance_section, sensitivity_section
+from d3_engine.report.annual import annual_section
 from d3_engine.report.context import RunInfo, load_run_info
 from d3_engine.report.demand import demand_section
 from d3_engine.report.finance import loan_section, statements_section, vat_section
@@ -28,7 +29,8 @@ from d3_engine.report.inputs import appendix_section, inputs_section
 from d3_engine.report.summary import summary_section
 from d3_engine.report.tables import Chart, Db, ReportTable, Section
 from d3_engine.report.taps import private_section, public_section
-from d3_engine.report.whatif import market_section, stress_section, sweep_section
+from d3_engine.report.verdict import verdict_section
+from d3_engine.report.whatif import market_section, sweep_section
 
 if TYPE_CHECKING:
     import duckdb
@@ -40,8 +42,10 @@ TABLES_DIR = "report_tables"
 
 
 def build_sections(info: RunInfo) -> list[Section]:
-    """The sections of [OUT-10] in order."""
+    """The verdict page and the annual statements of [OUT-14], then the sections of [OUT-10] in order."""
     return [
+        verdict_section(info),
+        annual_section(info),
         summary_section(info),
         inputs_section(info),
         public_section(info),
@@ -53,7 +57,6 @@ def build_sections(info: RunInfo) -> list[Section]:
         acceptance_section(info),
         sensitivity_section(info),
         sweep_section(info),
-        stress_section(info),
         market_section(info),
         appendix_section(info),
     ]

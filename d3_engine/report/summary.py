@@ -10,7 +10,6 @@ below target, losses under the p90 stress). Failed acceptance checks close the l
 from __future__ import annotations
 
 from d3_engine.core.formats import float_to_decimal
-from d3_engine.export.consolidated import METRICS
 from d3_engine.report.context import RunInfo
 from d3_engine.report.format import eur, pct
 from d3_engine.report.tables import (
@@ -23,9 +22,6 @@ from d3_engine.report.tables import (
     Section,
     table_from_rows,
 )
-
-KPI_ORDER = [metric for metric, _ in METRICS]
-"""The metrics of consolidated_kpis in [OUT-5] order (one list, owned by the exporter)."""
 
 
 def summary_section(info: RunInfo) -> Section:
@@ -89,17 +85,18 @@ def _rep_kpis(info: RunInfo) -> Row | None:
 
 
 def _kpi_table(info: RunInfo) -> ReportTable:
-    present = info.db.columns("consolidated_kpis")
-    labels = [c for c in present if c.startswith("p") and c[1:].isdigit()]
-    labels.sort(key=lambda c: int(c[1:]))
-    picked = ["metric", "unit", *labels, *(["rep"] if "rep" in present else [])]
-    order = " ".join(f"WHEN '{m}' THEN {i}" for i, m in enumerate(KPI_ORDER))
+    """consolidated_kpis as in its CSV: one row per metric (metric order), one column per series."""
+    labels = [
+        str(r["series"])
+        for r in info.db.rows("SELECT DISTINCT series, series_order FROM consolidated_kpis ORDER BY series_order")
+    ]
+    cells = ", ".join(f"max(value) FILTER (WHERE series = '{label}') AS \"{label}\"" for label in labels)
     rows = info.db.rows(
-        f"""SELECT {", ".join(f'"{c}"' for c in picked)} FROM consolidated_kpis
-            ORDER BY CASE metric {order} ELSE {len(KPI_ORDER)} END, encode(metric)"""
+        f"""SELECT metric, unit, {cells} FROM consolidated_kpis WHERE metric_order IS NOT NULL
+            GROUP BY metric, unit, metric_order ORDER BY metric_order"""
     )
     columns = [Column("metric", "Metric"), Column("unit", "Unit")]
-    columns += [Column(c, c, BY_UNIT) for c in picked[2:]]
+    columns += [Column(c, c, BY_UNIT) for c in labels]
     return table_from_rows("key_figures", "Key figures over the horizon", columns, rows)
 
 

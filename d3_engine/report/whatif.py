@@ -1,5 +1,5 @@
-"""What-if sections of the report: a sweep read point by point, the stresses next to the base, and our
-public price against the market ([OUT-12], [OUT-13], [OUT-14], [OUT-18]).
+"""What-if sections of the report: a sweep read point by point and our public price against the market
+([OUT-12], [OUT-14], [OUT-18]); the stresses sit on the verdict page (report/verdict.py, `stress_tests`).
 
 All three read run.duckdb only: `whatif_kpis` (p10/p50/p90 per scenario and grid point), the market rows
 `input_market_api_prices` and the priced models `public_price` of the representative parameter set.
@@ -60,42 +60,6 @@ def _sweep_chart(rows: list[Row], grid: list[str]) -> Chart:
     return Chart("sweep_funding_gap", "Funding gap p50 and p90 per grid point", png)
 
 
-def stress_section(info: RunInfo) -> Section:
-    """The stress tests of [IN-21] side by side with the base, on the same random numbers ([OUT-13])."""
-    section = Section("stresses", "Stress tests")
-    if not info.db.has("whatif_kpis"):
-        return section.missing("Stress tests")
-    names = info.db.rows("SELECT DISTINCT scenario, scenario_name FROM whatif_kpis ORDER BY scenario")
-    if len(names) < 2:
-        section.add(Paragraph("No stress test is defined (simulation.yaml stress_tests)."))
-        return section
-    rows = info.db.rows(
-        """SELECT b.grid_index, b.metric, b.unit, b.p50 AS base_p50, b.p90 AS base_p90,
-                  s.scenario_name AS stress, s.p50, s.p90
-           FROM whatif_kpis AS s JOIN whatif_kpis AS b
-             ON b.scenario = 0 AND b.grid_index = s.grid_index AND b.metric = s.metric
-           WHERE s.scenario > 0 AND s.grid_index = 0
-           ORDER BY s.scenario, s.metric_order"""
-    )
-    section.add(
-        Paragraph(
-            f"{len(names) - 1} stress test(s), each re-running the whole plan on the base's random numbers. "
-            "They run no acceptance check and change neither the base figures nor the exit code."
-        )
-    )
-    columns = [
-        Column("stress", "Stress"),
-        Column("metric", "Metric"),
-        Column("unit", "Unit"),
-        Column("base_p50", "Base p50", BY_UNIT),
-        Column("p50", "Stress p50", BY_UNIT),
-        Column("base_p90", "Base p90", BY_UNIT),
-        Column("p90", "Stress p90", BY_UNIT),
-    ]
-    section.add(table_from_rows("stress_tests", "Base and stresses (grid point 0)", columns, rows))
-    return section
-
-
 def market_section(info: RunInfo) -> Section:
     """Our public price per 1M tokens against the median of the market list prices ([OUT-18])."""
     section = Section("market", "Our price vs the market")
@@ -139,4 +103,4 @@ def _market_row(model: str, values: list[Decimal], sell_per_1k: object, fx: Deci
     return {"model": model, "rows": len(values), "market_eur": market, "ours_eur": ours, "ratio": ratio}
 
 
-__all__ = ["market_section", "stress_section", "sweep_section"]
+__all__ = ["market_section", "sweep_section"]

@@ -1,4 +1,4 @@
-# Acceptance checks and consolidated outputs: DOMAIN §6 [ACC-0]…[ACC-A12], [OUT-5], [OUT-6], worked example
+# Acceptance checks and consolidated outputs: DOMAIN §6 [ACC-0]…[ACC-A13], [OUT-5], [OUT-6], worked example
 # [EX-8] horizon KPIs and [EX-10]. Every scenario runs the real `d3 run` on a copy of the golden fixture
 # minimal_001 (one path, so p10 = p50 = p90 = rep) and reads what it published. Escalation with
 # --fail-on-warning is pinned by tests/golden/test_minimal_001_consolidated.py, every skip rule and every
@@ -42,12 +42,14 @@ Feature: Acceptance checks and consolidated outputs
     Then the exit code is 0
     And acceptance check "ACC-A10" passes
     And the checks of the <other> tap are skipped because "<other> not run"
-    And consolidated_kpis.csv has all 31 metrics in order
+    And consolidated_kpis.csv has all 38 metrics in order
     And the consolidated KPI "<zero>" is 0.00 on every series
     And the consolidated KPI "<volume>" is 0.000000 on every series
     And the consolidated KPIs empty on every series are <empty>
 
+    # The public tap alone never covers its GPU cost in the fixture: EBITDA stays negative, so no path breaks
+    # even within the horizon and break_even_month is empty on every series ("after month H", [FIN-14]).
     Examples:
       | tap     | other   | zero            | volume        | empty                                                                                                                                                      |
-      | public  | private | revenue_private | private_hours | none                                                                                                                                                       |
+      | public  | private | revenue_private | private_hours | break_even_month                                                                                                                                           |
       | private | public  | revenue_public  | public_tokens | public_gross_margin_pct, blended_sell_eur_per_1k, autoscaling_avg_util_pct, autoscaling_p95_util_pct, autoscaling_sla_violations, autoscaling_scale_events |

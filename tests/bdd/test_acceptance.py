@@ -1,4 +1,4 @@
-"""Steps of specs/features/acceptance.feature [ACC-0]…[ACC-A12] [OUT-5] [OUT-6] [EX-8] [EX-10].
+"""Steps of specs/features/acceptance.feature [ACC-0]…[ACC-A13] [OUT-5] [OUT-6] [EX-8] [EX-10].
 
 The generic steps of tests/bdd/conftest.py copy and edit the golden fixture and run the real CLI; the steps
 here read the published acceptance.csv and consolidated_kpis.csv.
@@ -54,7 +54,7 @@ def check_passes(cli_world: dict[str, Any], check_id: str) -> None:
 @then("every other acceptance check passes")
 def others_pass(cli_world: dict[str, Any]) -> None:
     rows = acceptance(cli_world)
-    assert list(rows) == [f"ACC-A{i}" for i in range(1, 13)]
+    assert list(rows) == [f"ACC-A{i}" for i in range(1, 14)]
     others = {k: r["status"] for k, r in rows.items() if k not in cli_world.get("expected", set())}
     assert set(others.values()) == {"pass"}, others
 
@@ -81,6 +81,8 @@ def tap_checks_skipped(cli_world: dict[str, Any], tap: str, reason: str) -> None
     assert skipped == {f"ACC-A{i}" for i in OTHER_TAP_CHECKS[tap]}
 
 
-@then("consolidated_kpis.csv has all 31 metrics in order")
+@then("consolidated_kpis.csv has all 38 metrics in order")
 def all_metrics(cli_world: dict[str, Any]) -> None:
-    assert list(kpis(cli_world)) == [m for m, _ in METRICS] and len(METRICS) == 31
+    assert (
+        list(kpis(cli_world)) == [m for m, _ in METRICS] and len(METRICS) == 38
+    )  # [OUT-5] + support_fte_end [FIN-1a] + the [FIN-14] rows

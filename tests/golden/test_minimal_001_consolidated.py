@@ -80,6 +80,7 @@ KPIS = [
     ("public_gpu_instance_hours", "hours", "5040.000000"),
     ("private_hours", "hours", "1800.000000"),
     ("private_active_clients_end", "count", "9.000000"),
+    ("support_fte_end", "count", "0.000000"),  # [FIN-1a]: minimal_001 sets no finance.support
     ("reserve_cover_months_end", "months", "1.580635"),
 ]
 """[EX-8] horizon KPIs; [EX-5] tokens 1e9 + 2e9 + 3.01e9, 5040 instance-hours; [EX-6] hours 300 + 600 + 900."""
@@ -94,6 +95,16 @@ def test_consolidated_kpis_csv_is_the_worked_example(run_dir: Path) -> None:
         "autoscaling_p95_util_pct,percent,,,,71.8969",
         "autoscaling_sla_violations,count,,,,0.000000",
         "autoscaling_scale_events,count,,,,2.000000",
+    ]
+    # [OUT-12]/[V12-0]: one path, cash never negative, EBITDA ≥ 0 only from month 3 on; shares 4 decimals,
+    # break_even_month an integer [V12-3]
+    expected += [
+        "p_breach_any,ratio,0.0000,0.0000,0.0000,0.0000",
+        "p_cash_breach_any,ratio,0.0000,0.0000,0.0000,0.0000",
+        "p_dscr_breach_any,ratio,0.0000,0.0000,0.0000,0.0000",
+        "share_never_break_even,ratio,0.0000,0.0000,0.0000,0.0000",
+        "break_even_month,months,3,3,3,3",
+        "extra_funding_p90,EUR,0.00,0.00,0.00,0.00",
     ]
     assert lines(run_dir, "consolidated_kpis.csv") == expected
 
@@ -132,6 +143,7 @@ def test_acceptance_is_ex10(run: tuple[int, Path]) -> None:
         "ACC-A10,error,error,pass,,0,1,0,100.0000,",
         "ACC-A11,error,error,pass,,0,1,0,100.0000,",
         "ACC-A12,warning,warning,pass,rep,0,1,0,100.0000,",
+        "ACC-A13,warning,warning,pass,,0,1,0,100.0000,",
     ]
 
 
@@ -175,6 +187,7 @@ def test_consolidated_summary_json(run_dir: Path) -> None:
             "segments",
             "autoscaling",
             "acceptance",
+            "verdict",
             "acquisition_spend_by_channel_eur",
         ]
     )
@@ -217,7 +230,7 @@ def test_run_summary_representative_path(run_dir: Path) -> None:
         "mc_index": 0,
         "net_income_eur": -3826.72,
     }
-    assert [c["id"] for c in summary["acceptance"]["checks"]] == [f"ACC-A{i}" for i in range(1, 13)]
+    assert [c["id"] for c in summary["acceptance"]["checks"]] == [f"ACC-A{i}" for i in range(1, 14)]
 
 
 def golden_names(run_dir: Path) -> list[str]:

@@ -1,4 +1,4 @@
-"""Every acceptance check ACC-A1 … ACC-A12 passes on the golden fixture's tables and fails on a corrupted copy.
+"""Every acceptance check ACC-A1 … ACC-A13 passes on the golden fixture's tables and fails on a corrupted copy.
 
 Each test copies the run.duckdb of one `d3 run` of minimal_001 ([EX-1]: one path, so paths_evaluated = 1),
 breaks exactly the rule under test with an UPDATE, and evaluates the check file through the real runner
@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from d3_engine.checks import runner as checks
+from d3_engine.models import graph, runner
 
 BOTH = ["public", "private"]
 VARS = {"horizon_months": 3, "replicates": 1, "mc": 1, "fx": 1.25, "pipelines": BOTH, "percentiles": [10, 50, 90]}
@@ -56,7 +57,7 @@ def failed(violations: int, key: str, paths_failing: int | None = 1) -> list[Any
 
 def test_every_check_is_discovered_once_in_numeric_order() -> None:
     ids = [c.check_id for c in checks.discover_checks()]
-    assert ids == [f"ACC-A{i}" for i in range(1, 13)]
+    assert ids == [f"ACC-A{i}" for i in range(1, 14)]
 
 
 def test_severities_and_series_follow_acc_0() -> None:
@@ -272,3 +273,52 @@ def test_a12_skips_when_both_targets_are_null(con: duckdb.DuckDBPyConnection) ->
     con.execute("UPDATE run_settings SET min_cash_floor_eur = NULL, min_monthly_dscr = NULL")
     result = evaluate(con, "ACC-A12")
     assert (result.status, result.violations, result.detail) == ("skipped", 0, "skipped: both targets null")
+
+
+# ACC-A13: share of paths that breach ---------------------------------------------------------------------
+
+
+def _breach_paths(con: duckdb.DuckDBPyConnection, breached: list[bool], grid: list[int] | None = None) -> None:
+    """risk_path / breach_verdict rebuilt for len(breached) paths (risk_path rows copied from path 0)."""
+    con.execute("DELETE FROM risk_path WHERE path_id > 0")
+    for path_id, flag in enumerate(breached):
+        g = grid[path_id] if grid else 0
+        month = "1" if flag else "NULL"
+        if path_id == 0:
+            con.execute(f"UPDATE risk_path SET first_breach_month = {month}, breach_any = {flag}, grid_index = {g}")
+        else:
+            con.execute(
+                f"INSERT INTO risk_path SELECT * REPLACE ({path_id} AS path_id, {g} AS grid_index, "
+                f"{month} AS first_breach_month, {flag} AS breach_any) FROM risk_path WHERE path_id = 0"
+            )
+    model = graph.discover_models()["breach_verdict"]
+    con.execute(f"CREATE OR REPLACE TABLE breach_verdict AS {runner.render(model, VARS).strip().rstrip(';')}")
+
+
+def test_a13_passes_on_the_golden_fixture_and_is_never_skipped(con: duckdb.DuckDBPyConnection) -> None:
+    """[V12-0]/[EX-10]: no path breaches in months 1–3, so ACC-A13 passes; the check has no skip rule."""
+    assert check("ACC-A13").skip == [] and check("ACC-A13").severity == "warning"
+    assert row(evaluate(con, "ACC-A13")) == PASS
+    con.execute("UPDATE run_settings SET min_monthly_dscr = NULL, min_cash_floor_eur = NULL")
+    assert evaluate(con, "ACC-A13").status == "pass"
+
+
+def test_a13_compares_100k_with_max_times_n_exactly(con: duckdb.DuckDBPyConnection) -> None:
+    """10 paths, 1 breached: 100·1 ≤ 10·10 passes at the default 10 %; a second breach fails (20 > 10)."""
+    _breach_paths(con, [True] + [False] * 9)
+    result = evaluate(con, "ACC-A13", paths=10)
+    assert row(result) == ["pass", 0, 1, Decimal("90.0000"), ""]
+    _breach_paths(con, [True, True] + [False] * 8)
+    result = evaluate(con, "ACC-A13", paths=10)
+    assert row(result) == ["fail", 1, 2, Decimal("80.0000"), "violations=1; first: part=breach"]
+    assert checks.acceptance_exit_code([result]) == 0
+    con.execute("UPDATE run_settings SET max_breach_probability_pct = 20")
+    _breach_paths(con, [True, True] + [False] * 8)
+    assert evaluate(con, "ACC-A13", paths=10).status == "pass"
+
+
+def test_a13_fails_once_per_failing_grid_point(con: duckdb.DuckDBPyConnection) -> None:
+    """Two grid points of 2 paths: grid 1 has both paths breached (100 %), grid 0 none: one violation."""
+    _breach_paths(con, [False, False, True, True], grid=[0, 0, 1, 1])
+    result = evaluate(con, "ACC-A13", paths=4)
+    assert row(result) == ["fail", 1, 2, Decimal("50.0000"), "violations=1; first: part=breach"]

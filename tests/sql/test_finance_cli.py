@@ -25,12 +25,13 @@ def test_minimal_run_publishes_the_ex8_rows(minimal_run: Path) -> None:
     """[EX-8]: the two `rep` rows given verbatim; one path, so p10 = p50 = p90 = rep; files in SHA256SUMS."""
     cashflow = _lines(minimal_run, "cashflow_by_month.csv")
     assert cashflow[-1] == (
-        "rep,3,2026-03,9666.28,134.63,0.00,181.50,0.00,0.00,403.69,356.82,0.00,356.82,109.63,1047.82,1157.45,"
+        "rep,3,2026-03,9666.28,134.63,0.00,181.50,0.00,0.00,403.69,356.82,0.00,0.00,0.00,356.82,0.00,109.63,1047.82,"
+        "1157.45,"
         "-800.63,8865.66,1206.15,105.00,697.45,0.308284,-1.519341,0.116316,0.315881"
     )
     balance = _lines(minimal_run, "balance_sheet_by_month.csv")
     assert balance[10] == (
-        "rep,1,2026-01,11284.57,181.50,1100.00,12566.07,121.00,44.23,0.00,0.00,12000.00,12165.23,3000.00,"
+        "rep,1,2026-01,11284.57,181.50,1100.00,12566.07,0.00,121.00,44.23,0.00,0.00,12000.00,12165.23,3000.00,"
         "-2599.16,400.84,0.00"
     )
     pnl = _lines(minimal_run, "pnl_by_month.csv")
@@ -52,7 +53,7 @@ def test_finance_artefacts_are_byte_identical_on_a_second_run(minimal_run: Path)
 
 
 def test_shipped_plan_keeps_its_books_on_every_path(shipped_run: Path) -> None:
-    """ACC-A10 on all 1 250 paths × 18 months of the shipped inputs, and the 60-month loan of [IN-7]."""
+    """ACC-A10 on all 5 000 paths × 60 months of the shipped inputs (§11.4), and the 60-month loan of [IN-7]."""
     con = duckdb.connect(str(shipped_run / "run.duckdb"), read_only=True)
     got = con.execute("""
         SELECT count(*), count(DISTINCT path_id),
@@ -60,7 +61,7 @@ def test_shipped_plan_keeps_its_books_on_every_path(shipped_run: Path) -> None:
                                    OR cash_closing_eur <> cash_opening_eur + net_cash_flow_eur)
         FROM finance_month
     """).fetchall()
-    assert got == [(1250 * 18, 1250, 0)]
+    assert got == [(5000 * 60, 5000, 0)]
     loan = con.execute("""
         SELECT count(*), sum(principal_eur) FROM loan_schedule JOIN representative_path USING (param_set_id)
     """).fetchall()

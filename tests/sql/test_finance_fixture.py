@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from d3_engine.models import graph, runner
-from d3_engine.models.python import loan
+from d3_engine.models.python import finance_cash, loan
 
 PUBLIC_COLUMNS = {
     "path_id": "BIGINT",
@@ -36,6 +36,8 @@ PUBLIC_COLUMNS = {
     "gpu_cost_eur": "DECIMAL(18,6)",
     "cogs_public_eur": "DECIMAL(18,6)",
     "instance_hours": "DOUBLE",
+    "active_customers": "DOUBLE",
+    "payment_fee_eur": "DECIMAL(18,6)",
 }
 PRIVATE_COLUMNS = {
     "path_id": "BIGINT",
@@ -48,20 +50,22 @@ PRIVATE_COLUMNS = {
     "revenue_fees_eur": "DECIMAL(18,6)",
     "revenue_private_eur": "DECIMAL(18,6)",
     "cogs_private_eur": "DECIMAL(18,6)",
+    "active_clients": "DOUBLE",
+    "payment_fee_eur": "DECIMAL(18,6)",
 }
 
 # [EX-5] per month: budget, tokens, usage revenue (= credits sold = revenue, no breakage), GPU cost, COGS,
-# instance-hours (Small 1/1/2 + Large 1/1/1 instances × 720 h).
+# instance-hours (Small 1/1/2 + Large 1/1/1 instances × 720 h), active customers.
 EX5 = [
-    (1, 1000.0, 1.00e9, "1175.00", "1203.84", "1905.76", 1440.0),
-    (2, 1100.0, 2.00e9, "2350.00", "1203.84", "2005.76", 1440.0),
-    (3, 1210.0, 3.01e9, "3536.75", "1457.28", "2486.92", 2160.0),
+    (1, 1000.0, 1.00e9, "1175.00", "1203.84", "1905.76", 1440.0, 20.0),
+    (2, 1100.0, 2.00e9, "2350.00", "1203.84", "2005.76", 1440.0, 40.0),
+    (3, 1210.0, 3.01e9, "3536.75", "1457.28", "2486.92", 2160.0, 60.2),
 ]
-# [EX-6] per month: hours, revenue hours, fees, COGS; budget 600 every month.
+# [EX-6] per month: hours, revenue hours, fees, COGS, active clients; budget 600 every month.
 EX6 = [
-    (1, 300.0, "435.60", "300", "264.00"),
-    (2, 600.0, "871.20", "600", "528.00"),
-    (3, 900.0, "1306.80", "900", "792.00"),
+    (1, 300.0, "435.60", "300", "264.00", 3.0),
+    (2, 600.0, "871.20", "600", "528.00", 6.0),
+    (3, 900.0, "1306.80", "900", "792.00", 9.0),
 ]
 BOTH = ["public", "private"]
 
@@ -84,8 +88,10 @@ def ex5_public_rows(path_id: int = 0) -> list[dict[str, Any]]:
             "gpu_cost_eur": Decimal(gpu),
             "cogs_public_eur": Decimal(cogs_eur),
             "instance_hours": hours,
+            "active_customers": active,
+            "payment_fee_eur": Decimal(0),  # minimal_001 sets no payment_fee_pct [FIN-1a]
         }
-        for t, budget, tokens, revenue, gpu, cogs_eur, hours in EX5
+        for t, budget, tokens, revenue, gpu, cogs_eur, hours, active in EX5
     ]
 
 
@@ -103,8 +109,10 @@ def ex6_private_rows(path_id: int = 0) -> list[dict[str, Any]]:
             "revenue_fees_eur": Decimal(fees),
             "revenue_private_eur": Decimal(rev_hours) + Decimal(fees),
             "cogs_private_eur": Decimal(cogs_eur),
+            "active_clients": active,
+            "payment_fee_eur": Decimal(0),
         }
-        for t, hours, rev_hours, fees, cogs_eur in EX6
+        for t, hours, rev_hours, fees, cogs_eur, active in EX6
     ]
 
 
@@ -128,7 +136,7 @@ def finance_models() -> list[graph.Model]:
         for name, m in graph.discover_models().items()
         if m.layer == "50_finance" or name == "representative_path"
     }
-    for python_model in (loan.model(), loan.cpi_model()):
+    for python_model in (loan.model(), loan.cpi_model(), finance_cash.model()):
         models[python_model.name] = python_model
     for model in models.values():
         model.deps = [d for d in model.deps if d in models]
@@ -214,7 +222,8 @@ def test_every_finance_model_ran(ex8_con: duckdb.DuckDBPyConnection) -> None:
         "loan_schedule",
         "finance_fixed_month",
         "finance_pnl",
-        "finance_tax",
+        "finance_operating_cash",
+        "finance_cash",
         "finance_vat",
         "finance_month",
         "segment_month",
@@ -222,4 +231,5 @@ def test_every_finance_model_ran(ex8_con: duckdb.DuckDBPyConnection) -> None:
         "representative_path",
     }
     assert names.index("loan_schedule") < names.index("finance_fixed_month") < names.index("finance_month")
+    assert names.index("finance_operating_cash") < names.index("finance_cash") < names.index("finance_month")
     assert names.index("finance_path_kpis") < names.index("representative_path")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from test_finance_fixture import (
     run_finance,
     write_rows,
 )
-from test_finance_reference import reference
+from test_finance_reference import ZERO, r, reference
 
 from d3_engine.models import graph, runner
 from d3_engine.models.python.loan import exact
@@ -46,13 +47,15 @@ COMMON = {
 SETS: list[dict[str, Any]] = [
     {"loan_amount_eur": 30000.0, "term_months": 60, "interest_rate_pct": 9.95, "repayment_type": "annuity",
      "grace_period_months": 3, "payment_lag_months": 0, "ar_days": 30.0, "ap_days": 30.0, "vat_pct": 21.0,
-     "cpi_annual_pct": 2.5, "contingency_pct": 5.0},
+     "cpi_annual_pct": 2.5, "contingency_pct": 5.0, "payment_fee_pct": 2.5, "customers_per_fte": 1000.0,
+     "clients_per_fte": 50.0, "cost_per_fte_month_eur": 4500.0},
     {"loan_amount_eur": 12000.0, "term_months": 12, "interest_rate_pct": 12.0, "repayment_type": "linear",
      "grace_period_months": 1, "payment_lag_months": 1, "ar_days": 15.0, "ap_days": 6.0, "vat_pct": 21.0,
      "cpi_annual_pct": 0.0, "contingency_pct": 0.0},
     {"loan_amount_eur": 20000.0, "term_months": 24, "interest_rate_pct": 5.0, "repayment_type": "bullet",
      "grace_period_months": 0, "payment_lag_months": 2, "ar_days": 45.0, "ap_days": 14.5, "vat_pct": 20.5,
-     "cpi_annual_pct": 3.3, "contingency_pct": 7.5},
+     "cpi_annual_pct": 3.3, "contingency_pct": 7.5, "payment_fee_pct": 1.35, "customers_per_fte": 75.5,
+     "clients_per_fte": 4.5, "cost_per_fte_month_eur": 399.99},
     {"loan_amount_eur": 0.0, "term_months": 12, "interest_rate_pct": 12.0, "repayment_type": "annuity",
      "grace_period_months": 0, "payment_lag_months": 0, "ar_days": 7.5, "ap_days": 20.0, "vat_pct": 21.0,
      "cpi_annual_pct": 2.5, "contingency_pct": 5.0, "vat_period_months": 1, "vat_payment_lag_months": 0},
@@ -65,6 +68,12 @@ SCENARIOS = [
     (["public"], "revenue"),
     (["private"], "revenue"),
 ]
+
+
+def _fee(path: int, receipts: Decimal) -> Decimal:
+    """[FIN-1a] the tap's payment fee as the tap month models round it: round6(payment_fee_pct/100 × receipts)."""
+    pct = SETS[path // M].get("payment_fee_pct")
+    return ZERO if pct is None else r(Fraction(str(pct)) / 100 * Fraction(receipts))
 
 
 def _money(rng: random.Random, low: float, high: float) -> Decimal:
@@ -99,6 +108,7 @@ def public_rows(paths: int) -> list[dict[str, Any]]:
                 "gpu_cost_eur": usage / 3,
                 "cogs_public_eur": _money(rng, 150000, 250000) if t in (23, 24) else usage / 2,
                 "instance_hours": 0.0 if silent else 720.0 * rng.randint(1, 5),
+                "active_customers": 0.0 if silent else rng.uniform(0, 40) * t, "payment_fee_eur": _fee(path, credits),
             })  # fmt: skip
     return rows
 
@@ -118,6 +128,8 @@ def private_rows(paths: int) -> list[dict[str, Any]]:
                 "acquisition_private_eur": Decimal(600), "hours": 0.0 if silent else rng.uniform(10, 5000) / 7,
                 "revenue_hours_eur": hours_rev, "revenue_fees_eur": fees, "revenue_private_eur": hours_rev + fees,
                 "cogs_private_eur": hours_rev * Decimal("0.6"),
+                "active_clients": 0.0 if silent else rng.uniform(0, 3) * t,
+                "payment_fee_eur": _fee(path, hours_rev + fees),
             })  # fmt: skip
     return rows
 
@@ -149,7 +161,7 @@ def _write_params(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute("INSERT INTO input_insurances_selected VALUES ('ins_b', 9.4)")
     con.execute("INSERT INTO input_tax_brackets VALUES (1, 200000, 19), (2, NULL, 25.8)")
-    con.execute("INSERT INTO input_assets VALUES ('Laptop', 2400, 36, 1), ('Car', 5000, 12, 30)")
+    con.execute("INSERT INTO input_assets VALUES ('Laptop', 2400, 36, 1, 'loan'), ('Car', 5000, 12, 30, 'operations')")
     con.execute("UPDATE input_assets SET amount_eur = 1000, months = 7, start_month_index = 5 WHERE name = 'Server'")
 
 
@@ -293,7 +305,10 @@ def test_the_stress_data_reaches_every_branch(stress: Any) -> None:
         "tax lag": "tax_paid_eur <> tax_eur",
     }
     for name, condition in checks.items():
-        assert con.execute(f"SELECT count(*) FROM finance_tax WHERE {condition}").fetchall()[0][0] > 0, name
+        assert con.execute(f"SELECT count(*) FROM finance_cash WHERE {condition}").fetchall()[0][0] > 0, name
+    assert con.execute("SELECT count(*) FROM finance_month WHERE capex_financed_eur > 0").fetchall()[0][0] > 0
+    drawn = "overdraft_interest_eur > 0 AND overdraft_eur > 0"  # [FIN-7a] the funding line is used and costs
+    assert con.execute(f"SELECT count(*) FROM finance_month WHERE {drawn}").fetchall()[0][0] > 0
     assert con.execute("SELECT count(DISTINCT phase) FROM loan_schedule").fetchall()[0][0] == 3
     halves = "month = 1 AND overhead_public_eur = CAST(overhead_eur * CAST('0.5' AS DECIMAL(2,1)) AS DECIMAL(18,6))"
     silent = con.execute(f"SELECT count(*) FROM segment_month WHERE {halves}").fetchall()[0][0]

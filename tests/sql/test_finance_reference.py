@@ -1,14 +1,16 @@
 """An independent reference implementation of [FIN-1]–[FIN-10] in exact Python arithmetic.
 
 It follows DOMAIN's formulas literally, month by month (the recursive loss pool of [FIN-4], the VAT
-period sums of [FIN-5], cash as opening + net cash flow of [FIN-7]), where the SQL models use closed
-forms and window sums. It reads the same tables as the models; the loan schedule comes from
-`d3_engine.models.python.loan` (tested on its own in tests/unit/test_loan.py). The test below proves the reference
-against the hand-checked [EX-8]; test_finance_paths then compares the SQL with it on many paths.
+period sums of [FIN-5], the funding recurrence of [FIN-7a]: overdraft interest → EBT → tax → cash), where the
+SQL models use closed forms, window sums and the vectorised numpy recurrence. It reads the same tables as the
+models; the loan schedule comes from `d3_engine.models.python.loan` (tested on its own in tests/unit/test_loan.py).
+The test below proves the reference against the hand-checked [EX-8]; test_finance_paths then compares the SQL
+with it on many paths.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -115,14 +117,14 @@ def pnl_month(ps: ParamSet, t: int, pub: Row, prv: Row, insurance: Decimal, asse
         for c in ("acquisition_public_eur", "acquisition_private_eur", "fixed_opex_eur", "insurance_eur", "bizdev_eur")
     )
     m["contingency_eur"] = r(Fraction(ps.contingency_pct) / 100 * Fraction(base))
-    m["opex_total_eur"] = base + m["contingency_eur"]
+    scaling_costs(ps, m, pub, prv)
+    m["opex_total_eur"] = base + m["contingency_eur"] + m["payment_fees_eur"] + m["support_eur"]
     m["ebitda_eur"] = m["gross_profit_eur"] - m["opex_total_eur"]
     m["ebit_eur"] = m["ebitda_eur"] - m["depreciation_eur"]
     loan = ps.schedule.get(t)
-    m["interest_eur"] = loan.interest if loan else ZERO
+    m["loan_interest_eur"] = loan.interest if loan else ZERO
     m["principal_repaid_eur"] = loan.principal if loan else ZERO
     m["loan_balance_eur"] = loan.closing_balance if loan else ZERO
-    m["ebt_eur"] = m["ebit_eur"] - m["interest_eur"]
     vat = Fraction(ps.vat_pct) / 100
     m["vatable"] = sum((v for v, vat_ex, _ in items.values() if not vat_ex), ZERO)
     gross_ap = sum(
@@ -140,29 +142,6 @@ def calendar(ps: ParamSet, t: int) -> tuple[int, int]:
     """(fiscal year, calendar month) of plan month t."""
     year, month0 = divmod(ps.start_year * 12 + ps.start_month - 1 + t - 1, 12)
     return year, month0 + 1
-
-
-def apply_tax(ps: ParamSet, months: list[Row], con: duckdb.DuckDBPyConnection) -> None:
-    """[FIN-4] as written: ytd per fiscal year, pool_t = L + max(0, −ytd) − min(L, max(0, ytd))."""
-    pool_start, year, ytd, tax_ytd_prev = ZERO, None, ZERO, ZERO
-    for t, m in enumerate(months, start=1):
-        fiscal = calendar(ps, t)[0]
-        if fiscal != year:
-            if year is not None:
-                pool_start = months[t - 2]["loss_carryforward_eur"]
-            year, ytd, tax_ytd_prev = fiscal, ZERO, ZERO
-        ytd += m["ebt_eur"]
-        tax_ytd = tax_of(con, ps.corporate_income_pct, max(ZERO, ytd - pool_start))
-        m["tax_eur"], tax_ytd_prev = tax_ytd - tax_ytd_prev, tax_ytd
-        m["ebt_ytd_eur"] = ytd
-        m["loss_carryforward_eur"] = pool_start + max(ZERO, -ytd) - min(pool_start, max(ZERO, ytd))
-        m["net_income_eur"] = m["ebt_eur"] - m["tax_eur"]
-    lag = ps.payment_lag_months or 0
-    payable = ZERO
-    for t, m in enumerate(months, start=1):
-        m["tax_paid_eur"] = months[t - lag - 1]["tax_eur"] if t - lag >= 1 else ZERO
-        payable += m["tax_eur"] - m["tax_paid_eur"]
-        m["tax_payable_eur"] = payable
 
 
 def apply_vat(ps: ParamSet, months: list[Row]) -> None:
@@ -187,29 +166,63 @@ def apply_vat(ps: ParamSet, months: list[Row]) -> None:
         m["vat_payable_eur"] = payable
 
 
-def apply_cash(ps: ParamSet, months: list[Row]) -> None:
-    """[FIN-6]–[FIN-9]: deltas, cash roll-forward, balance sheet and ratios."""
+def funded_capex(con: duckdb.DuckDBPyConnection, ps: ParamSet) -> Decimal:
+    """[FIN-2a]: min(Σ loan-funded, loan) + min(Σ equity-funded, equity) of the month-1 assets."""
+    funded: dict[str, Decimal] = defaultdict(Decimal)
+    for a in rows_as_dicts(con, "SELECT * FROM input_assets WHERE start_month_index = 1"):
+        funded[a["funded_by"]] += exact(a["amount_eur"])
+    return min(funded["loan"], ps.loan_amount_eur) + min(funded["equity"], ps.equity_injection_eur)
+
+
+def apply_funding(ps: ParamSet, months: list[Row], con: duckdb.DuckDBPyConnection) -> None:
+    """[FIN-4] and [FIN-6]–[FIN-9a] month by month, as DOMAIN writes them: overdraft interest on last month's
+    overdraft, interest, EBT, tax year to date with the recursive loss pool, tax paid `lag` months later,
+    CFADS without funded capex, cash, balance sheet with the overdraft as a liability, ratios."""
     prev: Row = defaultdict(Decimal)
     closing = ps.loan_amount_eur + ps.equity_injection_eur
-    fixed_net, retained = ZERO, ZERO
+    rate = Fraction(exact(ps.funding_line_rate_pct)) / 1200
+    financed = funded_capex(con, ps)
+    lag = ps.payment_lag_months or 0
+    pool_start, pool, year, ytd, tax_ytd_prev = ZERO, ZERO, None, ZERO, ZERO
+    fixed_net, retained, payable = ZERO, ZERO, ZERO
     for t, m in enumerate(months, start=1):
+        m["overdraft_interest_eur"] = r(Fraction(max(ZERO, -closing)) * rate, 2)
+        m["interest_eur"] = m["loan_interest_eur"] + m["overdraft_interest_eur"]
+        m["ebt_eur"] = m["ebit_eur"] - m["interest_eur"]
+        fiscal = calendar(ps, t)[0]
+        if fiscal != year:
+            pool_start, year, ytd, tax_ytd_prev = pool, fiscal, ZERO, ZERO
+        ytd += m["ebt_eur"]
+        tax_ytd = tax_of(con, ps.corporate_income_pct, max(ZERO, ytd - pool_start))
+        m["tax_eur"], tax_ytd_prev = tax_ytd - tax_ytd_prev, tax_ytd
+        m["ebt_ytd_eur"] = ytd
+        pool = pool_start + max(ZERO, -ytd) - min(pool_start, max(ZERO, ytd))
+        m["loss_carryforward_eur"] = pool
+        m["net_income_eur"] = m["ebt_eur"] - m["tax_eur"]
+        m["tax_paid_eur"] = months[t - lag - 1]["tax_eur"] if t - lag >= 1 else ZERO
+        payable += m["tax_eur"] - m["tax_paid_eur"]
+        m["tax_payable_eur"] = payable
         for x in ("receivables", "payables", "deferred_revenue", "vat_payable"):
             m[f"delta_{x}_eur"] = m[f"{x}_eur"] - prev[f"{x}_eur"]
         m["cash_from_operations_eur"] = (
             m["ebitda_eur"] - m["tax_paid_eur"] - m["delta_receivables_eur"] + m["delta_payables_eur"]
             + m["delta_deferred_revenue_eur"] + m["delta_vat_payable_eur"]
         )  # fmt: skip
-        m["cfads_eur"] = m["cash_from_operations_eur"] - m["capex_eur"]
+        m["capex_financed_eur"] = financed if t == 1 else ZERO
+        m["capex_operating_eur"] = m["capex_eur"] - m["capex_financed_eur"]
+        m["cfads_eur"] = m["cash_from_operations_eur"] - m["capex_operating_eur"]
         m["debt_service_eur"] = m["interest_eur"] + m["principal_repaid_eur"]
-        m["net_cash_flow_eur"] = m["cfads_eur"] - m["debt_service_eur"]
+        m["net_cash_flow_eur"] = m["cfads_eur"] - m["capex_financed_eur"] - m["debt_service_eur"]
         m["cash_opening_eur"], closing = closing, closing + m["net_cash_flow_eur"]
-        m["cash_closing_eur"] = m["cash_eur"] = closing
+        m["cash_closing_eur"] = closing
+        m["cash_eur"], m["overdraft_eur"] = max(ZERO, closing), max(ZERO, -closing)
         fixed_net += m["capex_eur"] - m["depreciation_eur"]
         retained += m["net_income_eur"]
         m["fixed_assets_net_eur"], m["retained_earnings_eur"] = fixed_net, retained
-        m["total_assets_eur"] = closing + m["receivables_eur"] + fixed_net
+        m["total_assets_eur"] = m["cash_eur"] + m["receivables_eur"] + fixed_net
         m["total_liabilities_eur"] = sum(
-            m[f"{x}_eur"] for x in ("payables", "vat_payable", "tax_payable", "deferred_revenue", "loan_balance")
+            m[f"{x}_eur"]
+            for x in ("overdraft", "payables", "vat_payable", "tax_payable", "deferred_revenue", "loan_balance")
         )
         m["paid_in_capital_eur"] = ps.equity_injection_eur
         m["total_equity_eur"] = ps.equity_injection_eur + retained
@@ -223,9 +236,22 @@ def apply_cash(ps: ParamSet, months: list[Row]) -> None:
         prev = m
 
 
+def scaling_costs(ps: ParamSet, m: Row, pub: Row, prv: Row) -> None:
+    """[FIN-1a]: payment fees per tap (round6 of the rate × receipts) and support FTEs (a float ceil)."""
+    p = Fraction(ps.payment_fee_pct) / 100  # resolved: 0 when not set [V12-5]
+    m["fees_public"] = r(p * Fraction(pub.get("credits_sold_eur", ZERO)))
+    m["fees_private"] = r(p * Fraction(m["revenue_private_eur"]))
+    m["payment_fees_eur"] = m["fees_public"] + m["fees_private"]
+    fte = 0
+    if ps.row["customers_per_fte"] is not None:
+        load = pub.get("active_customers", 0.0) / ps.row["customers_per_fte"]
+        fte = math.ceil(load + prv.get("active_clients", 0.0) / ps.row["clients_per_fte"] - 1e-9)
+    m["support_eur"] = fte * ps.cost_per_fte_month_eur if fte else ZERO
+
+
 def apply_overhead(m: Row, driver: str, pipelines: list[str], pub: Row, prv: Row) -> None:
     """[FIN-10]: overhead_public = round6(overhead × d_pub / (d_pub + d_prv)), ½ when both are 0."""
-    overhead = m["fixed_opex_eur"] + m["insurance_eur"] + m["bizdev_eur"] + m["contingency_eur"]
+    overhead = m["fixed_opex_eur"] + m["insurance_eur"] + m["bizdev_eur"] + m["contingency_eur"] + m["support_eur"]
     if len(pipelines) == 1:
         d_pub, d_prv = (Fraction(1), Fraction(0)) if pipelines == ["public"] else (Fraction(0), Fraction(1))
     elif driver == "revenue":
@@ -243,7 +269,11 @@ def apply_overhead(m: Row, driver: str, pipelines: list[str], pub: Row, prv: Row
     m["overhead_private_eur"] = overhead - m["overhead_public_eur"]
     for tap in ("public", "private"):
         m[f"contribution_{tap}_eur"] = (
-            m[f"revenue_{tap}_eur"] - m[f"cogs_{tap}_eur"] - m[f"acquisition_{tap}_eur"] - m[f"overhead_{tap}_eur"]
+            m[f"revenue_{tap}_eur"]
+            - m[f"cogs_{tap}_eur"]
+            - m[f"acquisition_{tap}_eur"]
+            - m[f"fees_{tap}"]
+            - m[f"overhead_{tap}_eur"]
         )
 
 
@@ -268,9 +298,8 @@ def reference(con: duckdb.DuckDBPyConnection, horizon: int, mc: int, pipelines: 
                 pub, prv = taps["public"].get((path_id, t), {}), taps["private"].get((path_id, t), {})
                 months.append(pnl_month(ps, t, pub, prv, insurance, assets))
                 apply_overhead(months[-1], driver, pipelines, pub, prv)
-            apply_tax(ps, months, con)
             apply_vat(ps, months)
-            apply_cash(ps, months)
+            apply_funding(ps, months, con)
             out[path_id] = months
     return out
 

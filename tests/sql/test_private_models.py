@@ -38,6 +38,9 @@ PARAMS: dict[str, Any] = {
     "hours_per_client_month_mean": 100.0,
     "hours_sd_pct": 0.0,
     "churn_pct_mom": 0.0,
+    "budget_cap_eur": None,  # [PUB-8b] keys not set, as resolved by the inputs stage: the 1.1 behaviour [V12-5]
+    "cac_elasticity": 0.0,
+    "addressable_customers": None,
 }
 
 
@@ -53,6 +56,7 @@ class Case:
     months: int = 3
     z: list[tuple[float, float]] | None = None  # (z_cac, z_hours) per month; zeros by default
     fx: float = 1.0
+    payment_fee_pct: float = 0.0  # finance.payment_fee_pct of params_general; 0 = not set, as resolved [FIN-1a]
 
 
 def _params_tables(con: duckdb.DuckDBPyConnection, case: Case) -> None:
@@ -60,6 +64,8 @@ def _params_tables(con: duckdb.DuckDBPyConnection, case: Case) -> None:
     ids = {"param_set_id": [0], "grid_index": [0], "replicate_index": [0]}
     schema = dict.fromkeys(ids, "BIGINT") | dict.fromkeys(values, "DOUBLE")
     create_table(con, "params_private_tap", schema, ids | {k: [v] for k, v in values.items()})
+    general = dict.fromkeys(ids, "BIGINT") | {"payment_fee_pct": "DOUBLE"}
+    create_table(con, "params_general", general, ids | {"payment_fee_pct": [case.payment_fee_pct]})
     gpus = sorted({g for g, _, _ in case.offers}, key=str.encode)
     mix = case.mix if case.mix is not None else dict.fromkeys(gpus, 1 / len(gpus))
     key_schema = dict.fromkeys(ids, "BIGINT") | {"gpu": "VARCHAR"}
@@ -255,10 +261,10 @@ def test_churn_recurrence_runs_in_the_stated_float_order() -> None:
     got = rows(con, "SELECT cac_eur, new_clients, active_clients, hours FROM private_clients ORDER BY month")
     expected, active = [], 0.0
     for t, (z_cac, z_hours) in enumerate(z, start=1):
-        cac = 200.0 * _eps(20.0, z_cac)
-        new = 600.0 * (1 + 6.0 / 100) ** (t - 1) / cac
+        eps = _eps(20.0, z_cac)
+        new = (600.0 * (1 + 6.0 / 100) ** (t - 1) * eps) / 200.0  # [RNG-10]: ε multiplies the clients bought
         active = active * (1 - 3.0 / 100) + new
-        expected.append((cac, new, active, active * 100.0 * _eps(25.0, z_hours)))
+        expected.append((200.0 / eps, new, active, active * 100.0 * _eps(25.0, z_hours)))
     assert got == expected  # bit for bit: same operations in the same order
 
 

@@ -161,7 +161,7 @@ def test_credits_sold_is_the_exact_quotient_rounded_once() -> None:
     assert money(month_rows(con, "breakage_eur"), "breakage_eur") == ["0.000000"] * 3  # expiry 12 > H
 
 
-def test_mc_noise_factors_follow_rng5() -> None:
+def test_mc_noise_factors_follow_rng5_and_rng10() -> None:
     con = build()
     con.execute("UPDATE params_public_tap SET cac_sd_pct = 20, tokens_sd_pct = 25")
     con.execute("UPDATE draw_public_noise SET z_cac = 0.5 * month - 1, z_tokens = 0.7 - 0.6 * month")
@@ -171,8 +171,9 @@ def test_mc_noise_factors_follow_rng5() -> None:
         for sd, z, eps in ((20, 0.5 * r["month"] - 1, r["eps_cac"]), (25, 0.7 - 0.6 * r["month"], r["eps_tokens"])):
             s2 = math.log(1 + (sd / 100) ** 2)
             assert math.isclose(eps, math.exp(-s2 / 2 + math.sqrt(s2) * z), rel_tol=1e-14)
-        assert r["cac_eur"] == 50.0 * r["eps_cac"]
-        assert r["new_customers"] == 1000.0 * 1.1 ** (r["month"] - 1) / r["cac_eur"]
+        # [RNG-10]: the noise multiplies the customers bought, not the cost; CAC_t = cac_base / ε is reported
+        assert r["cac_eur"] == 50.0 / r["eps_cac"]
+        assert r["new_customers"] == (1000.0 * 1.1 ** (r["month"] - 1) * r["eps_cac"]) / 50.0
 
 
 def test_recurrence_runs_for_every_path_in_the_stated_order() -> None:

@@ -59,15 +59,22 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
 def expand_sets(con: duckdb.DuckDBPyConnection, overrides: list[dict[str, Any]]) -> None:
     """Turn the single default set into len(overrides) sets (replicates 0..K−1), one path each.
 
-    Set k copies set 0 with `overrides[k]` applied to `params_public_tap`; path k gets set 0's draws.
-    Re-run with `replicates=len(overrides)` so that param_set_id = replicate_index = path_id.
+    Set k copies set 0 with `overrides[k]` applied to `params_public_tap`, and set 0's `params_general` row
+    (the payment fee of public_month); path k gets set 0's draws. Re-run with `replicates=len(overrides)`
+    so that param_set_id = replicate_index = path_id.
     """
     types = {r[0]: r[1] for r in con.execute("DESCRIBE params_public_tap").fetchall()}
     con.execute("CREATE OR REPLACE TEMP TABLE _base_params AS SELECT * FROM params_public_tap WHERE param_set_id = 0")
+    con.execute("CREATE OR REPLACE TEMP TABLE _base_general AS SELECT * FROM params_general WHERE param_set_id = 0")
     con.execute("CREATE OR REPLACE TEMP TABLE _base_noise AS SELECT * FROM draw_public_noise WHERE path_id = 0")
     con.execute("DELETE FROM params_public_tap")
+    con.execute("DELETE FROM params_general")
     con.execute("DELETE FROM draw_public_noise")
     for k, change in enumerate(overrides):
+        con.execute(
+            f"INSERT INTO params_general SELECT * REPLACE ({k} AS param_set_id, {k} AS replicate_index) "
+            "FROM _base_general"
+        )
         replaced = ", ".join(
             [f"{k} AS param_set_id", f"{k} AS replicate_index"] + [f'CAST(? AS {types[c]}) AS "{c}"' for c in change]
         )

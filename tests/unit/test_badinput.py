@@ -33,6 +33,7 @@ VAR_ROW = "pub_margin,public_tap,pricing_policy.public_tap.target_margin_pct,num
 GPU_HEADER = "provider,gpu_model,gpu_vram_gb,price_per_gpu_hr,availability,reputation"
 ADS = "channel_id,cost_model,currency,typical_value\ngoogle,cpc,USD,4.66\ngoogle,cpm,EUR,2.00\n"
 
+SUPPORT = {"customers_per_fte": 1000, "clients_per_fte": 50, "cost_per_fte_month_eur": 4500}  # [FIN-1a]
 InputsCopy = Any  # tests/conftest.py InputsCopy (conftest modules are not importable)
 Mutation = Callable[[InputsCopy], Any]
 
@@ -198,6 +199,32 @@ CASES = [
     Case("bad_enum_repayment_type", key(GEN, "loan.repayment_type", "balloon"), "bad_enum", GEN,
          ("loan.repayment_type", "balloon", "annuity")),
     Case("bad_enum_vat_period", key(GEN, "tax.vat_period_months", 2), "bad_enum", GEN, ("tax.vat_period_months",)),
+    # growth a lender believes and costs that scale [PUB-8b] [FIN-1a]: cap > 0, elasticity 0–1 (DOMAIN §11.5; the
+    # issue's 0–2 is not the spec), market a whole count > 0, fee 0–20 %, FTE ratios > 0, cost per FTE ≥ 0
+    Case("budget_cap_zero", key(PUB, "acquisition.budget_cap_eur", 0), "out_of_range", PUB,
+         ("acquisition.budget_cap_eur", "0", "> 0"), run=True),
+    Case("budget_cap_negative", key(PRV, "acquisition.budget_cap_eur", -100), "out_of_range", PRV,
+         ("acquisition.budget_cap_eur", "-100", "> 0")),
+    Case("cac_elasticity_above_one", key(PUB, "acquisition.cac_elasticity", 1.5), "out_of_range", PUB,
+         ("acquisition.cac_elasticity", "1.5", "[0, 1]")),
+    Case("cac_elasticity_negative", key(PRV, "acquisition.cac_elasticity", -0.1), "out_of_range", PRV,
+         ("acquisition.cac_elasticity", "-0.1", "[0, 1]")),
+    Case("addressable_market_zero", key(PUB, "acquisition.addressable_customers", 0), "out_of_range", PUB,
+         ("acquisition.addressable_customers", "0", "> 0"), run=True),
+    Case("addressable_market_fraction", key(PRV, "acquisition.addressable_customers", 300.5), "type_error", PRV,
+         ("acquisition.addressable_customers", "whole")),
+    Case("payment_fee_above_20", key(GEN, "finance.payment_fee_pct", 25), "out_of_range", GEN,
+         ("finance.payment_fee_pct", "25", "[0, 20]"), run=True),
+    Case("payment_fee_negative", key(GEN, "finance.payment_fee_pct", -1), "out_of_range", GEN,
+         ("finance.payment_fee_pct", "-1", "[0, 20]")),
+    Case("fte_ratio_zero", key(GEN, "finance.support", SUPPORT | {"customers_per_fte": 0}), "out_of_range", GEN,
+         ("finance.support.customers_per_fte", "0", "> 0"), run=True),
+    Case("client_fte_ratio_negative", key(GEN, "finance.support", SUPPORT | {"clients_per_fte": -5}), "out_of_range",
+         GEN, ("finance.support.clients_per_fte", "-5", "> 0")),
+    Case("cost_per_fte_negative", key(GEN, "finance.support", SUPPORT | {"cost_per_fte_month_eur": -1}),
+         "out_of_range", GEN, ("finance.support.cost_per_fte_month_eur", "-1", "≥ 0")),
+    Case("support_block_incomplete", key(GEN, "finance.support", {"customers_per_fte": 1000}), "missing_key", GEN,
+         ("finance.support", "clients_per_fte")),
     Case("bad_enum_logging_level", key(SIM, "logging.level", "VERBOSE"), "bad_enum", SIM, ("logging.level",)),
     Case("bad_enum_cost_model", write("facts/ads_channels.csv", ADS.replace("cpm", "cpa")), "bad_enum",
          "facts/ads_channels.csv", ("cost_model", "cpa")),
@@ -316,6 +343,19 @@ CASES = [
          ("Large 30B", "100")),
     Case("no_throughput", _drop_lines(TPS, "large-30b"), "no_throughput", MOD, ("Large 30B",)),
     Case("zero_gpu_count", cell(TPS, 0, "gpu_count", "0"), "out_of_range", TPS, ("gpu_count",)),
+    # v1.2 keys [V12-1]: funding line [FIN-7a], funded capex [FIN-2a], breach target [ACC-A13]
+    Case("funding_rate_negative", key(GEN, "funding_line.interest_rate_pct", -1), "out_of_range", GEN,
+         ("funding_line.interest_rate_pct", "-1"), run=True),
+    Case("funding_limit_negative", key(GEN, "funding_line.limit_eur", -500), "out_of_range", GEN,
+         ("funding_line.limit_eur", "-500"), run=True),
+    Case("funded_by_not_an_enum", text(GEN, "      start_month_index: 1\n", "      start_month_index: 1\n"
+         "      funded_by: bank\n"), "bad_enum", GEN, ("funded_by", "bank", "loan"), run=True),
+    Case("funded_by_loan_not_month_1", text(GEN, "      start_month_index: 1\n", "      start_month_index: 2\n"
+         "      funded_by: loan\n"), "out_of_range", GEN, ("funded_by", "month 2", "start_month_index: 1"), run=True),
+    Case("max_breach_probability_above_100", key(SIM, "targets.max_breach_probability_pct", 150), "out_of_range",
+         SIM, ("targets.max_breach_probability_pct", "150"), run=True),
+    Case("max_breach_probability_negative", key(SIM, "targets.max_breach_probability_pct", -5), "out_of_range",
+         SIM, ("targets.max_breach_probability_pct", "-5")),
 ]
 # fmt: on
 RUN_CASES = [c for c in CASES if c.run]

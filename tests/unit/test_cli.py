@@ -24,7 +24,17 @@ COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-def
 
 
 def test_the_cli_offers_the_commands_of_the_spec() -> None:
-    assert set(COMMANDS) == {"run", "validate", "schema", "report", "sql", "init", "backtest", "compare"}  # [V12-10]
+    assert set(COMMANDS) == {
+        "run",
+        "validate",
+        "schema",
+        "report",
+        "sql",
+        "init",
+        "backtest",
+        "runs",
+        "compare",
+    }  # [V12-10]
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])
@@ -157,8 +167,7 @@ def test_unexpected_failures_exit_3_with_a_traceback_only_under_debug(
 @pytest.mark.e2e
 def test_sigterm_during_a_run_exits_3_and_leaves_no_staging(bundle_copy: Callable[..., Any], tmp_path: Path) -> None:
     """[CLI-2], [OUT-2]: SIGTERM → error INTERRUPTED, exit 3, no staging folder, nothing published."""
-    inputs = bundle_copy("inputs")
-    inputs.replace("simulation.yaml", "random_runs_per_simulation: 50", "random_runs_per_simulation: 100")
+    inputs = bundle_copy("inputs")  # the shipped plan (5 000 paths × 60 months) runs long enough to be stopped
     out = tmp_path / "out"
     d3 = Path(sys.executable).parent / "d3"
     proc = subprocess.Popen(
@@ -184,4 +193,6 @@ def test_sigterm_during_a_run_exits_3_and_leaves_no_staging(bundle_copy: Callabl
     assert events[-2]["event"] == "error" and events[-2]["kind"] == "INTERRUPTED"
     assert "Traceback" not in stderr
     assert "SIGTERM" in events[-2]["message"]
-    assert list(out.iterdir()) == []  # no staging folder, no run folder, no latest
+    assert [p.name for p in out.iterdir()] == ["ledger.jsonl"]  # no staging folder, no run folder, no latest
+    (line,) = (out / "ledger.jsonl").read_text(encoding="utf-8").splitlines()  # [OUT-15]: the run is recorded
+    assert json.loads(line)["exit_code"] == 3

@@ -96,6 +96,7 @@ def summary_fixture() -> dict[str, Any]:
         "segments": {"driver": "revenue", "public": {"overhead_eur": dict.fromkeys(LABELS, Decimal("959.794061"))}},
         "autoscaling": {"avg_util_pct": 32.6744, "p95_util_pct": None, "sla_violations": 0, "scale_events": 2},
         "acceptance": {"passed": True, "failed_error": [], "failed_warning": ["ACC-A6"]},
+        "verdict": "not tested",
         "acquisition_spend_by_channel_eur": {
             "public": {"search": dict.fromkeys(LABELS, Decimal("3310"))},
             "private": {},
@@ -117,3 +118,11 @@ def test_markdown_renders_the_same_content() -> None:
     assert "| GPU-A | Alpha | 0.594000 |" in md
     assert "- avg_util_pct: 32.6744" in md and "- p95_util_pct: –" in md and "- scale_events: 2" in md
     assert "- failed (warning): ACC-A6" in md and "- failed (error): none" in md
+    assert "- verdict: not tested" in md  # [ACC-A13]
+
+
+def test_breach_sentence_is_the_form_of_acc_a13() -> None:
+    """[ACC-A13]: "breaches a covenant or runs out of cash on 4 812 of 5 000 paths (96.2 %)"."""
+    assert cs.breach_sentence(4812, 5000) == "breaches a covenant or runs out of cash on 4 812 of 5 000 paths (96.2 %)"
+    assert cs.breach_sentence(0, 1) == "breaches a covenant or runs out of cash on 0 of 1 paths (0.0 %)"
+    assert cs.breach_sentence(1, 3) == "breaches a covenant or runs out of cash on 1 of 3 paths (33.3 %)"

@@ -11,18 +11,18 @@ from d3_engine.export import finance as export_finance
 from d3_engine.export.context import RunContext
 from d3_engine.models.graph import discover_models
 
-# [OUT-4], verbatim.
+# [OUT-4], verbatim, with the [FIN-1a] lines payment_fees_eur and support_eur before contingency_eur.
 OUT4 = {
     "pnl_by_month": "series,month,period,revenue_public_eur,revenue_private_eur,revenue_total_eur,cogs_public_eur,"
     "cogs_private_eur,gross_profit_eur,acquisition_public_eur,acquisition_private_eur,fixed_opex_eur,insurance_eur,"
-    "bizdev_eur,contingency_eur,opex_total_eur,ebitda_eur,depreciation_eur,ebit_eur,interest_eur,ebt_eur,tax_eur,"
+    "bizdev_eur,payment_fees_eur,support_eur,contingency_eur,opex_total_eur,ebitda_eur,depreciation_eur,ebit_eur,interest_eur,ebt_eur,tax_eur,"
     "net_income_eur,loss_carryforward_eur",
     "cashflow_by_month": "series,month,period,cash_opening_eur,ebitda_eur,tax_paid_eur,delta_receivables_eur,"
-    "delta_payables_eur,delta_deferred_revenue_eur,delta_vat_payable_eur,cash_from_operations_eur,capex_eur,cfads_eur,"
-    "interest_paid_eur,principal_repaid_eur,debt_service_eur,net_cash_flow_eur,cash_closing_eur,output_vat_eur,"
+    "delta_payables_eur,delta_deferred_revenue_eur,delta_vat_payable_eur,cash_from_operations_eur,capex_eur,"
+    "capex_operating_eur,capex_financed_eur,cfads_eur,overdraft_interest_eur,interest_paid_eur,principal_repaid_eur,debt_service_eur,net_cash_flow_eur,cash_closing_eur,output_vat_eur,"
     "input_vat_eur,vat_remitted_eur,dscr,dscr_ltm,dscr_ebitda,icr",
     "balance_sheet_by_month": "series,month,period,cash_eur,receivables_eur,fixed_assets_net_eur,total_assets_eur,"
-    "payables_eur,vat_payable_eur,tax_payable_eur,deferred_revenue_eur,loan_balance_eur,total_liabilities_eur,"
+    "overdraft_eur,payables_eur,vat_payable_eur,tax_payable_eur,deferred_revenue_eur,loan_balance_eur,total_liabilities_eur,"
     "paid_in_capital_eur,retained_earnings_eur,total_equity_eur,balance_check_eur",
     "loan_schedule": "month,period,phase,opening_balance_eur,interest_eur,principal_eur,payment_eur,"
     "closing_balance_eur",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -59,16 +62,35 @@ def test_one_var_dictionary_holds_exactly_the_declared_names() -> None:
     assert model_variables(validated, replicates=1, mc=1)["mc"] == 1
 
 
-def test_a_run_with_a_mistyped_ref_exits_3_before_writing_anything(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """End to end: the typo stops `d3 run` with exit 3 and the suggestion; no run folder is created."""
-    from d3_engine.cli.app import main
-    from d3_engine.models.python import registry
+TYPO_RUN = """
+import dataclasses, sys
+import d3_engine.pipeline.run as run_module
+from d3_engine.models.python import registry
+models = registry.all_models()
+model = models["public_model_month"]
+models["public_model_month"] = dataclasses.replace(
+    model, source=model.source.replace("ref('public_price')", "ref('public_pricee')", 1)
+)
+run_module.all_models = lambda: models
+from d3_engine.cli.app import main
+main(sys.argv[1:])
+"""
 
-    typo = _with_source("public_model_month", "ref('public_price')", "ref('public_pricee')")
-    monkeypatch.setattr(registry, "all_models", lambda: typo)
-    monkeypatch.setattr("d3_engine.pipeline.run.all_models", lambda: typo)
+
+def test_a_run_with_a_mistyped_ref_exits_3_before_writing_anything(tmp_path: Path) -> None:
+    """End to end: the typo stops `d3 run` with exit 3 and the suggestion; no run folder is created.
+
+    The typo lives only in a separate process (a wrapper that edits the model in memory), so that no other
+    test, nor the session's cached standard runs, can ever see it.
+    """
     out = tmp_path / "out"
-    with pytest.raises(SystemExit) as ended:
-        main(["run", "--inputs", str(BUNDLES["minimal_001"]), "--out", str(out), "--quiet"])
-    assert ended.value.code == 3
+    done = subprocess.run(
+        [sys.executable, "-c", TYPO_RUN, "run", "--inputs", str(BUNDLES["minimal_001"]), "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 3, done.stderr
+    assert "unknown ref('public_pricee') (did you mean 'public_price'?)" in done.stderr
+    assert "Traceback" not in done.stderr
     assert not out.exists() or not any(out.iterdir())

@@ -142,3 +142,14 @@ def test_every_optional_key_is_set_in_the_set_fixture(set_run: Path) -> None:
     assert not_set == [("general", "tax.corporate_income_brackets[1].up_to_eur")]
     summary = json.loads((set_run / "run_summary.json").read_text(encoding="utf-8"))
     assert (summary["seed"], summary["seed_source"]) == (11, "stochastic.random_seed")
+
+
+def test_growth_limits_and_scaling_costs(unset_run: Path, set_run: Path) -> None:
+    # Not set: no fee, no support staff, the 1.1 demand ([PUB-8b], [FIN-1a], [V12-5]).
+    for column in ("payment_fees_eur", "support_eur"):
+        assert {r[column] for r in _rows(unset_run, "pnl_by_month.csv")} == {"0.00"}
+    # Set: 20 customers / 1000 + 3 clients / 50 → one FTE at € 300 in every month; fees on every receipt.
+    assert [r["support_eur"] for r in _rows(set_run, "pnl_by_month.csv")] == ["300.00"] * 3
+    assert all(float(r["payment_fees_eur"]) > 0 for r in _rows(set_run, "pnl_by_month.csv"))
+    budgets = [r["budget_eur"] for r in _rows(set_run, "public_tap_customers_by_month.csv")]
+    assert budgets == ["1000.00", "1100.00", "1100.00"]  # capped at 1100 (uncapped 1210 in month 3)

@@ -29,12 +29,18 @@ BUDGETS = (1000.0, 2000.0, 4000.0)
 
 
 def three_paths(con: duckdb.DuckDBPyConnection) -> None:
-    """Set k (= path k) copies the default set with budget BUDGETS[k] and max 2 instances."""
+    """Set k (= path k) copies the default set with budget BUDGETS[k] and max 2 instances (and its general
+    parameters, which public_month reads for the payment fee [FIN-1a])."""
     con.execute("CREATE TEMP TABLE base_p AS SELECT * FROM params_public_tap")
+    con.execute("CREATE TEMP TABLE base_g AS SELECT * FROM params_general")
     con.execute("CREATE TEMP TABLE base_n AS SELECT * FROM draw_public_noise")
     con.execute("DELETE FROM params_public_tap")
+    con.execute("DELETE FROM params_general")
     con.execute("DELETE FROM draw_public_noise")
     for k, budget in enumerate(BUDGETS):
+        con.execute(
+            f"INSERT INTO params_general SELECT * REPLACE ({k} AS param_set_id, {k} AS replicate_index) FROM base_g"
+        )
         con.execute(
             f"""INSERT INTO params_public_tap SELECT * REPLACE ({k} AS param_set_id, {k} AS replicate_index,
                 {budget} AS budget_month0_eur, 2 AS max_instances_per_model) FROM base_p"""

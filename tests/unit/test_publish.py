@@ -45,7 +45,7 @@ def test_staging_folder_carries_the_marker(tmp_path: Path) -> None:
 
 def test_publish_renames_into_place_and_points_latest(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    final = publish(_staged(out), out, RUN_ID)
+    final = publish(_staged(out), out, RUN_ID).folder
     assert final == out / RUN_ID and (final / "artefact.csv").read_text() == "new"
     assert os.readlink(out / "latest") == RUN_ID  # a relative link
     assert sorted(p.name for p in out.iterdir()) == [RUN_ID, "latest"]
@@ -137,18 +137,24 @@ def test_a_failing_run_removes_its_staging_and_keeps_published_runs(
 
     monkeypatch.setattr(run_module, "_build", broken)
     before = tree_digest(previous_out)
-    outcome = d3("run", "--inputs", minimal.root, "--out", previous_out)
+    outcome = d3("run", "--inputs", minimal.root, "--out", previous_out, "--force")
     assert outcome.exit_code == 3
     outcome.assert_contract()
     assert outcome.of("error")[0]["kind"] == kind
     assert seen and not seen[0].exists() and _no_staging(previous_out)
-    assert tree_digest(previous_out) == before
+    after = tree_digest(previous_out)
+    ledger_line = after.pop("ledger.jsonl")  # [OUT-15]: the ledger is no run's artefact; it gains a line
+    assert after == {k: v for k, v in before.items() if k != "ledger.jsonl"} and ledger_line
+    last = json.loads((previous_out / "ledger.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert last["exit_code"] == 3 and last["reused"] is False and last["funding_gap_p50_eur"] is None
 
 
 @pytest.mark.e2e
-def test_a_real_run_publishes_and_a_rerun_replaces_it(minimal: Any, tmp_path: Path, d3: Callable[..., Any]) -> None:
-    """[OUT-1], [OUT-2] with the whole engine: the same inputs and seed give the same run folder. The first run
-    is the session's cached run of minimal_001 copied to `out`; the rerun is new."""
+def test_a_real_run_publishes_and_a_forced_rerun_replaces_it(
+    minimal: Any, tmp_path: Path, d3: Callable[..., Any]
+) -> None:
+    """[OUT-1], [OUT-2], [V12-6] with the whole engine: the same inputs and seed give the same run folder,
+    and `--force` replaces it by an exchange that leaves nothing aside."""
     out = tmp_path / "out"
     first = run_on_copy(["run", "--inputs", str(minimal.root), "--out", str(out), "--quiet"], minimal, out)
     assert first.exit_code == 0, first.stderr
@@ -158,6 +164,125 @@ def test_a_real_run_publishes_and_a_rerun_replaces_it(minimal: Any, tmp_path: Pa
     summary = json.loads((run_dir / "run_summary.json").read_text(encoding="utf-8"))
     assert summary["run_id"] == run_dir.name
     (run_dir / "stale.txt").write_text("from the first run", encoding="utf-8")
-    second = d3("run", "--inputs", minimal.root, "--out", out, "--quiet")
+    second = d3("run", "--inputs", minimal.root, "--out", out, "--quiet", "--force")
     assert second.exit_code == 0 and second.events[-1]["run_dir"] == str(run_dir)
     assert not (run_dir / "stale.txt").exists() and _no_staging(out)
+
+
+# --- issue 14: no window, exchange, sweep, identity [OUT-2], [V12-6] ------------------------------------------------
+
+
+def test_run_identity_takes_keep_path_tables_and_overrides_only_when_used() -> None:
+    """[V12-6]: unused flags leave the run id of [OUT-1] unchanged; used ones change it."""
+    files = [InputFile("a.yaml", "1" * 64, 5)]
+    plain = compute_run_id("0.1.0", 7, ["public"], False, files)
+    assert compute_run_id("0.1.0", 7, ["public"], False, files, False, []) == plain
+    assert compute_run_id("0.1.0", 7, ["public"], False, files, True, []) != plain
+    overridden = compute_run_id("0.1.0", 7, ["public"], False, files, False, ["general.tax.rate_pct=30"])
+    assert overridden not in (plain, compute_run_id("0.1.0", 7, ["public"], False, files, True, []))
+
+
+@pytest.mark.parametrize("kernel", [True, False], ids=["renameat2", "fallback"])
+def test_a_taken_name_is_replaced_by_an_exchange_that_never_empties_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: bool
+) -> None:
+    """[V12-6]: the run name always holds a folder; the earlier copy ends in the staging name and is deleted."""
+    import d3_engine.export.rename as rename
+
+    if not kernel:
+        monkeypatch.setattr(rename, "_renameat2", lambda *_: False)
+    out = tmp_path / "out"
+    publish(_staged(out, text="old"), out, RUN_ID)
+    (out / RUN_ID / "only-in-old.txt").write_text("x", encoding="utf-8")
+    staging = _staged(out, text="new")
+    seen: list[bool] = []
+    real_replace = os.replace
+
+    def watching(src: Any, dst: Any) -> None:
+        seen.append((out / RUN_ID).is_dir())
+        real_replace(src, dst)
+
+    monkeypatch.setattr(rename.os, "replace", watching)
+    result = publish(staging, out, RUN_ID)
+    assert result.replaced and (out / RUN_ID / "artefact.csv").read_text() == "new"
+    assert not (out / RUN_ID / "only-in-old.txt").exists() and (out / RUN_ID / MARKER).is_file()
+    assert all(seen) and _no_staging(out)
+
+
+def test_a_new_name_is_taken_by_one_rename_that_refuses_a_taken_name(tmp_path: Path) -> None:
+    """[OUT-2]: publishing a new run never replaces what appeared under its name meanwhile."""
+    from d3_engine.export.rename import rename_new
+
+    source, target = tmp_path / "a", tmp_path / "b"
+    source.mkdir()
+    target.mkdir()
+    (target / "keep.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        rename_new(source, target)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FileExistsError):
+        rename_new(source, empty)  # even an empty folder: plain rename(2) would have replaced it
+    assert source.is_dir() and (target / "keep.txt").is_file()
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_the_sweep_removes_only_what_dead_d3_processes_left(tmp_path: Path) -> None:
+    """[OUT-2]: a marked staging folder of a gone process goes; a live one, an unmarked one, a foreign name stay;
+    a run an old d3 moved aside comes back under its name; a dead process's `latest` temp link goes."""
+    import subprocess
+    import sys
+
+    from d3_engine.export.sweep import sweep
+
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = _dead_pid()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        for name, marked in [
+            (f".staging-{RUN_ID}-{dead}", True),
+            (f".staging-{RUN_ID}-{live.pid}", True),
+            (f".staging-aaaaaaaaaaaaaaaa-{dead}", False),
+            (f".old-bbbbbbbbbbbbbbbb-{dead}", True),
+            (f".staging-{RUN_ID}-x{dead}", True),
+            ("mine", True),
+        ]:
+            (out / name).mkdir()
+            if marked:
+                (out / name / MARKER).write_text("d3 run folder\n", encoding="utf-8")
+        (out / f".latest-{dead}").symlink_to(RUN_ID)
+        removed = sweep(out)
+        names = sorted(p.name for p in out.iterdir())
+    finally:
+        live.kill()
+        live.wait()
+    assert removed == [f".latest-{dead}", f".old-bbbbbbbbbbbbbbbb-{dead}", f".staging-{RUN_ID}-{dead}"]
+    assert names == sorted(
+        [
+            f".staging-{RUN_ID}-{live.pid}",
+            f".staging-aaaaaaaaaaaaaaaa-{dead}",
+            f".staging-{RUN_ID}-x{dead}",
+            "bbbbbbbbbbbbbbbb",
+            "mine",
+        ]
+    )
+
+
+def test_a_reused_pid_does_not_keep_a_dead_process_folder(tmp_path: Path) -> None:
+    """A pid that now names a process started after the folder was made is not its owner."""
+    import time
+
+    from d3_engine.export.sweep import owner_alive
+
+    assert owner_alive(os.getpid(), time.time())
+    assert not owner_alive(os.getppid(), 1_000_000.0)  # the parent runs, but started long after 1970-01-12
+    assert not owner_alive(_dead_pid(), time.time())

@@ -44,15 +44,16 @@ def csv_lines(run_dir: Path, name: str) -> list[str]:
 def test_pnl_cash_flow_and_balance_sheet_of_ex8(md: str, run_dir: Path) -> None:
     text = section(md, "P&L, cash flow and balance sheet")
     assert (
-        "| 1 | 2026-01 | € 1,175.00 | € 735.60 | € 1,910.60 | € 1,905.76 | € 264.00 | -€ 259.16 | € 2,120.00 "
-        "| -€ 2,379.16 | € 100.00 | € 120.00 | € 0.00 | -€ 2,599.16 |" in text
+        "| 1 | 2026-01 | € 1,175.00 | € 735.60 | € 1,910.60 | € 1,905.76 | € 264.00 | -€ 259.16 | € 0.00 | € 0.00 "
+        "| € 2,120.00 | -€ 2,379.16 | € 100.00 | € 120.00 | € 0.00 | -€ 2,599.16 |" in text  # fees, support [FIN-1a]
     )
     assert (
         "| 3 | 2026-03 | € 9,666.28 | € 134.63 | € 0.00 | € 181.50 | € 0.00 | € 0.00 | € 403.69 | € 356.82 | € 0.00 "
-        "| € 356.82 | € 1,157.45 | -€ 800.63 | € 8,865.66 |" in text
+        "| € 0.00 | € 356.82 | € 0.00 | € 1,157.45 | -€ 800.63 | € 8,865.66 |" in text
     )
     assert (
-        "| 1 | 2026-01 | € 11,284.57 | € 181.50 | € 1,100.00 | € 12,566.07 | € 121.00 | € 44.23 | € 0.00 | € 0.00 "
+        "| 1 | 2026-01 | € 11,284.57 | € 181.50 | € 1,100.00 | € 12,566.07 | € 0.00 | € 121.00 | € 44.23 | € 0.00 "
+        "| € 0.00 "
         "| € 12,000.00 | € 12,165.23 | € 400.84 | € 0.00 |" in text
     )
     # one path: every percentile equals the representative path [EX-1]; CSV keeps [OUT-3] (8865.6555 → 8865.66)
@@ -68,9 +69,13 @@ def test_loan_schedule_and_lender_ratios(md: str, run_dir: Path) -> None:
     assert "| 12 | 2026-12 | repayment | € 1,145.99 | € 11.46 | € 1,145.99 | € 1,157.45 | € 0.00 |" in text
     lines = csv_lines(run_dir, "loan_schedule")
     assert len(lines) == 13 and lines[2] == "2,2026-02,repayment,12000.00,120.00,1037.45,1157.45,10962.55"
-    assert "| 3 | 2026-03 | € 356.82 | € 1,157.45 | 0.31 | -1.52 | 0.12 | 0.32 |" in text
-    assert (
-        csv_lines(run_dir, "ratios_rep")[1] == "1,2026-01,-3595.43,120.00,-29.961950,-29.961950,-19.826333,-20.659667"
+    # [FIN-9a]: a negative ratio is "n.m." with its shortfall in euros; LTM DSCR "since start" before month 12.
+    # Month 3: LTM window = months 1–3, Σ debt service 2434.90 − Σ CFADS (−3699.4445) = 6134.34 short.
+    assert "| 3 | 2026-03 | € 356.82 | € 1,157.45 | 0.31 | n.m. (short € 6,134.34) (since start) | 0.32 |" in text
+    # Month 1: DSCR short 120 − (−3595.434) = 3715.43; ICR short 120 − (−2479.16) = 2599.16.
+    assert csv_lines(run_dir, "ratios_rep")[1] == (
+        '1,2026-01,-3595.43,120.00,"n.m. (short € 3,715.43)","n.m. (short € 3,715.43) (since start)",'
+        '"n.m. (short € 2,599.16)"'
     )
 
 

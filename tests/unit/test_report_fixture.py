@@ -29,9 +29,12 @@ EX8: dict[str, tuple[str, str, str]] = {
     "cogs_public_eur": ("1905.76", "2005.76", "2486.92"),
     "cogs_private_eur": ("264.00", "528.00", "792.00"),
     "gross_profit_eur": ("-259.16", "1287.44", "2464.63"),
+    "payment_fees_eur": ("0", "0", "0"),  # [FIN-1a]: minimal_001 sets no payment fee
+    "support_eur": ("0", "0", "0"),  # nor support staff
     "opex_total_eur": ("2120.00", "2220.00", "2330.00"),
     "ebitda_eur": ("-2379.16", "-932.56", "134.63"),
     "depreciation_eur": ("100", "100", "100"),
+    "ebit_eur": ("-2479.16", "-1032.56", "34.63"),
     "interest_eur": ("120.00", "120.00", "109.63"),
     "tax_eur": ("0", "0", "0"),
     "net_income_eur": ("-2599.16", "-1152.56", "-75.00"),
@@ -43,6 +46,9 @@ EX8: dict[str, tuple[str, str, str]] = {
     "delta_vat_payable_eur": ("44.226", "653.226", "403.6935"),
     "cash_from_operations_eur": ("-2395.434", "-460.834", "356.8235"),
     "capex_eur": ("1200", "0", "0"),
+    "capex_operating_eur": ("1200", "0", "0"),
+    "capex_financed_eur": ("0", "0", "0"),
+    "overdraft_interest_eur": ("0", "0", "0"),
     "cfads_eur": ("-3595.434", "-460.834", "356.8235"),
     "interest_paid_eur": ("120.00", "120.00", "109.63"),
     "principal_repaid_eur": ("0", "1037.45", "1047.82"),
@@ -56,6 +62,7 @@ EX8: dict[str, tuple[str, str, str]] = {
     "receivables_eur": ("181.50", "363.00", "544.50"),
     "fixed_assets_net_eur": ("1100", "1000", "900"),
     "total_assets_eur": ("12566.066", "11029.282", "10310.1555"),
+    "overdraft_eur": ("0", "0", "0"),
     "payables_eur": ("121.00", "121.00", "121.00"),
     "vat_payable_eur": ("44.226", "697.452", "1101.1455"),
     "tax_payable_eur": ("0", "0", "0"),
@@ -132,6 +139,7 @@ SERIES_TABLES = ("pnl_by_month", "cashflow_by_month", "balance_sheet_by_month")
 LATER_TABLES = (
     *SERIES_TABLES,
     *("finance_month", "finance_path_kpis", "loan_schedule", "acceptance", "consolidated_kpis", "sensitivity"),
+    *("risk_path_month", "risk_path", "risk_by_month", "breach_verdict", "annual_path", "annual_summary"),
 )
 """Tables of the stages after the taps (finance, checks, KPIs, sensitivity)."""
 
@@ -201,10 +209,17 @@ def add_finance_tables(con: duckdb.DuckDBPyConnection) -> None:
             "INSERT INTO acceptance VALUES (?, ?, ?, ?, '', ?, NULL, NULL, NULL, ?, ?)",
             [check, severity, severity, status, violations, detail, f"rule of {check}"],
         )
-    wide = "DECIMAL(38,8)"
-    create(con, "consolidated_kpis", f"metric VARCHAR, unit VARCHAR, p10 {wide}, p50 {wide}, p90 {wide}, rep {wide}")
-    for metric, unit, value in EX8_KPIS:
-        con.execute("INSERT INTO consolidated_kpis VALUES (?, ?, ?, ?, ?, ?)", [metric, unit, *[value] * 4])
+    create(
+        con,
+        "consolidated_kpis",
+        "metric VARCHAR, metric_order BIGINT, unit VARCHAR, series VARCHAR, series_order BIGINT, value DECIMAL(38,20)",
+    )
+    for order, (metric, unit, value) in enumerate(EX8_KPIS, start=1):
+        for series, series_order in (("p10", 10), ("p50", 50), ("p90", 90), ("rep", 1000)):
+            con.execute(
+                "INSERT INTO consolidated_kpis VALUES (?, ?, ?, ?, ?, ?)",
+                [metric, order, unit, series, series_order, value],
+            )
     create(con, "sensitivity", SENSITIVITY_COLUMNS)
 
 

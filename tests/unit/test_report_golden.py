@@ -18,6 +18,8 @@ from d3_engine.core.errors import UsageError
 from d3_engine.report.render import REPORT_FILES, render_report, rerender
 
 SECTIONS = [
+    "The verdict",
+    "Annual statements",
     "Executive summary",
     "Inputs and catalogue",
     "Public Tap: price derivation and terms",

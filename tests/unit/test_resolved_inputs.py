@@ -111,7 +111,12 @@ def test_set_keys_wildcards_and_list_items_are_kept_and_recorded() -> None:
 
 def test_a_document_that_failed_its_schema_does_not_break_resolution() -> None:
     record = resolve_inputs({"general": {"tax": "not a mapping", "working_capital": None}, "simulation": [1, 2]})
-    assert record.docs["general"] == {"tax": "not a mapping", "working_capital": None, "meta": {"description": None}}
+    assert record.docs["general"] == {
+        "tax": "not a mapping",
+        "working_capital": None,
+        "meta": {"description": None},
+        "funding_line": {"interest_rate_pct": None, "limit_eur": None},
+    }
     assert "simulation" not in record.docs
 
 

@@ -45,10 +45,10 @@ def test_golden_fixture_validates_as_the_worked_example_says(minimal: Any) -> No
 
 
 def test_shipped_inputs_are_valid_with_the_documented_plan() -> None:
-    """[DEF-1], [DEF-6]: inputs/ passes; G = 1, R = 50, M = 25 → 1 250 paths; seed 424242 from run.random_seed."""
+    """[DEF-1], §11.4: inputs/ passes; G = 1, R = 200, M = 25 → 5 000 paths; seed 424242 from run.random_seed."""
     v = validate_inputs(SHIPPED)
     assert (v.seed, v.seed_source, v.pipelines) == (424242, "run.random_seed", ["public", "private"])
-    assert (v.plan.grid_size, v.plan.replicates, v.plan.mc, v.plan.paths) == (1, 50, 25, 1250)
+    assert (v.plan.grid_size, v.plan.replicates, v.plan.mc, v.plan.paths) == (1, 200, 25, 5000)
     assert v.fx == 1.10
     assert [w.code for w in v.warnings if w.code not in ALLOWED_SHIPPED_WARNINGS] == []
 

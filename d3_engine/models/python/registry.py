@@ -6,12 +6,13 @@ Each declares the tables it writes with a header (`python_tables`), checked like
 from __future__ import annotations
 
 from d3_engine.models.graph import Model, discover_models
-from d3_engine.models.python import autoscaler, loan
+from d3_engine.models.python import autoscaler, finance_cash, loan
 
 
 def python_models() -> list[Model]:
-    """The autoscaler [PUB-12], the loan schedule [FIN-3] and the CPI-indexed fixed costs [FIN-1]."""
-    return [autoscaler.model(), loan.model(), loan.cpi_model()]
+    """The autoscaler [PUB-12], the loan schedule [FIN-3], the CPI-indexed fixed costs [FIN-1] and the funding
+    recurrence [FIN-7a]."""
+    return [autoscaler.model(), loan.model(), loan.cpi_model(), finance_cash.model()]
 
 
 def all_models() -> dict[str, Model]:

@@ -13,14 +13,15 @@
 --   cogs_eur DECIMAL(18,6) <EUR>  Σ_t cogs_public_eur [PUB-11]
 --   gross_margin_eur DECIMAL(18,6) <EUR>  revenue − cogs_eur
 --   acquisition_eur DECIMAL(18,6) <EUR>  Σ_t DEC(budget_t) [PUB-8]
---   contribution_before_overhead_eur DECIMAL(18,6) <EUR>  gross margin − acquisition (before the FIN-10 overhead)
+--   payment_fees_eur DECIMAL(18,6) <EUR>  Σ_t the public part of the payment fees [FIN-1a]
+--   contribution_before_overhead_eur DECIMAL(18,6) <EUR>  gross margin − acquisition − public payment fees (before the FIN-10 overhead) [FIN-1a]
 --   instance_hours DOUBLE <GPU-hours>  Σ_t instance hours [PUB-11]
 WITH totals AS (
     SELECT path_id, any_value(param_set_id) AS param_set_id,
            list_reduce(list(tokens ORDER BY month), lambda a, b: a + b, 0.0::DOUBLE) AS tokens,
            list_reduce(list(instance_hours ORDER BY month), lambda a, b: a + b, 0.0::DOUBLE) AS instance_hours,
            sum(usage_revenue_eur) AS usage_revenue_eur, sum(revenue_public_eur) AS revenue, sum(cogs_public_eur) AS cogs_eur,
-           sum(acquisition_public_eur) AS acquisition
+           sum(acquisition_public_eur) AS acquisition, sum(payment_fee_eur) AS payment_fees
     FROM {{ ref('public_month') }}
     GROUP BY path_id
 )
@@ -35,6 +36,7 @@ SELECT
     CAST(cogs_eur AS DECIMAL(18, 6)) AS cogs_eur,
     CAST(revenue - cogs_eur AS DECIMAL(18, 6)) AS gross_margin_eur,
     CAST(acquisition AS DECIMAL(18, 6)) AS acquisition_eur,
-    CAST(revenue - cogs_eur - acquisition AS DECIMAL(18, 6)) AS contribution_before_overhead_eur,
+    CAST(payment_fees AS DECIMAL(18, 6)) AS payment_fees_eur,
+    CAST(revenue - cogs_eur - acquisition - payment_fees AS DECIMAL(18, 6)) AS contribution_before_overhead_eur,
     CAST(instance_hours AS DOUBLE) AS instance_hours
 FROM totals

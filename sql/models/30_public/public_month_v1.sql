@@ -23,6 +23,7 @@
 --   cogs_public_eur DECIMAL(18,6) <EUR>  Σ_m cogs_{t,m} [PUB-11]
 --   gross_margin_eur DECIMAL(18,6) <EUR>  revenue_public_eur − cogs_public_eur
 --   instance_hours DOUBLE <GPU-hours>  Σ_m instances × 720 [PUB-11]
+--   payment_fee_eur DECIMAL(18,6) <EUR>  round6(payment_fee_pct/100 × credits_sold_eur), the public part of the payment fees [FIN-1a]
 -- credits_sold_eur is an exact decimal quotient: with u = usage revenue in micro-EUR and B = breakage_pct
 -- × 10^12 (exact for up to 12 decimals), credits = round_half_up(u × 100·10^12 / (100·10^12 − B)) µEUR,
 -- computed in HUGEINT because DuckDB divides DECIMALs in float [GEN-4].
@@ -41,11 +42,13 @@ joined AS (
            CAST(coalesce(m.gpu_cost_eur, 0) AS DECIMAL(18, 6)) AS gpu_cost_eur,
            CAST(coalesce(m.cogs_eur, 0) AS DECIMAL(18, 6)) AS cogs_public_eur,
            p.expiry_months,
+           {{ dec('g.payment_fee_pct', 38, 10) }} AS payment_fee_pct,
            CAST({{ dec('p.breakage_pct', 38, 12) }} * 1000000000000 AS HUGEINT)
                AS breakage_e12
     FROM {{ ref('public_demand') }} AS d
     LEFT JOIN per_model AS m USING (path_id, month)
     JOIN params_public_tap AS p USING (param_set_id)
+    JOIN params_general AS g USING (param_set_id)  -- payment_fee_pct is resolved: 0 when not set [V12-5]
 ),
 credits AS (
     SELECT *,
@@ -93,5 +96,8 @@ SELECT
     CAST(gpu_cost_eur AS DECIMAL(18, 6)) AS gpu_cost_eur,
     CAST(cogs_public_eur AS DECIMAL(18, 6)) AS cogs_public_eur,
     CAST(revenue_public_eur - cogs_public_eur AS DECIMAL(18, 6)) AS gross_margin_eur,
-    CAST(instance_hours AS DOUBLE) AS instance_hours
+    CAST(instance_hours AS DOUBLE) AS instance_hours,
+    -- Fees are charged on the money received: credits sold (cash in), rounded once per month [FIN-1a] [GEN-4].
+    CAST(payment_fee_pct * CAST(credits_sold_eur AS DECIMAL(38, 6)) * CAST('0.01' AS DECIMAL(3, 2)) AS DECIMAL(18, 6))
+        AS payment_fee_eur
 FROM final

@@ -21,6 +21,7 @@
 --   revenue_private_eur DECIMAL(18,6) <EUR>  revenue_hours_eur + revenue_fees_eur [PRV-7]
 --   cogs_private_eur DECIMAL(18,6) <EUR>  Σ_g of the per-class DEC grains: GPU rent at the recommended vendors [PRV-7]
 --   gross_margin_private_eur DECIMAL(18,6) <EUR>  revenue_private_eur − cogs_private_eur [OUT-4a]
+--   payment_fee_eur DECIMAL(18,6) <EUR>  round6(payment_fee_pct/100 × revenue_private_eur), the private part of the payment fees [FIN-1a]
 WITH clients AS (
     SELECT * FROM {{ ref('private_clients') }}
 ),
@@ -37,9 +38,11 @@ joined AS (
         c.*,
         coalesce(g.revenue_hours_eur, 0) AS revenue_hours_eur,
         coalesce(g.cogs_private_eur, 0) AS cogs_private_eur,
-        {{ dec('c.active_clients * f.fee_per_client_eur_per_month') }} AS revenue_fees_eur
+        {{ dec('c.active_clients * f.fee_per_client_eur_per_month') }} AS revenue_fees_eur,
+        {{ dec('pg.payment_fee_pct', 38, 10) }} AS payment_fee_pct
     FROM clients AS c
     JOIN {{ ref('private_fees') }} AS f USING (param_set_id)
+    JOIN params_general AS pg USING (param_set_id)  -- payment_fee_pct is resolved: 0 when not set [V12-5]
     LEFT JOIN by_gpu AS g USING (path_id, month)
 ),
 
@@ -61,7 +64,12 @@ final AS (
         CAST(revenue_fees_eur AS DECIMAL(18, 6)) AS revenue_fees_eur,
         CAST(revenue_hours_eur + revenue_fees_eur AS DECIMAL(18, 6)) AS revenue_private_eur,
         CAST(cogs_private_eur AS DECIMAL(18, 6)) AS cogs_private_eur,
-        CAST(revenue_hours_eur + revenue_fees_eur - cogs_private_eur AS DECIMAL(18, 6)) AS gross_margin_private_eur
+        CAST(revenue_hours_eur + revenue_fees_eur - cogs_private_eur AS DECIMAL(18, 6)) AS gross_margin_private_eur,
+        -- Fees are charged on the money received, rounded once per month [FIN-1a] [GEN-4].
+        CAST(
+            payment_fee_pct * CAST(revenue_hours_eur + revenue_fees_eur AS DECIMAL(38, 6)) * CAST('0.01' AS DECIMAL(3, 2))
+            AS DECIMAL(18, 6)
+        ) AS payment_fee_eur
     FROM joined
 )
 

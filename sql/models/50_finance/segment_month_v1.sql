@@ -8,7 +8,7 @@
 --   driver VARCHAR <text>  overhead_allocation_driver (revenue | gpu_hours | tokens), or `single_tap` when one tap runs
 --   driver_public DECIMAL(18,6) <driver>  d_pub: revenue_public_eur | DEC(Σ instance_hours) | 1 if served tokens > 0 else 0
 --   driver_private DECIMAL(18,6) <driver>  d_prv: revenue_private_eur | DEC(private hours) | 0
---   overhead_eur DECIMAL(18,6) <EUR>  fixed_opex + insurance + bizdev + contingency
+--   overhead_eur DECIMAL(18,6) <EUR>  fixed_opex + insurance + bizdev + contingency + support [FIN-1a]
 --   overhead_public_eur DECIMAL(18,6) <EUR>  round6(overhead × d_pub / (d_pub + d_prv)), division last; ½ when both are 0
 --   overhead_private_eur DECIMAL(18,6) <EUR>  overhead − overhead_public_eur
 --   revenue_public_eur DECIMAL(18,6) <EUR>  [FIN-1]
@@ -17,11 +17,15 @@
 --   cogs_private_eur DECIMAL(18,6) <EUR>  [FIN-1]
 --   acquisition_public_eur DECIMAL(18,6) <EUR>  [FIN-1]
 --   acquisition_private_eur DECIMAL(18,6) <EUR>  [FIN-1]
---   contribution_public_eur DECIMAL(18,6) <EUR>  revenue − cogs_eur − acquisition − overhead_public_eur
---   contribution_private_eur DECIMAL(18,6) <EUR>  revenue − cogs_eur − acquisition − overhead_private_eur
+--   payment_fees_public_eur DECIMAL(18,6) <EUR>  the public part of the payment fees [FIN-1a]
+--   payment_fees_private_eur DECIMAL(18,6) <EUR>  the private part of the payment fees [FIN-1a]
+--   contribution_public_eur DECIMAL(18,6) <EUR>  revenue − cogs_eur − acquisition − payment_fees_public_eur − overhead_public_eur [FIN-1a]
+--   contribution_private_eur DECIMAL(18,6) <EUR>  revenue − cogs_eur − acquisition − payment_fees_private_eur − overhead_private_eur [FIN-1a]
 -- When only one tap runs, all overhead goes to it (first rule of FIN-10), whatever the driver. The `tokens`
 -- driver meters no private tokens, so its share is 1 whenever public tokens are served and ½ otherwise; the
 -- driver value is therefore the indicator tokens > 0 (the same share, and no DEC of a huge token count).
+-- Support staff serve both taps, so support is overhead; payment fees belong to the tap whose receipts they
+-- are and are deducted from that tap's contribution, never allocated [FIN-1a].
 {%- set both = 'public' in var('pipelines') and 'private' in var('pipelines') %}
 WITH
 pub AS (
@@ -44,13 +48,16 @@ prv AS (
 joined AS (
     SELECT
         f.*,
-        CAST(f.fixed_opex_eur + f.insurance_eur + f.bizdev_eur + f.contingency_eur AS DECIMAL(38,6)) AS overhead,
+        CAST(f.fixed_opex_eur + f.insurance_eur + f.bizdev_eur + f.contingency_eur + f.support_eur AS DECIMAL(38,6))
+            AS overhead,
+        sc.payment_fees_public_eur, sc.payment_fees_private_eur,
         s.overhead_allocation_driver AS configured,
         coalesce(pub.instance_hours, 0) AS instance_hours,
         coalesce(pub.tokens, 0) AS tokens,
         coalesce(prv.hours, 0) AS hours
     FROM {{ ref('finance_month') }} AS f
     CROSS JOIN run_settings AS s
+    JOIN {{ ref('finance_scaling_costs') }} AS sc USING (path_id, month)
     LEFT JOIN pub USING (path_id, month)
     LEFT JOIN prv USING (path_id, month)
 ),
@@ -97,10 +104,10 @@ SELECT
     overhead_public_eur AS overhead_public_eur,
     CAST(overhead - overhead_public_eur AS DECIMAL(18,6)) AS overhead_private_eur,
     revenue_public_eur, revenue_private_eur, cogs_public_eur, cogs_private_eur,
-    acquisition_public_eur, acquisition_private_eur,
-    CAST(revenue_public_eur - cogs_public_eur - acquisition_public_eur - overhead_public_eur AS DECIMAL(18,6))
-        AS contribution_public_eur,
-    CAST(revenue_private_eur - cogs_private_eur - acquisition_private_eur - (overhead - overhead_public_eur)
-        AS DECIMAL(18,6)) AS contribution_private_eur
+    acquisition_public_eur, acquisition_private_eur, payment_fees_public_eur, payment_fees_private_eur,
+    CAST(revenue_public_eur - cogs_public_eur - acquisition_public_eur - payment_fees_public_eur - overhead_public_eur
+        AS DECIMAL(18,6)) AS contribution_public_eur,
+    CAST(revenue_private_eur - cogs_private_eur - acquisition_private_eur - payment_fees_private_eur
+        - (overhead - overhead_public_eur) AS DECIMAL(18,6)) AS contribution_private_eur
 FROM allocated
 ORDER BY path_id, month

@@ -33,6 +33,7 @@
 --   public_gpu_instance_hours DOUBLE <GPU-hours>  Σ_t instance hours (0 when public is not run) [PUB-11]
 --   private_hours DOUBLE <hours>  Σ_t private GPU hours, left to right over months (0 when private is not run) [PRV-5]
 --   private_active_clients_end DOUBLE <count>  active clients of month H (0 when private is not run) [PRV-5]
+--   support_fte_end BIGINT <count>  support FTEs of month H (0 without finance.support) [FIN-1a]
 --   reserve_cover_months_end DECIMAL(18,6) <months>  round6(cash_end_eur / (opex_total_eur + cogs_public_eur + cogs_private_eur of month H)), null when those costs are 0 [OUT-5]
 -- Names are the metric names of consolidated_kpis.csv; cogs_public_eur and cogs_private_eur feed consolidated_summary only.
 -- Ratios are exact quotients of DECIMAL amounts rounded once, half away from zero, to their export precision
@@ -108,10 +109,12 @@ final AS (
         coalesce(pub.instance_hours, 0.0) AS public_gpu_instance_hours,
         coalesce(prv.hours, 0.0) AS private_hours,
         coalesce(prv.active_clients, 0.0) AS private_active_clients_end,
+        sc.support_fte AS support_fte_end,
         {{ exact_div('f.cash_end_eur', 'f.last_month_costs_eur', 1, 6) }} AS reserve_cover_months_end
     FROM finance AS f
     LEFT JOIN public_totals AS pub USING (path_id)
     LEFT JOIN private_totals AS prv USING (path_id)
+    JOIN {{ ref('finance_scaling_costs') }} AS sc ON sc.path_id = f.path_id AND sc.month = {{ var('horizon_months') }}
 )
 
 SELECT
@@ -145,6 +148,7 @@ SELECT
     CAST(public_gpu_instance_hours AS DOUBLE) AS public_gpu_instance_hours,
     CAST(private_hours AS DOUBLE) AS private_hours,
     CAST(private_active_clients_end AS DOUBLE) AS private_active_clients_end,
+    CAST(support_fte_end AS BIGINT) AS support_fte_end,
     CAST(reserve_cover_months_end AS DECIMAL(18,6)) AS reserve_cover_months_end
 FROM final
 ORDER BY path_id

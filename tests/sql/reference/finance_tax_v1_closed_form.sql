@@ -1,3 +1,6 @@
+-- The v1.1 closed form of corporate income tax [FIN-4] (the finance_tax model of version 1.1, verbatim but for
+-- its inputs): kept as the reference that the funding recurrence must equal when cash never goes negative
+-- (tests/sql/test_finance_cash.py). It reads finance_pnl_v11 (finance_pnl with ebt = ebit − loan interest).
 -- model: finance_tax
 -- version: 1
 -- purpose: corporate income tax per path and month: fiscal-year EBT, loss pool, accrual, payment and payable [FIN-4]
@@ -19,7 +22,7 @@
 -- pool is two exact window aggregates instead of a loop over years.
 WITH
 pnl AS (
-    SELECT path_id, param_set_id, month, fiscal_year, ebt_eur FROM {{ ref('finance_pnl') }}
+    SELECT path_id, param_set_id, month, fiscal_year, ebt_eur FROM finance_pnl_v11
 ),
 ytd AS (
     SELECT *,
@@ -59,11 +62,11 @@ input_brackets AS (
 ),
 brackets AS (
     SELECT fp.param_set_id, b.lower_eur, b.upper_eur, b.pct
-    FROM {{ ref('finance_params') }} AS fp
+    FROM finance_params AS fp
     CROSS JOIN input_brackets AS b
     UNION ALL
     SELECT param_set_id, CAST(0 AS DECIMAL(38,10)), CAST(NULL AS DECIMAL(38,10)), corporate_income_pct
-    FROM {{ ref('finance_params') }}
+    FROM finance_params
     WHERE NOT EXISTS (SELECT 1 FROM input_tax_brackets)
 ),
 -- T(x) = Σ_b pct_b/100 × max(0, min(x, up_b) − up_{b−1}), evaluated exactly and rounded once [GEN-4].
@@ -86,7 +89,7 @@ accrual AS (
 paid AS (
     SELECT a.*, coalesce(earlier.tax, 0) AS tax_paid
     FROM accrual AS a
-    JOIN {{ ref('finance_params') }} AS fp USING (param_set_id)
+    JOIN finance_params AS fp USING (param_set_id)
     LEFT JOIN accrual AS earlier
         ON earlier.path_id = a.path_id AND earlier.month = a.month - fp.tax_payment_lag_months
 )

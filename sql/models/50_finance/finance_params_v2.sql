@@ -1,6 +1,6 @@
 -- model: finance_params
--- version: 1
--- purpose: the general keys the finance models read, as exact decimals of their input text [GEN-4] [FIN-1] [FIN-4]–[FIN-6]
+-- version: 2
+-- purpose: the general keys the finance models read, as exact decimals of their input text [GEN-4] [FIN-1] [FIN-4]–[FIN-6] [FIN-2a] [FIN-7a]
 -- grain: param_set_id
 -- columns:
 --   param_set_id BIGINT <id>  parameter set
@@ -20,6 +20,10 @@
 --   insurance_eur DECIMAL(18,6) <EUR>  Σ_selected round6(premium × (1 + premiums_buffer_pct/100)), EUR per month [FIN-1]
 --   equity_injection_eur DECIMAL(18,6) <EUR>  finance.equity_injection_eur, EUR [FIN-7]
 --   loan_amount_eur DECIMAL(18,6) <EUR>  loan.amount_eur, EUR [FIN-3]
+--   loan_interest_rate_pct DECIMAL(38,10) <percent>  loan.interest_rate_pct, percent [FIN-3]
+--   funding_line_rate_pct DECIMAL(38,10) <percent>  funding_line.interest_rate_pct, resolved (not set = the loan rate), percent [FIN-7a]
+--   funding_line_limit_eur DECIMAL(18,6) <EUR>  funding_line.limit_eur, EUR; null = no limit [FIN-7a] [FIN-14]
+--   capex_financed_eur DECIMAL(18,6) <EUR>  min(Σ loan-funded, loan) + min(Σ equity-funded, equity): month-1 capex paid by the loan or the equity, EUR [FIN-2a]
 -- Input numbers reach DECIMAL through their shortest round-trip text (CAST(double AS VARCHAR)), which is
 -- the exact input text for texts of ≤ 15 significant digits [GEN-4]; rates and days keep 10 decimals,
 -- amounts 6 (specs/finance.md, "Numerics").
@@ -38,8 +42,22 @@ general AS (
         {{ dec('bizdev_budget_monthly_eur') }} AS bizdev_eur,
         {{ dec('premiums_buffer_pct', 38, 10) }} AS premiums_buffer_pct,
         {{ dec('equity_injection_eur') }} AS equity_injection_eur,
-        {{ dec('loan_amount_eur') }} AS loan_amount_eur
+        {{ dec('loan_amount_eur') }} AS loan_amount_eur,
+        {{ dec('interest_rate_pct', 38, 10) }} AS loan_interest_rate_pct,
+        {{ dec('funding_line_rate_pct', 38, 10) }} AS funding_line_rate_pct,
+        {{ dec('funding_line_limit_eur') }} AS funding_line_limit_eur
     FROM params_general
+),
+-- [FIN-2a] Assets funded by the loan or the equity are bought in month 1 (validated); what exceeds its
+-- source is operating capex. Assets are general inputs no variable targets; the sources may vary by set.
+funded AS (
+    SELECT
+        coalesce(sum({{ dec('amount_eur') }}) FILTER (WHERE funded_by = 'loan'), 0)
+            AS loan_funded,
+        coalesce(sum({{ dec('amount_eur') }}) FILTER (WHERE funded_by = 'equity'), 0)
+            AS equity_funded
+    FROM input_assets
+    WHERE start_month_index = 1
 ),
 -- Each insurer's premium is rounded on its own (GEN-4 grain: month × insurer), then summed exactly.
 insurance AS (
@@ -70,7 +88,13 @@ SELECT
     g.bizdev_eur,
     CAST(coalesce(i.insurance_eur, 0) AS DECIMAL(18,6)) AS insurance_eur,
     g.equity_injection_eur,
-    g.loan_amount_eur
+    g.loan_amount_eur,
+    g.loan_interest_rate_pct,
+    g.funding_line_rate_pct,
+    g.funding_line_limit_eur,
+    CAST(least(f.loan_funded, g.loan_amount_eur) + least(f.equity_funded, g.equity_injection_eur) AS DECIMAL(18,6))
+        AS capex_financed_eur
 FROM general AS g
+CROSS JOIN funded AS f
 LEFT JOIN insurance AS i USING (param_set_id)
 ORDER BY param_set_id

@@ -1,6 +1,6 @@
 -- model: finance_month
--- version: 1
--- purpose: per path and month every P&L, cash-flow and balance-sheet line and the lender ratios [FIN-1]–[FIN-9]
+-- version: 2
+-- purpose: per path and month every P&L, cash-flow and balance-sheet line and the lender ratios [FIN-1]–[FIN-9] [FIN-2a] [FIN-7a] [FIN-9a]
 -- grain: path_id, month
 -- columns:
 --   path_id BIGINT <id>  path [GEN-2]
@@ -19,12 +19,14 @@
 --   fixed_opex_eur DECIMAL(18,6) <EUR>  [FIN-1]
 --   insurance_eur DECIMAL(18,6) <EUR>  [FIN-1]
 --   bizdev_eur DECIMAL(18,6) <EUR>  [FIN-1]
+--   payment_fees_eur DECIMAL(18,6) <EUR>  [FIN-1a]
+--   support_eur DECIMAL(18,6) <EUR>  [FIN-1a]
 --   contingency_eur DECIMAL(18,6) <EUR>  [FIN-1]
 --   opex_total_eur DECIMAL(18,6) <EUR>  [FIN-1]
 --   ebitda_eur DECIMAL(18,6) <EUR>  [FIN-1]
 --   depreciation_eur DECIMAL(18,6) <EUR>  [FIN-2]
 --   ebit_eur DECIMAL(18,6) <EUR>  [FIN-1]
---   interest_eur DECIMAL(18,6) <EUR>  [FIN-3]
+--   interest_eur DECIMAL(18,6) <EUR>  loan interest + funding-line interest [FIN-7a]
 --   ebt_eur DECIMAL(18,6) <EUR>  [FIN-1]
 --   tax_eur DECIMAL(18,6) <EUR>  the month's tax accrual [FIN-4]
 --   net_income_eur DECIMAL(18,6) <EUR>  ebt − tax [FIN-1]
@@ -36,138 +38,121 @@
 --   delta_payables_eur DECIMAL(18,6) <EUR>  [FIN-7]
 --   delta_deferred_revenue_eur DECIMAL(18,6) <EUR>  [FIN-7]
 --   delta_vat_payable_eur DECIMAL(18,6) <EUR>  [FIN-7]
---   cash_from_operations_eur DECIMAL(18,6) <EUR>  ebitda_eur − tax_paid − Δreceivables + Δpayables + Δdeferred + Δvat_payable [FIN-7]
+--   cash_from_operations_eur DECIMAL(18,6) <EUR>  ebitda − tax_paid − Δreceivables + Δpayables + Δdeferred + Δvat_payable [FIN-7]
 --   capex_eur DECIMAL(18,6) <EUR>  [FIN-2]
---   cfads_eur DECIMAL(18,6) <EUR>  cash_from_operations − capex [FIN-7]
---   interest_paid_eur DECIMAL(18,6) <EUR>  = interest_eur (cash-flow name) [FIN-7]
+--   capex_operating_eur DECIMAL(18,6) <EUR>  capex − capex_financed [FIN-2a]
+--   capex_financed_eur DECIMAL(18,6) <EUR>  month-1 capex paid by the loan or the equity [FIN-2a]
+--   cfads_eur DECIMAL(18,6) <EUR>  cash_from_operations − capex_operating [FIN-2a]
+--   overdraft_interest_eur DECIMAL(18,6) <EUR>  the funding-line part of interest_paid [FIN-7a]
+--   interest_paid_eur DECIMAL(18,6) <EUR>  = interest_eur, loan + funding line (cash-flow name) [FIN-7a]
 --   principal_repaid_eur DECIMAL(18,6) <EUR>  loan principal [FIN-3]
---   debt_service_eur DECIMAL(18,6) <EUR>  interest + principal [FIN-9]
---   net_cash_flow_eur DECIMAL(18,6) <EUR>  cfads − interest − principal [FIN-7]
---   cash_closing_eur DECIMAL(18,6) <EUR>  cash_opening + net_cash_flow, may be negative [FIN-7]
+--   debt_service_eur DECIMAL(18,6) <EUR>  interest + principal (loan interest, overdraft interest, loan principal) [FIN-9a]
+--   net_cash_flow_eur DECIMAL(18,6) <EUR>  cfads − capex_financed − interest − principal [FIN-7a]
+--   cash_closing_eur DECIMAL(18,6) <EUR>  cash_opening + net_cash_flow; negative = drawn on the funding line [FIN-7a]
 --   output_vat_eur DECIMAL(18,6) <EUR>  [FIN-5]
 --   input_vat_eur DECIMAL(18,6) <EUR>  [FIN-5]
 --   vat_remitted_eur DECIMAL(18,6) <EUR>  [FIN-5]
 --   dscr DECIMAL(18,6) <ratio>  round6(cfads / debt_service), null at 0 [FIN-9] [GEN-4]
 --   dscr_ltm DECIMAL(18,6) <ratio>  round6(Σ cfads / Σ debt_service over months max(1, t−11)..t), null at 0 [FIN-9]
---   dscr_ebitda DECIMAL(18,6) <ratio>  round6((ebitda_eur − tax) / debt_service), null at 0 [FIN-9]
+--   dscr_ebitda DECIMAL(18,6) <ratio>  round6((ebitda − tax) / debt_service), null at 0 [FIN-9]
 --   icr DECIMAL(18,6) <ratio>  round6(ebit / interest), null at 0 [FIN-9]
---   cash_eur DECIMAL(18,6) <EUR>  = cash_closing_eur (balance-sheet name) [FIN-8]
---   receivables_eur DECIMAL(18,6) <EUR>  round6(revenue_fees_eur × (1 + vat/100) × ar_days/30) [FIN-6]
+--   cash_eur DECIMAL(18,6) <EUR>  max(0, cash_closing) (asset) [FIN-7a] [FIN-8]
+--   receivables_eur DECIMAL(18,6) <EUR>  round6(revenue_fees × (1 + vat/100) × ar_days/30) [FIN-6]
 --   fixed_assets_net_eur DECIMAL(18,6) <EUR>  Σ capex − Σ depreciation [FIN-8]
 --   total_assets_eur DECIMAL(18,6) <EUR>  cash + receivables + fixed_assets_net [FIN-8]
+--   overdraft_eur DECIMAL(18,6) <EUR>  max(0, −cash_closing) (liability: the funding line drawn) [FIN-7a] [FIN-8]
 --   payables_eur DECIMAL(18,6) <EUR>  round6(ap_days/30 × (Σ_{not AP-exempt} item × (1 + v_item) + bizdev × (1 + vat/100))) [FIN-6]
 --   vat_payable_eur DECIMAL(18,6) <EUR>  [FIN-5]
 --   tax_payable_eur DECIMAL(18,6) <EUR>  [FIN-4]
 --   deferred_revenue_eur DECIMAL(18,6) <EUR>  public credit balance [FIN-6]
 --   loan_balance_eur DECIMAL(18,6) <EUR>  B_t [FIN-3]
---   total_liabilities_eur DECIMAL(18,6) <EUR>  payables + vat_payable + tax_payable + deferred_revenue + loan_balance [FIN-8]
+--   total_liabilities_eur DECIMAL(18,6) <EUR>  overdraft + payables + vat_payable + tax_payable + deferred_revenue + loan_balance [FIN-8]
 --   paid_in_capital_eur DECIMAL(18,6) <EUR>  equity injection [FIN-8]
---   retained_earnings_eur DECIMAL(18,6) <EUR>  Σ net_income_eur [FIN-8]
+--   retained_earnings_eur DECIMAL(18,6) <EUR>  Σ net_income [FIN-8]
 --   total_equity_eur DECIMAL(18,6) <EUR>  paid_in_capital + retained_earnings [FIN-8]
 --   balance_check_eur DECIMAL(18,6) <EUR>  assets − liabilities − equity, exactly 0 [FIN-8] (ACC-A10)
 -- Column names are those of pnl_by_month / cashflow_by_month / balance_sheet_by_month without `series` [OUT-9];
--- the few lines two files share under different names are both present (interest_paid = interest, cash = cash_closing).
+-- the few lines two files share under different names are both present (interest_paid = interest). Interest,
+-- EBT, tax and cash come from the recurrence finance_cash; everything else is closed form.
 WITH
 joined AS (
     SELECT
         p.*,
-        t.tax_eur, t.tax_paid_eur, t.tax_payable_eur, t.ebt_ytd_eur, t.loss_carryforward_eur,
+        c.overdraft_interest_eur, c.interest_eur, c.ebt_eur, c.tax_eur, c.tax_paid_eur, c.tax_payable_eur,
+        c.ebt_ytd_eur, c.loss_carryforward_eur, c.cfads_eur, c.net_cash_flow_eur, c.cash_opening_eur,
+        c.cash_closing_eur,
+        o.receivables_eur, o.payables_eur, o.delta_receivables_eur, o.delta_payables_eur,
+        o.delta_deferred_revenue_eur, o.delta_vat_payable_eur, o.capex_eur, o.capex_operating_eur,
+        o.capex_financed_eur, o.principal_eur,
         v.output_vat_eur, v.input_vat_eur, v.vat_remitted_eur, v.vat_payable_eur,
-        f.payables_x3000, f.capex_eur, f.principal_eur, f.loan_balance_eur,
-        fp.equity_injection_eur, fp.loan_amount_eur,
-        p.revenue_fees_eur * (100 + fp.vat_pct) * fp.ar_days AS receivables_x3000
+        f.loan_balance_eur,
+        fp.equity_injection_eur
     FROM {{ ref('finance_pnl') }} AS p
-    JOIN {{ ref('finance_tax') }} AS t USING (path_id, month)
-    JOIN {{ ref('finance_vat') }} AS v USING (path_id, month)
-    JOIN {{ ref('finance_fixed_month') }} AS f USING (param_set_id, month)
-    JOIN {{ ref('finance_params') }} AS fp USING (param_set_id)
+    JOIN {{ ref('finance_cash') }} AS c ON c.path_id = p.path_id AND c.month = p.month
+    JOIN {{ ref('finance_operating_cash') }} AS o ON o.path_id = p.path_id AND o.month = p.month
+    JOIN {{ ref('finance_vat') }} AS v ON v.path_id = p.path_id AND v.month = p.month
+    JOIN {{ ref('finance_fixed_month') }} AS f ON f.param_set_id = p.param_set_id AND f.month = p.month
+    JOIN {{ ref('finance_params') }} AS fp ON fp.param_set_id = p.param_set_id
 ),
--- wc = payables + deferred revenue + VAT payable − receivables: the balances that fund operations.
--- Σ_{s≤t} Δwc_s = wc_t (all balances are 0 before month 1), so closing cash and the LTM sums need
--- no window over a window: one pass of running sums and lags gives every line, exactly.
-balances AS (
+lines AS (
     SELECT *,
         ebt_eur - tax_eur AS net_income_eur,
         interest_eur + principal_eur AS debt_service_eur,
-        ebitda_eur - tax_paid_eur - capex_eur AS cfads_before_wc,
-        ebitda_eur - tax_paid_eur - capex_eur - interest_eur - principal_eur AS net_cash_before_wc
-    FROM (
-        SELECT *,
-            CAST({{ round_div('receivables_x3000', 3000) }} AS DECIMAL(18,6)) AS receivables_eur,
-            CAST({{ round_div('payables_x3000', 3000) }} AS DECIMAL(18,6)) AS payables_eur
-        FROM joined
-    )
+        cfads_eur + capex_operating_eur AS cash_from_operations_eur,
+        ebitda_eur - tax_eur AS ebitda_after_tax,
+        greatest(cash_closing_eur, 0) AS cash_eur,
+        greatest(-cash_closing_eur, 0) AS overdraft_eur
+    FROM joined
 ),
 windowed AS (
     SELECT *,
-        payables_eur + deferred_revenue_eur + vat_payable_eur - receivables_eur AS wc,
-        coalesce(lag(receivables_eur) OVER by_month, 0) AS receivables_prev,
-        coalesce(lag(payables_eur) OVER by_month, 0) AS payables_prev,
-        coalesce(lag(deferred_revenue_eur) OVER by_month, 0) AS deferred_revenue_prev,
-        coalesce(lag(vat_payable_eur) OVER by_month, 0) AS vat_payable_prev,
-        coalesce(lag(payables_eur + deferred_revenue_eur + vat_payable_eur - receivables_eur, 12) OVER by_month, 0)
-            AS wc_12_months_ago,
-        sum(net_cash_before_wc) OVER to_date AS net_cash_before_wc_to_date,
         sum(capex_eur - depreciation_eur) OVER to_date AS fixed_assets_net_eur,
         sum(net_income_eur) OVER to_date AS retained_earnings_eur,
-        sum(cfads_before_wc) OVER ltm AS cfads_before_wc_ltm,
+        sum(cfads_eur) OVER ltm AS cfads_ltm,
         sum(debt_service_eur) OVER ltm AS debt_service_ltm
-    FROM balances
+    FROM lines
     WINDOW
-        by_month AS (PARTITION BY path_id ORDER BY month),
         to_date AS (PARTITION BY path_id ORDER BY month ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
         ltm AS (PARTITION BY path_id ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
 ),
-cash AS (
-    SELECT *,
-        wc - (payables_prev + deferred_revenue_prev + vat_payable_prev - receivables_prev) AS delta_wc,
-        loan_amount_eur + equity_injection_eur + net_cash_before_wc_to_date + wc AS cash_closing_eur,
-        cfads_before_wc_ltm + wc - wc_12_months_ago AS cfads_ltm,
-        ebitda_eur - tax_eur AS ebitda_after_tax
-    FROM windowed
-),
 sheet AS (
     SELECT *,
-        ebitda_eur - tax_paid_eur + delta_wc AS cash_from_operations_eur,
-        cfads_before_wc + delta_wc AS cfads_eur,
-        net_cash_before_wc + delta_wc AS net_cash_flow_eur,
-        cash_closing_eur + receivables_eur + fixed_assets_net_eur AS total_assets_eur,
-        payables_eur + vat_payable_eur + tax_payable_eur + deferred_revenue_eur + loan_balance_eur
+        cash_eur + receivables_eur + fixed_assets_net_eur AS total_assets_eur,
+        overdraft_eur + payables_eur + vat_payable_eur + tax_payable_eur + deferred_revenue_eur + loan_balance_eur
             AS total_liabilities_eur,
         equity_injection_eur + retained_earnings_eur AS total_equity_eur
-    FROM cash
+    FROM windowed
 )
 SELECT
     path_id, param_set_id, month, period, fiscal_year,
     revenue_public_eur, revenue_private_eur, revenue_total_eur, cogs_public_eur, cogs_private_eur,
     gross_profit_eur, acquisition_public_eur, acquisition_private_eur, fixed_opex_eur, insurance_eur,
-    bizdev_eur, contingency_eur, opex_total_eur, ebitda_eur, depreciation_eur, ebit_eur, interest_eur,
-    ebt_eur, tax_eur,
+    bizdev_eur, payment_fees_eur, support_eur, contingency_eur, opex_total_eur, ebitda_eur, depreciation_eur,
+    ebit_eur, interest_eur, ebt_eur, tax_eur,
     CAST(net_income_eur AS DECIMAL(18,6)) AS net_income_eur,
     ebt_ytd_eur, loss_carryforward_eur,
-    CAST(cash_closing_eur - net_cash_flow_eur AS DECIMAL(18,6)) AS cash_opening_eur,
+    cash_opening_eur,
     tax_paid_eur,
-    CAST(receivables_eur - receivables_prev AS DECIMAL(18,6)) AS delta_receivables_eur,
-    CAST(payables_eur - payables_prev AS DECIMAL(18,6)) AS delta_payables_eur,
-    CAST(deferred_revenue_eur - deferred_revenue_prev AS DECIMAL(18,6)) AS delta_deferred_revenue_eur,
-    CAST(vat_payable_eur - vat_payable_prev AS DECIMAL(18,6)) AS delta_vat_payable_eur,
+    delta_receivables_eur, delta_payables_eur, delta_deferred_revenue_eur, delta_vat_payable_eur,
     CAST(cash_from_operations_eur AS DECIMAL(18,6)) AS cash_from_operations_eur,
-    capex_eur,
-    CAST(cfads_eur AS DECIMAL(18,6)) AS cfads_eur,
+    capex_eur, capex_operating_eur, capex_financed_eur,
+    cfads_eur,
+    overdraft_interest_eur,
     interest_eur AS interest_paid_eur,
     principal_eur AS principal_repaid_eur,
     CAST(debt_service_eur AS DECIMAL(18,6)) AS debt_service_eur,
-    CAST(net_cash_flow_eur AS DECIMAL(18,6)) AS net_cash_flow_eur,
-    CAST(cash_closing_eur AS DECIMAL(18,6)) AS cash_closing_eur,
+    net_cash_flow_eur,
+    cash_closing_eur,
     output_vat_eur, input_vat_eur, vat_remitted_eur,
     CAST({{ round_div('cfads_eur', 'debt_service_eur') }} AS DECIMAL(18,6)) AS dscr,
     CAST({{ round_div('cfads_ltm', 'debt_service_ltm') }} AS DECIMAL(18,6)) AS dscr_ltm,
     CAST({{ round_div('ebitda_after_tax', 'debt_service_eur') }} AS DECIMAL(18,6)) AS dscr_ebitda,
     CAST({{ round_div('ebit_eur', 'interest_eur') }} AS DECIMAL(18,6)) AS icr,
-    CAST(cash_closing_eur AS DECIMAL(18,6)) AS cash_eur,
+    CAST(cash_eur AS DECIMAL(18,6)) AS cash_eur,
     receivables_eur,
     CAST(fixed_assets_net_eur AS DECIMAL(18,6)) AS fixed_assets_net_eur,
     CAST(total_assets_eur AS DECIMAL(18,6)) AS total_assets_eur,
+    CAST(overdraft_eur AS DECIMAL(18,6)) AS overdraft_eur,
     payables_eur, vat_payable_eur, tax_payable_eur, deferred_revenue_eur, loan_balance_eur,
     CAST(total_liabilities_eur AS DECIMAL(18,6)) AS total_liabilities_eur,
     equity_injection_eur AS paid_in_capital_eur,

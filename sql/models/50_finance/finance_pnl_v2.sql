@@ -1,6 +1,6 @@
 -- model: finance_pnl
--- version: 1
--- purpose: per path and month, the P&L down to EBT and the tap amounts that VAT and working capital need [FIN-1]
+-- version: 2
+-- purpose: per path and month, the P&L down to EBIT, the loan interest and the tap amounts that VAT and working capital need [FIN-1]
 -- grain: path_id, month
 -- columns:
 --   path_id BIGINT <id>  path [GEN-2]
@@ -8,24 +8,25 @@
 --   month BIGINT <month>  plan month t = 1..H
 --   period VARCHAR <YYYY-MM>  YYYY-MM
 --   fiscal_year BIGINT <year>  calendar year of the period [FIN-4]
---   revenue_public_eur DECIMAL(18,6) <EUR>  usage revenue + breakage_eur [PUB-10]; 0 when public does not run
+--   revenue_public_eur DECIMAL(18,6) <EUR>  usage revenue + breakage [PUB-10]; 0 when public does not run
 --   revenue_private_eur DECIMAL(18,6) <EUR>  revenue hours + fees [PRV-7]; 0 when private does not run
---   revenue_total_eur DECIMAL(18,6) <EUR>  revenue_public_eur + revenue_private_eur [FIN-1]
+--   revenue_total_eur DECIMAL(18,6) <EUR>  revenue_public + revenue_private [FIN-1]
 --   cogs_public_eur DECIMAL(18,6) <EUR>  capacity-based public COGS [PUB-11]
 --   cogs_private_eur DECIMAL(18,6) <EUR>  private GPU rental [PRV-7]
---   gross_profit_eur DECIMAL(18,6) <EUR>  revenue_total_eur − cogs_public_eur − cogs_private_eur [FIN-1]
+--   gross_profit_eur DECIMAL(18,6) <EUR>  revenue_total − cogs_public − cogs_private [FIN-1]
 --   acquisition_public_eur DECIMAL(18,6) <EUR>  public budget_t [PUB-8]
 --   acquisition_private_eur DECIMAL(18,6) <EUR>  private budget_t [PRV-5]
 --   fixed_opex_eur DECIMAL(18,6) <EUR>  CPI-indexed fixed costs [FIN-1]
 --   insurance_eur DECIMAL(18,6) <EUR>  buffered premiums [FIN-1]
 --   bizdev_eur DECIMAL(18,6) <EUR>  bizdev budget [FIN-1]
+--   payment_fees_eur DECIMAL(18,6) <EUR>  payment fees of both taps, no VAT, paid in the month [FIN-1a]
+--   support_eur DECIMAL(18,6) <EUR>  support staffing, no VAT, paid in the month, AP-exempt [FIN-1a]
 --   contingency_eur DECIMAL(18,6) <EUR>  round6(contingency_pct/100 × (acquisition + fixed + insurance + bizdev)) [FIN-1]
---   opex_total_eur DECIMAL(18,6) <EUR>  acquisition + fixed + insurance + bizdev + contingency [FIN-1]
+--   opex_total_eur DECIMAL(18,6) <EUR>  acquisition + fixed + insurance + bizdev + contingency + payment_fees + support [FIN-1] [FIN-1a]
 --   ebitda_eur DECIMAL(18,6) <EUR>  gross_profit_eur − opex_total_eur [FIN-1]
 --   depreciation_eur DECIMAL(18,6) <EUR>  [FIN-2]
---   ebit_eur DECIMAL(18,6) <EUR>  ebitda_eur − depreciation [FIN-1]
---   interest_eur DECIMAL(18,6) <EUR>  loan interest [FIN-3]
---   ebt_eur DECIMAL(18,6) <EUR>  ebit − interest [FIN-1]
+--   ebit_eur DECIMAL(18,6) <EUR>  ebitda − depreciation [FIN-1]
+--   loan_interest_eur DECIMAL(18,6) <EUR>  loan interest [FIN-3]; the funding line's interest, EBT and tax follow in the recurrence finance_cash [FIN-7a]
 --   credits_sold_eur DECIMAL(18,6) <EUR>  public credits sold (VAT due at sale) [PUB-10] [FIN-5]
 --   revenue_fees_eur DECIMAL(18,6) <EUR>  private fees, invoiced on ar_days [PRV-7] [FIN-6]
 --   deferred_revenue_eur DECIMAL(18,6) <EUR>  public credit balance [PUB-10] [FIN-6]
@@ -68,17 +69,21 @@ joined AS (
         f.bizdev_eur AS bizdev,
         fp.contingency_pct,
         f.depreciation_eur AS depreciation,
-        f.interest_eur AS interest,
+        f.loan_interest_eur AS loan_interest,
         coalesce(pub.credits_sold_eur, 0) AS credits_sold_eur,
         coalesce(prv.revenue_fees_eur, 0) AS revenue_fees_eur,
-        coalesce(pub.credit_balance_eur, 0) AS deferred_revenue
+        coalesce(pub.credit_balance_eur, 0) AS deferred_revenue,
+        s.payment_fees_eur AS payment_fees,
+        s.support_eur AS support
     FROM {{ ref('paths') }} AS p
     JOIN {{ ref('finance_fixed_month') }} AS f USING (param_set_id)
     JOIN {{ ref('finance_params') }} AS fp USING (param_set_id)
     LEFT JOIN pub ON pub.path_id = p.path_id AND pub.month = f.month
     LEFT JOIN prv ON prv.path_id = p.path_id AND prv.month = f.month
+    JOIN {{ ref('finance_scaling_costs') }} AS s ON s.path_id = p.path_id AND s.month = f.month
 ),
--- The contingency carries no VAT and is rounded once on the product with its rate [GEN-4].
+-- The contingency carries no VAT and is rounded once on the product with its rate [GEN-4]; payment fees and
+-- support are not in its base [FIN-1a].
 costs AS (
     SELECT *,
         CAST(acquisition_public_eur + acquisition_private_eur + fixed_opex + insurance + bizdev AS DECIMAL(38,6))
@@ -94,7 +99,7 @@ lines AS (
 pnl AS (
     SELECT *,
         revenue_total_eur - cogs_public_eur - cogs_private_eur AS gross_profit_eur,
-        contingency_base + contingency AS opex_total_eur
+        contingency_base + contingency + payment_fees + support AS opex_total_eur
     FROM lines
 )
 SELECT
@@ -110,13 +115,14 @@ SELECT
     CAST(fixed_opex AS DECIMAL(18,6)) AS fixed_opex_eur,
     CAST(insurance AS DECIMAL(18,6)) AS insurance_eur,
     CAST(bizdev AS DECIMAL(18,6)) AS bizdev_eur,
+    CAST(payment_fees AS DECIMAL(18,6)) AS payment_fees_eur,
+    CAST(support AS DECIMAL(18,6)) AS support_eur,
     CAST(contingency AS DECIMAL(18,6)) AS contingency_eur,
     CAST(opex_total_eur AS DECIMAL(18,6)) AS opex_total_eur,
     CAST(gross_profit_eur - opex_total_eur AS DECIMAL(18,6)) AS ebitda_eur,
     CAST(depreciation AS DECIMAL(18,6)) AS depreciation_eur,
     CAST(gross_profit_eur - opex_total_eur - depreciation AS DECIMAL(18,6)) AS ebit_eur,
-    CAST(interest AS DECIMAL(18,6)) AS interest_eur,
-    CAST(gross_profit_eur - opex_total_eur - depreciation - interest AS DECIMAL(18,6)) AS ebt_eur,
+    CAST(loan_interest AS DECIMAL(18,6)) AS loan_interest_eur,
     CAST(credits_sold_eur AS DECIMAL(18,6)) AS credits_sold_eur,
     CAST(revenue_fees_eur AS DECIMAL(18,6)) AS revenue_fees_eur,
     CAST(deferred_revenue AS DECIMAL(18,6)) AS deferred_revenue_eur

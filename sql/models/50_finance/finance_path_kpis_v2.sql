@@ -1,5 +1,5 @@
 -- model: finance_path_kpis
--- version: 1
+-- version: 2
 -- purpose: horizon KPIs of every path, computed per path before any aggregation [FIN-9] [FIN-10] [FIN-11] [FIN-12]
 -- grain: path_id
 -- columns:

@@ -1,6 +1,6 @@
 -- model: finance_fixed_month
--- version: 1
--- purpose: per parameter set and plan month, the lines that do not depend on the path: calendar, fixed costs, payables, capex, depreciation, loan [FIN-1]–[FIN-3] [FIN-5] [FIN-6]
+-- version: 2
+-- purpose: per parameter set and plan month, the lines that do not depend on the path: calendar, fixed costs, payables, capex, depreciation, loan [FIN-1]–[FIN-3] [FIN-2a] [FIN-5] [FIN-6]
 -- grain: param_set_id, month
 -- columns:
 --   param_set_id BIGINT <id>  parameter set
@@ -13,11 +13,13 @@
 --   vatable_fixed_eur DECIMAL(18,6) <EUR>  the part of fixed_opex not in vat_exempt_fixed_cost_items, EUR [FIN-5]
 --   insurance_eur DECIMAL(18,6) <EUR>  Σ_insurers round6(premium × (1 + buffer/100)), EUR [FIN-1]
 --   bizdev_eur DECIMAL(18,6) <EUR>  bizdev budget, EUR [FIN-1]
---   payables_x3000 DECIMAL(38,26) <EUR x3000>   ap_days × (Σ_{not AP-exempt} item × (100 + v_item%) + bizdev × (100 + vat%)), exact; payables = round6(payables_x3000 / 3000) [FIN-6]
+--   payables_x3000 DECIMAL(38,26) <EUR x3000>  ap_days × (Σ_{not AP-exempt} item × (100 + v_item%) + bizdev × (100 + vat%)), exact; payables = round6(payables_x3000 / 3000) [FIN-6]
 --   input_vat_eur DECIMAL(18,6) <EUR>  round6(vat/100 × (vatable fixed + bizdev + capex)), EUR [FIN-5]
 --   capex_eur DECIMAL(18,6) <EUR>  Σ asset amounts bought this month, EUR [FIN-2]
+--   capex_financed_eur DECIMAL(18,6) <EUR>  the part of month-1 capex paid by the loan or the equity (0 after month 1), EUR [FIN-2a]
+--   capex_operating_eur DECIMAL(18,6) <EUR>  capex − capex_financed, EUR [FIN-2a]
 --   depreciation_eur DECIMAL(18,6) <EUR>  Σ asset_schedule depreciation of the month (months beyond H are not shown), EUR [FIN-2]
---   interest_eur DECIMAL(18,6) <EUR>  loan interest of schedule month s = t (0 after the term), EUR [FIN-3]
+--   loan_interest_eur DECIMAL(18,6) <EUR>  loan interest of schedule month s = t (0 after the term), EUR [FIN-3]
 --   principal_eur DECIMAL(18,6) <EUR>  loan principal of schedule month s = t, EUR [FIN-3]
 --   loan_balance_eur DECIMAL(18,6) <EUR>  B_t, the loan balance after month t (0 after the term), EUR [FIN-3]
 WITH
@@ -85,8 +87,10 @@ SELECT
     CAST(vat_pct * (vatable_fixed + bizdev_eur + capex) * CAST('0.01' AS DECIMAL(3,2)) AS DECIMAL(18,6))
         AS input_vat_eur,
     CAST(capex AS DECIMAL(18,6)) AS capex_eur,
+    CAST(CASE WHEN month = 1 THEN capex_financed_eur ELSE 0 END AS DECIMAL(18,6)) AS capex_financed_eur,
+    CAST(capex - CASE WHEN month = 1 THEN capex_financed_eur ELSE 0 END AS DECIMAL(18,6)) AS capex_operating_eur,
     CAST(depreciation AS DECIMAL(18,6)) AS depreciation_eur,
-    CAST(interest AS DECIMAL(18,6)) AS interest_eur,
+    CAST(interest AS DECIMAL(18,6)) AS loan_interest_eur,
     CAST(principal AS DECIMAL(18,6)) AS principal_eur,
     CAST(loan_balance AS DECIMAL(18,6)) AS loan_balance_eur
 FROM joined
