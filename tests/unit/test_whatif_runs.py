@@ -5,6 +5,7 @@ sweep [RNG-9], stresses that leave the base untouched [IN-21] [V12-7], `d3 compa
 from __future__ import annotations
 
 import json
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -49,7 +50,6 @@ def sweep_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run(inputs.root, inputs.root.parent / "out", *NO_STRESS)
 
 
-@pytest.mark.e2e
 def _by_point(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> dict[int, list[tuple[object, ...]]]:
     rows = con.execute(f"SELECT path_id, {columns} FROM {table} ORDER BY path_id, {columns}").fetchall()
     out: dict[int, list[tuple[object, ...]]] = {}
@@ -58,6 +58,7 @@ def _by_point(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> dict[
     return out
 
 
+@pytest.mark.e2e
 def test_a_loan_rate_sweep_keeps_demand_revenue_and_capacity_identical_while_interest_changes(sweep_run: Path) -> None:
     con = duckdb.connect(str(sweep_run / "run.duckdb"), read_only=True)
     try:
@@ -78,6 +79,15 @@ def test_a_loan_rate_sweep_keeps_demand_revenue_and_capacity_identical_while_int
     assert kpis[0] == "grid_index,general.loan_rate,metric,unit,p10,p50,p90"
     assert [line.split(",")[:3] for line in kpis[1:3]] == [["0", "6.5", "funding_gap"], ["0", "6.5", "net_income_h"]]
     assert len(kpis) == 1 + 2 * 6
+    breach = {line.split(",")[0]: line.split(",")[4:] for line in kpis[1:] if line.split(",")[2] == "p_breach_any"}
+    con = duckdb.connect(str(sweep_run / "run.duckdb"), read_only=True)
+    try:  # [ACC-A13] counts the same breaching paths per grid point as grid_kpis.csv's p_breach_any ([FIN-14] once)
+        verdict = con.execute("SELECT grid_index, paths_breached, paths FROM breach_verdict ORDER BY grid_index")
+        for grid_index, k, n in verdict.fetchall():
+            share = f"{(Decimal(k) / Decimal(n)).quantize(Decimal('0.0001'), ROUND_HALF_UP)}"
+            assert breach[str(grid_index)] == [share] * 3
+    finally:
+        con.close()
 
 
 @pytest.mark.e2e
@@ -129,6 +139,14 @@ def test_a_stress_changes_only_its_scenario_and_never_the_base_artefacts() -> No
     assert base_gap[1] == "funding_gap" and base_gap[3:6] == kpis["funding_gap"][2:5]
     fee_gap = rows[7].split(",")
     assert float(fee_gap[4]) > float(base_gap[4])  # a lower fee needs more funding
+    same_as_kpis = {"funding_gap", "net_income_h", "cash_min", "p_breach_any", "break_even_month"}
+    for row in (r.split(",") for r in rows[1:7]):  # the base rows are consolidated_kpis' figures
+        if row[1] in same_as_kpis:
+            assert row[3:6] == kpis[row[1].removesuffix("_h")][2:5], row
+    report = (stressed / "report.md").read_text(encoding="utf-8")
+    start = report.index(". The verdict\n")
+    verdict_page = report[start : report.index("\n## ", start)]
+    assert all(name in verdict_page for name in ("cac_plus_50", "churn_double", "usage_minus_30"))
 
 
 def _stress_errors(tmp_path: Path, block: str) -> list[tuple[str, str]]:
