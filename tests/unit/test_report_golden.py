@@ -31,7 +31,6 @@ SECTIONS = [
     "Acceptance checks",
     "Sensitivity",
     "The sweep, point by point",
-    "Stress tests",
     "Our price vs the market",
     "Appendix",
 ]
