@@ -76,7 +76,7 @@ def _wrap_event(event: str, nth: int, sig: str) -> None:
 def _fast_build(cache: str) -> None:
     import d3_engine.pipeline.run as run_module
 
-    def build(validated: Any, options: Any, log: Any, staging: Path, models: Any) -> int:
+    def build(validated: Any, models: Any, options: Any, log: Any, staging: Path) -> int:
         for item in Path(cache).iterdir():
             if item.name != ".d3-run":
                 (shutil.copytree if item.is_dir() else shutil.copy2)(item, staging / item.name)
