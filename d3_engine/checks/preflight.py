@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import connect
 from d3_engine.core.errors import Finding, Findings
+from d3_engine.core.formats import float_to_decimal
+from d3_engine.inputs.market import MARKET_FILE
 from d3_engine.models.graph import discover_models, order_models
 from d3_engine.models.render import model_variables
 from d3_engine.models.runner import ModelRun, run_models
@@ -103,6 +105,7 @@ def public_findings(validated: Validated) -> list[Finding]:
     findings = Findings()
     for row in rows:
         _model_findings(findings, row)
+    market_findings(findings, validated, [(row[0], row[12]) for row in rows if row[-1]])
     if not any(row[-1] for row in rows):
         findings.error(
             "no_admitted_model",
@@ -112,6 +115,29 @@ def public_findings(validated: Validated) -> list[Finding]:
             "raise max_cap_eur_per_1k, or add cheaper GPU offers or measured throughput for the models",
         )
     return findings.items
+
+
+def market_findings(findings: Findings, validated: Validated, prices: list[tuple[str, float]]) -> None:
+    """WARNING `price_far_from_market` ([OUT-18]): an admitted model's sell price above 3× or below 1/3 of the
+    market, market = median blended USD per 1M / eur_usd_fx_rate (no buffer), on the default parameter set."""
+    fx = float_to_decimal(validated.fx)
+    for model, sell_per_1k in prices:
+        entry = validated.market.get(model)
+        if entry is None or sell_per_1k is None:
+            continue
+        median_usd, count, line = entry
+        market = median_usd / fx
+        ours = float_to_decimal(sell_per_1k) * 1000
+        if market > 0 and not market / 3 <= ours <= 3 * market:
+            ratio = ours / market
+            findings.warning(
+                "price_far_from_market",
+                MARKET_FILE,
+                f"line {line}",
+                f"model '{model}': our price {ours:.2f} EUR per 1M tokens is {ratio:.1f}× the market "
+                f"{market:.4f} EUR per 1M (median of {count} list price(s), {median_usd} USD / {fx})",
+                "check the price policy (target margin, floor, cap, non-GPU costs) against what providers charge",
+            )
 
 
 def _model_findings(findings: Findings, row: tuple[Any, ...]) -> None:

@@ -57,6 +57,15 @@ FailOpt = Annotated[
         show_default=False,
     ),
 ]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="What-if value FILE.KEY=VALUE (FILE: simulation, general, public_tap, private_tap); repeatable. "
+        "Example: --set general.loan.interest_rate_pct=6.5",
+        show_default=False,
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", help="Only WARN and above on stdout; no progress bar.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on stderr.")]
 
@@ -82,6 +91,7 @@ def run_command(
     paths_per_batch: Annotated[
         int, typer.Option("--paths-per-batch", min=1, help="Paths per draw batch; never changes artefacts.")
     ] = 5000,
+    set_: SetOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
     force: Annotated[
@@ -95,7 +105,9 @@ def run_command(
     from d3_engine.cli.commands import cmd_run
 
     raise typer.Exit(
-        cmd_run(inputs, out, pipelines, seed, fail_on_warning, max_concurrency, paths_per_batch, quiet, debug, force)
+        cmd_run(
+            inputs, out, pipelines, seed, fail_on_warning, max_concurrency, paths_per_batch, quiet, debug, set_, force
+        )
     )
 
 
@@ -104,6 +116,7 @@ def validate_command(
     inputs: InputsOpt = None,
     pipelines: PipelinesOpt = None,
     fail_on_warning: FailOpt = None,
+    set_: SetOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -113,7 +126,7 @@ def validate_command(
     """
     from d3_engine.cli.commands import cmd_validate
 
-    raise typer.Exit(cmd_validate(inputs, pipelines, fail_on_warning, quiet, debug))
+    raise typer.Exit(cmd_validate(inputs, pipelines, fail_on_warning, quiet, debug, set_))
 
 
 @app.command("schema")
@@ -144,6 +157,23 @@ def report_command(
     from d3_engine.cli.commands import cmd_report
 
     raise typer.Exit(cmd_report(run, quiet, debug))
+
+
+@app.command("compare")
+def compare_command(
+    run_a: Annotated[Path, typer.Argument(help="First run folder <out>/<run_id>.")],
+    run_b: Annotated[Path, typer.Argument(help="Second run folder <out>/<run_id>.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document instead of Markdown.")] = False,
+    grid_index: Annotated[int, typer.Option("--grid-index", min=0, help="Grid point of a sweep to compare.")] = 0,
+    debug: DebugOpt = False,
+) -> None:
+    """Compare two runs: inputs that differ, --set lists, and the what-if metrics side by side.
+
+    Example: d3 compare outputs/<run_a> outputs/<run_b>
+    """
+    from d3_engine.cli.commands import cmd_compare
+
+    raise typer.Exit(cmd_compare(run_a, run_b, as_json, grid_index, debug))
 
 
 @app.command("sql")

@@ -119,6 +119,7 @@ def cmd_run(
     paths_per_batch: int,
     quiet: bool,
     debug: bool,
+    sets: list[str] | None = None,
     force: bool = False,
 ) -> int:
     """`d3 run`: compute and publish a run, or reuse the published one (OUT-15); one ledger line."""
@@ -145,7 +146,16 @@ def cmd_run(
         if paths_per_batch < 1:
             raise UsageError("--paths-per-batch must be at least 1")
         options = RunOptions(
-            folder, out, chosen, seed, fail_on_warning, max_concurrency, paths_per_batch, quiet, force=force
+            folder,
+            out,
+            chosen,
+            seed,
+            fail_on_warning,
+            max_concurrency,
+            paths_per_batch,
+            quiet,
+            list(sets or []),
+            force=force,
         )
         return run(options, log, entry)
 
@@ -168,7 +178,12 @@ def _write_ledger(out: Path, entry: object, exit_code: int) -> None:
 
 
 def cmd_validate(
-    inputs: Path | None, pipelines: str | None, fail_on_warning: bool | None, quiet: bool, debug: bool
+    inputs: Path | None,
+    pipelines: str | None,
+    fail_on_warning: bool | None,
+    quiet: bool,
+    debug: bool,
+    sets: list[str] | None = None,
 ) -> int:
     """`d3 validate`: all of DOMAIN §1 on the default parameter set; writes nothing."""
     from d3_engine.pipeline.validation import validation_stage
@@ -186,7 +201,7 @@ def cmd_validate(
     )
 
     def body() -> tuple[int, Path | None]:
-        validation_stage(log, folder, parse_pipelines(pipelines), fail_on_warning, None, quiet)
+        validation_stage(log, folder, parse_pipelines(pipelines), fail_on_warning, None, quiet, sets)
         if not quiet:
             sys.stderr.write(f"d3 validate: {folder} is valid\n")
         return EXIT_OK, None
@@ -219,6 +234,25 @@ def cmd_report(run_dir: Path, quiet: bool, debug: bool) -> int:
         return EXIT_OK, run_dir
 
     return guarded("report", log, body, debug)
+
+
+def cmd_compare(run_a: Path, run_b: Path, as_json: bool, grid_index: int, debug: bool) -> int:
+    """`d3 compare` ([OUT-16]): Markdown or one JSON document on stdout; exit 2 when a folder is not a run."""
+    from d3_engine.core.formats import dumps_json
+    from d3_engine.report.compare import compare_markdown, compare_runs
+
+    try:
+        result = compare_runs(run_a, run_b, grid_index)
+    except UsageError as exc:
+        sys.stderr.write(f"d3 compare: {exc}\n")
+        return exc.exit_code
+    except Exception as exc:  # a damaged run.duckdb: say so, no traceback unless asked
+        sys.stderr.write(f"d3 compare: cannot read the runs: {type(exc).__name__}: {exc}\n")
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        return EXIT_RUNTIME
+    sys.stdout.write(dumps_json(result) if as_json else compare_markdown(result))
+    return EXIT_OK
 
 
 def report_usage_error(message: str) -> None:

@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 __all__ = [
     "BLOCK_LIMIT",
+    "CRN_GRID_POSITION",
     "SCOPE_IDS",
     "Lattice",
     "VariableSpec",
@@ -48,6 +49,12 @@ SCOPE_IDS: dict[str, int] = {"general": 0, "public_tap": 1, "private_tap": 2}
 
 #: Upper bound of a block (BR, BM) ([RNG-2]).
 BLOCK_LIMIT = 1024
+
+#: The grid_index position of every KEY a plan uses ([RNG-9], common random numbers): the draws and the
+#: outcome noise of (replicate r, MC iteration m) are the same at every grid point, so a sweep compares
+#: grid points on the same random numbers. The key builders below still take the coordinate, so the
+#: [RNG-8] vectors (stated for grid point 0) read as written.
+CRN_GRID_POSITION = 0
 
 #: Stream-kind prefixes of the KEY tuple ([RNG-2]).
 _KIND_VARIABLE = 1

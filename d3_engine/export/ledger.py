@@ -60,7 +60,7 @@ class LedgerEntry:
     paths: int | None = None
     horizon_months: int | None = None
     inputs_sha256: str | None = None
-    cli_overrides: list[str] = field(default_factory=list)
+    cli_overrides: list[list[str]] = field(default_factory=list)  # [FILE.KEY, VALUE text] pairs [IN-20]
     reused: bool = False
     run_dir: Path | None = None
 

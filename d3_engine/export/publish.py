@@ -33,10 +33,11 @@ def run_identity(
     fail_on_warning: bool,
     files: list[InputFile],
     keep_path_tables: bool = False,
-    cli_overrides: list[str] | None = None,
+    cli_overrides: list[list[str]] | None = None,
 ) -> dict[str, Any]:
-    """The mapping whose hash is the run id (OUT-1). `keep_path_tables` and `cli_overrides` enter only
-    when used, so the ids of runs that do not use them never change (V12-6)."""
+    """The mapping whose hash is the run id (OUT-1). `keep_path_tables` and `cli_overrides` (the `--set`
+    list as `[FILE.KEY, VALUE text]` pairs, [IN-20]) enter only when used, so the ids of runs that do not
+    use them never change (V12-6)."""
     identity: dict[str, Any] = {
         "engine_version": engine_version,
         "seed": seed,
@@ -47,7 +48,7 @@ def run_identity(
     if keep_path_tables:
         identity["keep_path_tables"] = True
     if cli_overrides:
-        identity["cli_overrides"] = list(cli_overrides)
+        identity["cli_overrides"] = [list(pair) for pair in cli_overrides]
     return identity
 
 
@@ -69,7 +70,7 @@ def compute_run_id(
     fail_on_warning: bool,
     files: list[InputFile],
     keep_path_tables: bool = False,
-    cli_overrides: list[str] | None = None,
+    cli_overrides: list[list[str]] | None = None,
 ) -> str:
     """First 16 hex digits of sha256 of the canonical run identity (OUT-1, V12-6)."""
     identity = run_identity(engine_version, seed, pipelines, fail_on_warning, files, keep_path_tables, cli_overrides)

@@ -15,6 +15,7 @@ from typing import Any
 
 from d3_engine import ENGINE_VERSION, SCHEMA_VERSION
 from d3_engine.core.formats import draw_value_text, dumps_json
+from d3_engine.inputs.overrides import SetOverride
 from d3_engine.inputs.variables import leaf_value
 from d3_engine.models.runner import ModelRun
 from d3_engine.plan.validate import Validated
@@ -63,6 +64,11 @@ def _overrides(v: Validated) -> list[dict[str, Any]]:
     return rows
 
 
+def cli_overrides(sets: list[SetOverride]) -> list[list[str]]:
+    """`[FILE.KEY, VALUE text]` of every `--set`, in command-line order ([IN-20])."""
+    return [[s.name, s.text] for s in sets]
+
+
 def _fingerprints(runs: list[ModelRun]) -> list[dict[str, Any]]:
     return sorted(
         ({"name": r.name, "version": r.version, "sha256": r.sha256} for r in runs), key=lambda e: e["name"].encode()
@@ -93,6 +99,7 @@ def build_summary(facts: RunFacts, artefacts: list[str]) -> dict[str, Any]:
         ],
         "input_files": [{"file": f.rel, "sha256": f.sha256, "bytes": f.bytes} for f in v.bundle.files],
         "overrides": _overrides(v),
+        "cli_overrides": cli_overrides(v.bundle.sets),
         "shadowing": v.bundle.shadowing,
         "warnings": [
             {"code": w.code, "file": w.file, "location": w.location, "message": w.message} for w in v.warnings
@@ -118,6 +125,7 @@ def _markdown(summary: dict[str, Any]) -> str:
         f"- paths: {paths['grid']} grid point(s) × {paths['replicates']} replicate(s) × {paths['mc']} MC = "
         f"{paths['total']}",
         f"- exit code: {summary['exit_code']}",
+        "- --set: " + ("; ".join(f"{k}={v}" for k, v in summary["cli_overrides"]) or "none"),
         "",
         "## Variables",
         "",

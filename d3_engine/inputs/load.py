@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from d3_engine.core.errors import Findings
+from d3_engine.inputs.overrides import SET_FILES, SetOverride, apply_set
 from d3_engine.inputs.parse import CsvText, YamlDoc, YamlProblem, decode_utf8, parse_csv, parse_yaml
 from d3_engine.inputs.schemas import CsvTable, did_you_mean, type_csv, type_yaml_rows, validate_yaml
 
@@ -33,6 +34,7 @@ TABLE_FILES = {
     "facts/tps_model_gpu": "tps_model_gpu",
     "facts/ads_channels": "ads_channels",
     "facts/agency_fees": "agency_fees",
+    "facts/market_api_prices": "market_api_prices",
 }
 VARIABLE_FILES = {
     "variables/general.csv": "general",
@@ -71,6 +73,8 @@ class Bundle:
     findings: Findings = field(default_factory=Findings)
     schema_ok: dict[str, bool] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)  # unsafe paths, already reported
+    set_paths: dict[tuple[str, str], int] = field(default_factory=dict)  # (file, key path) → --set index [IN-20]
+    sets: list[SetOverride] = field(default_factory=list)  # the --set overrides, in command-line order
 
     def data(self, name: str) -> Any:
         """Parsed value of a YAML document, or None when absent."""
@@ -205,9 +209,10 @@ def _load_csv(rel: str, raw: bytes, bundle: Bundle) -> CsvText | None:
     return None if text is None else parse_csv(rel, text, bundle.findings)
 
 
-def load_bundle(root: Path) -> Bundle:
-    """Read, hash, parse and schema-check every file under `root`."""
-    bundle = Bundle(root=root)
+def load_bundle(root: Path, sets: list[SetOverride] | None = None) -> Bundle:
+    """Read, hash, parse and schema-check every file under `root`; `--set` overrides are applied to the
+    parsed YAML before its schema check ([IN-20])."""
+    bundle = Bundle(root=root, sets=list(sets or []))
     if not root.is_dir():
         bundle.findings.error(
             "missing_file",
@@ -237,6 +242,7 @@ def load_bundle(root: Path) -> Bundle:
             if doc is not None:
                 name = YAML_FILES[rel]
                 bundle.docs[name] = doc
+                _apply_sets(bundle, name, doc)
                 bundle.schema_ok[name] = validate_yaml(name, doc, bundle.findings)
         elif rel in VARIABLE_FILES:
             text = _load_csv(rel, raw, bundle)
@@ -246,6 +252,27 @@ def load_bundle(root: Path) -> Bundle:
     _load_tables(raws, bundle)
     bundle.files.sort(key=lambda f: f.rel.encode("utf-8"))
     return bundle
+
+
+def _apply_sets(bundle: Bundle, name: str, doc: YamlDoc) -> None:
+    """Write the overrides of one file into its parsed document, in command-line order ([IN-20])."""
+    for override in bundle.sets:
+        if override.file == name and isinstance(doc.data, dict):
+            apply_set(doc, override, bundle.findings)
+            bundle.set_paths[(name, override.key)] = override.index
+
+
+def check_sets_reached(bundle: Bundle) -> None:
+    """ERROR `set_syntax` for an override of a file the inputs do not have (nothing to change)."""
+    for override in bundle.sets:
+        if override.file not in bundle.docs and SET_FILES[override.file] not in bundle.refused:
+            bundle.findings.error(
+                "set_syntax",
+                "command line",
+                override.where,
+                f"{override.name}: {SET_FILES[override.file]} is not in the inputs, so --set cannot change it",
+                f"add {SET_FILES[override.file]} to the inputs folder or drop this --set",
+            )
 
 
 def _load_tables(raws: dict[str, bytes], bundle: Bundle) -> None:

@@ -45,6 +45,17 @@ class YamlDoc:
     rel: str
     data: Any
     lines: dict[KeyPath, int] = field(default_factory=dict)
+    set_at: dict[KeyPath, int] = field(default_factory=dict)  # key path → `--set` index that wrote it [IN-20]
+
+    def where(self, path: KeyPath) -> str:
+        """Location of a key path for a finding: `--set[i]` when an override wrote it (or a parent of
+        it), else `line N` of the nearest key present in the file, else ''."""
+        for end in range(len(path), 0, -1):
+            index = self.set_at.get(tuple(path[:end]))
+            if index is not None:
+                return f"--set[{index}]"
+        line = self.line_of(path)
+        return f"line {line}" if line else ""
 
     def line_of(self, path: KeyPath) -> int | None:
         """Line of the longest prefix of `path` that has one."""

@@ -78,6 +78,9 @@ OPTIONAL_KEYS: Final[tuple[OptionalKey, ...]] = (
     OptionalKey("simulation", "targets.dscr_test_from_month", 12, "ACC-A12"),
     OptionalKey("simulation", "targets.min_cash_floor_eur", UNSET, "V12-5", "ACC-A12 cash part skipped; FIN-14 uses 0"),
     OptionalKey("simulation", "targets.max_breach_probability_pct", 10, "ACC-A13", "at most 10 % of paths may breach"),
+    OptionalKey("simulation", "stress_tests", [], "IN-21", "no stress test"),
+    OptionalKey("simulation", "stress_tests.[].set", {}, "IN-21", "no key set"),
+    OptionalKey("simulation", "stress_tests.[].scale", {}, "IN-21", "no key scaled"),
     # operator/general.yaml [IN-7]
     OptionalKey("general", "meta", {}, "IN-7"),
     OptionalKey("general", "meta.description", UNSET, "IN-7", "text only"),
@@ -139,6 +142,12 @@ OPTIONAL_KEYS: Final[tuple[OptionalKey, ...]] = (
         OptionalKey("variables", column, UNSET, "IN-13", "by treatment and distribution")
         for column in ("min", "max", "step", "distribution", "dist_params", "notes")
     ),
+    OptionalKey("variables", "default", UNSET, "IN-19", "the operator YAML value, in inputs/variable_defaults.py"),
+    # facts/market_api_prices.csv [OUT-18]: a row needs the blended price or both input and output prices
+    OptionalKey("market_api_prices", "input_usd_per_1m", UNSET, "V12-9", "blended_usd_per_1m is used"),
+    OptionalKey("market_api_prices", "output_usd_per_1m", UNSET, "V12-9", "blended_usd_per_1m is used"),
+    OptionalKey("market_api_prices", "blended_usd_per_1m", UNSET, "V12-9", "(3 × input + output) / 4"),
+    OptionalKey("market_api_prices", "blend_basis", UNSET, "OUT-18", "text only"),
 )
 
 

@@ -38,8 +38,7 @@ def loc(bundle: Bundle, name: str, dotted: str) -> str:
 def loc_path(bundle: Bundle, name: str, path: tuple[str | int, ...]) -> str:
     """`line N` of a key path (list items by index) of a YAML document, or ''."""
     doc = bundle.docs.get(name)
-    line = doc.line_of(path) if doc else None
-    return f"line {line}" if line else ""
+    return doc.where(path) if doc else ""
 
 
 def check_simulation(bundle: Bundle) -> None:

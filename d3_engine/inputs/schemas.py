@@ -227,8 +227,7 @@ def validate_yaml(name: str, doc: YamlDoc, findings: Findings) -> bool:
 
 
 def _yaml_loc(doc: YamlDoc, path: KeyPath) -> str:
-    line = doc.line_of(path)
-    return f"line {line}" if line else ""
+    return doc.where(path)
 
 
 @dataclass

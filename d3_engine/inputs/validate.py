@@ -7,15 +7,18 @@ findings after the plan is stored (`checks.preflight`); `pipeline.validation` co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from d3_engine.core.errors import ERROR, Finding, ValidationFailed
+from d3_engine.core.errors import ERROR, Finding, Findings, ValidationFailed
 from d3_engine.core.rng import resolve_seed
 from d3_engine.inputs.catalogue import check_catalogue, check_offers
-from d3_engine.inputs.load import Bundle, check_required, load_bundle
+from d3_engine.inputs.load import Bundle, check_required, check_sets_reached, load_bundle
+from d3_engine.inputs.market import check_market_prices
 from d3_engine.inputs.offers import CatalogueModel, Offer
+from d3_engine.inputs.overrides import parse_sets
 from d3_engine.inputs.resolved import ResolvedInputs, resolve_inputs
 from d3_engine.inputs.rules import (
     SIM,
@@ -28,6 +31,7 @@ from d3_engine.inputs.rules import (
     get,
     loc,
 )
+from d3_engine.inputs.stresses import Stress, check_stresses
 from d3_engine.inputs.variables import Variable, load_variables
 
 VALID_PIPELINES = ("public", "private")
@@ -51,6 +55,8 @@ class CheckedInputs:
     models: list[CatalogueModel]
     fx: float | None
     resolved: ResolvedInputs
+    stresses: list[Stress] = field(default_factory=list)  # [IN-21], input order
+    market: dict[str, tuple[Decimal, int, int]] = field(default_factory=dict)  # [OUT-18] model → (median, rows, line)
 
     @property
     def simulation(self) -> dict[str, Any]:
@@ -112,10 +118,20 @@ def _seed(bundle: Bundle, cli_seed: int | None) -> tuple[int, str]:
 
 
 def check_inputs(
-    inputs: Path, pipelines: list[str] | None = None, fail_on_warning: bool | None = None, cli_seed: int | None = None
+    inputs: Path,
+    pipelines: list[str] | None = None,
+    fail_on_warning: bool | None = None,
+    cli_seed: int | None = None,
+    sets: list[str] | None = None,
 ) -> CheckedInputs:
-    """Load and check an inputs folder; every finding is collected in `bundle.findings`, nothing raises."""
-    bundle = load_bundle(inputs)
+    """Load and check an inputs folder; every finding is collected in `bundle.findings`, nothing raises.
+
+    `sets` are the `--set FILE.KEY=VALUE` texts of the command line ([IN-20]).
+    """
+    set_findings = Findings()
+    bundle = load_bundle(inputs, parse_sets(list(sets or []), set_findings))
+    bundle.findings.items[:0] = set_findings.items
+    check_sets_reached(bundle)
     chosen = _pipelines(bundle, pipelines)
     check_required(bundle, chosen or list(VALID_PIPELINES))
     check_simulation(bundle)
@@ -127,10 +143,14 @@ def check_inputs(
     check_fraction_like_percents(bundle)
     models = check_catalogue(bundle, offers, "public" in chosen)
     variables = load_variables(bundle, bundle.findings)
+    resolved = resolve_inputs({name: doc.data for name, doc in bundle.docs.items()})
+    stresses = check_stresses(bundle, resolved)
+    market = check_market_prices(bundle, models)
     seed, source = _seed(bundle, cli_seed)
     flag = get(bundle.data("simulation"), "run.fail_on_warning", False) if fail_on_warning is None else fail_on_warning
-    resolved = resolve_inputs({name: doc.data for name, doc in bundle.docs.items()})
-    return CheckedInputs(bundle, chosen, bool(flag), seed, source, variables, offers, models, fx, resolved)
+    return CheckedInputs(
+        bundle, chosen, bool(flag), seed, source, variables, offers, models, fx, resolved, stresses, market
+    )
 
 
 def settle(findings: list[Finding], fail_on_warning: bool) -> list[Finding]:

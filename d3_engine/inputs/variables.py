@@ -18,6 +18,15 @@ from d3_engine.core.formats import float_to_decimal
 from d3_engine.core.rng import Lattice, VariableSpec, lattice_steps
 from d3_engine.inputs.load import Bundle
 from d3_engine.inputs.schemas import did_you_mean, load_schema
+from d3_engine.inputs.variable_defaults import (
+    OPERATOR_FILES,
+    RowPlace,
+    operator_decimal,
+    refuse_set,
+    same_value,
+    warn_shadowing,
+    yaml_place,
+)
 
 SCOPES = ("general", "public_tap", "private_tap")
 SCOPE_OF_PIPELINE = {"public": "public_tap", "private": "private_tap"}
@@ -64,6 +73,7 @@ class Variable:
     values: Sequence[Decimal | str]  # the lattice (numeric, lazy) or values= (discrete)
     default: Decimal | str
     spec: VariableSpec
+    default_from: str = "csv"  # csv | operator (empty default, [IN-19]) | --set[i] ([IN-20])
 
     @property
     def is_integer(self) -> bool:
@@ -133,6 +143,7 @@ class _RowCheck:
         self.text: dict[str, str] = row.text
         self.vid = str(self.values.get("variable_id") or "?")
         self.ok = True
+        self.default_from = "csv"
 
     def fail(self, code: str, column: str, message: str, hint: str) -> None:
         self.ok = False
@@ -170,6 +181,64 @@ class _RowCheck:
             return None
         return self._numeric(path, key, str(unit)) if kind == "numeric" else self._discrete(path, key)
 
+    def _place(self, path: str) -> RowPlace:
+        treatment = str(self.values.get("treatment"))
+        return RowPlace(self.rel, self.row.line, self.scope, self.vid, path, treatment)
+
+    def _resolve_default(self, path: str, csv_default: Decimal | str | None) -> Decimal | str | None:
+        """The row's default by [IN-19], [V12-4] and [IN-20]; None (with a finding) when there is none.
+
+        An empty default takes the operator value (after `--set`); a `--set` on the path replaces a
+        fixed row's default; a set default that differs from the operator value warns.
+        """
+        place = self._place(path)
+        _, operator_value = leaf_value(self.bundle.data(self.scope), path)
+        set_index = self.bundle.set_paths.get((self.scope, path))
+        if set_index is not None:
+            if place.treatment == "low_to_high" or (place.treatment == "random" and csv_default is not None):
+                self.ok = False
+                refuse_set(self.findings, place, set_index)
+                return None
+            self.default_from = f"--set[{set_index}]"
+            return self._operator_default(operator_value, csv_default)
+        if csv_default is None:
+            if place.treatment == "low_to_high":
+                self.fail("missing_column", "default", "a grid axis needs a default", "fill in the default")
+                return None
+            self.default_from = "operator"
+            return self._operator_default(operator_value, csv_default)
+        if not same_value(csv_default, operator_value):
+            where = yaml_place(self.bundle.docs[self.scope].lines, self.scope, path)
+            warn_shadowing(self.findings, place, csv_default, operator_value, where)
+        return csv_default
+
+    def _operator_default(self, operator_value: Any, like: Decimal | str | None) -> Decimal | str | None:
+        """The operator value in the variable's kind; None when the schema already refused it."""
+        if self.values.get("type") == "discrete":
+            return operator_value if isinstance(operator_value, str) else None
+        number = operator_decimal(operator_value)
+        if number is None:
+            self.ok = False  # the operator file's own type_error says why
+        return number
+
+    def _fail_default_lattice(self, why: str) -> None:
+        """ERROR `lattice` for a default off the lattice, at the place the default came from."""
+        path = str(self.values.get("path") or "")
+        default_text = str(self.text.get("default") or "").strip()
+        if self.default_from == "csv":
+            self.fail("lattice", "default", f"default {default_text} {why}", "choose a default on the lattice")
+            return
+        self.ok = False
+        _, value = leaf_value(self.bundle.data(self.scope), path)
+        if self.default_from == "operator":
+            where = yaml_place(self.bundle.docs[self.scope].lines, self.scope, path)
+            file, location = self.rel, f"line {self.row.line}"
+            message = f"default: variable {self.vid} has an empty default, and {path} = {value} in {where} {why}"
+        else:
+            file, location = OPERATOR_FILES[self.scope], self.default_from
+            message = f"{path} = {value} {why} of variable {self.vid} ({self.rel}:{self.row.line})"
+        self.findings.error("lattice", file, location, message, "choose a value on the variable's lattice")
+
     def _check_path(self, path: str) -> dict[str, Any] | None:
         roots = ALLOWED_ROOTS[self.scope]
         hint = f"target a scalar key under one of: {', '.join(roots)}"
@@ -199,15 +268,22 @@ class _RowCheck:
 
     def _numeric(self, path: str, key: dict[str, Any], unit: str) -> Variable | None:
         lo, hi, step = (_dec(self.text.get(c)) for c in ("min", "max", "step"))
-        default = _dec(self.text.get("default"))
-        if lo is None or hi is None or step is None or default is None:
+        if lo is None or hi is None or step is None:
             self.fail(
                 "lattice",
-                "min/max/step/default",
-                "numeric variables need finite min, max, step and default",
-                "fill all four with plain decimal numbers",
+                "min/max/step",
+                "numeric variables need finite min, max and step",
+                "fill all three with plain decimal numbers",
             )
             return None
+        csv_default = _dec(self.text.get("default"))
+        if csv_default is None and (self.text.get("default") or "").strip():
+            self.fail("lattice", "default", "the default is not a plain decimal number", "write e.g. 9.95")
+            return None
+        resolved = self._resolve_default(path, csv_default)
+        if not isinstance(resolved, Decimal):
+            return None
+        default = resolved
         if not self._lattice_ok(lo, hi, step, default, unit):
             return None
         self._check_range(unit, key, lo, hi, default)
@@ -217,7 +293,9 @@ class _RowCheck:
         if not self.ok or spec is None:
             return None
         treatment = str(self.values.get("treatment"))
-        return Variable(self.scope, self.vid, path, treatment, unit, "numeric", self.rel, points, default, spec)
+        return Variable(
+            self.scope, self.vid, path, treatment, unit, "numeric", self.rel, points, default, spec, self.default_from
+        )
 
     def _lattice_ok(self, lo: Decimal, hi: Decimal, step: Decimal, default: Decimal, unit: str) -> bool:
         """[IN-13]/[IN-14] lattice rules; reports the first one broken."""
@@ -236,12 +314,7 @@ class _RowCheck:
                 "choose max = min + k·step",
             )
         elif not lo <= default <= hi or not _on_lattice(default, lo, step):
-            self.fail(
-                "lattice",
-                "default",
-                f"default {default} is not on the lattice {lo}..{hi} step {step}",
-                "choose a default equal to min + k·step within [min, max]",
-            )
+            self._fail_default_lattice(f"is not on the lattice {lo}..{hi} step {step}")
         elif unit in INTEGER_UNITS and (lo != lo.to_integral_value() or step != step.to_integral_value()):
             self.fail("lattice", "min/step", f"unit {unit} needs an integer lattice", "use whole numbers")
         else:
@@ -368,14 +441,13 @@ class _RowCheck:
                     f"value '{option}' is not valid for {path}",
                     f"use values from: {'|'.join(allowed)}",
                 )
-        default = str(self.values.get("default") or "").strip()
+        csv_text = str(self.values.get("default") or "").strip()
+        resolved = self._resolve_default(path, csv_text or None)
+        if not isinstance(resolved, str):
+            return None
+        default = resolved
         if default not in options:
-            self.fail(
-                "lattice",
-                "default",
-                f"default '{default}' is not one of values= {'|'.join(options)}",
-                "make the default one of the listed values",
-            )
+            self._fail_default_lattice(f"is not one of values= {'|'.join(options)}")
         if not self.ok:
             return None
         spec = VariableSpec(self.scope, self.vid, "discrete", None, None, None, default, {}, options)
@@ -390,6 +462,7 @@ class _RowCheck:
             options,
             default,
             spec,
+            self.default_from,
         )
 
 

@@ -81,7 +81,7 @@ def reuse_published(final: Path, expected: Expected, out: Path, log: EventLog, r
     return exit_code
 
 
-def note_identity(entry: LedgerEntry | None, validated: Validated, run_id: str, cli_overrides: list[str]) -> None:
+def note_identity(entry: LedgerEntry | None, validated: Validated, run_id: str, cli_overrides: list[list[str]]) -> None:
     """Tell the ledger line what the run is, once its id is known (OUT-15)."""
     if entry is None:
         return
@@ -90,4 +90,4 @@ def note_identity(entry: LedgerEntry | None, validated: Validated, run_id: str, 
     entry.paths = validated.plan.paths
     entry.horizon_months = validated.plan.horizon
     entry.inputs_sha256 = canonical_sha256(input_pairs(validated.bundle.files))
-    entry.cli_overrides = list(cli_overrides)
+    entry.cli_overrides = [list(pair) for pair in cli_overrides]

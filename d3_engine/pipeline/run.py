@@ -32,10 +32,11 @@ from d3_engine.export import finance as export_finance
 from d3_engine.export import private as export_private
 from d3_engine.export import public as export_public
 from d3_engine.export import risk as export_risk
+from d3_engine.export import whatif as export_whatif
 from d3_engine.export.context import RunContext
 from d3_engine.export.ledger import LedgerEntry
 from d3_engine.export.publish import check_latest, compute_run_id, make_staging, publish, remove_own
-from d3_engine.export.run_summary import RunFacts, write_run_summary
+from d3_engine.export.run_summary import RunFacts, cli_overrides, write_run_summary
 from d3_engine.export.sweep import sweep
 from d3_engine.export.verify import Expected, engine_source_sha256
 from d3_engine.export.writers import export_variable_draws
@@ -44,6 +45,7 @@ from d3_engine.models.python.registry import all_models
 from d3_engine.models.render import model_variables
 from d3_engine.models.runner import ModelRun, run_models
 from d3_engine.pipeline.reuse import expected_engine, note_identity, refuse_unsafe_out, reuse_published
+from d3_engine.pipeline.stresses import run_stresses
 from d3_engine.pipeline.validation import validation_stage
 from d3_engine.plan.draws import write_noise
 from d3_engine.plan.params import write_params, write_settings
@@ -67,9 +69,9 @@ class RunOptions:
     max_concurrency: int | None = None
     paths_per_batch: int = DEFAULT_PATHS_PER_BATCH
     quiet: bool = False
+    sets: list[str] = field(default_factory=list)  # --set FILE.KEY=VALUE texts [IN-20]
     force: bool = False
     keep_path_tables: bool = False
-    cli_overrides: list[str] = field(default_factory=list)
 
 
 def run(options: RunOptions, log: EventLog, entry: LedgerEntry | None = None) -> tuple[int, Path | None]:
@@ -77,9 +79,10 @@ def run(options: RunOptions, log: EventLog, entry: LedgerEntry | None = None) ->
     published run folder). `entry` learns what the ledger line needs."""
     refuse_unsafe_out(options.inputs, options.out, log)
     validated = validation_stage(
-        log, options.inputs, options.pipelines, options.fail_on_warning, options.seed, options.quiet
+        log, options.inputs, options.pipelines, options.fail_on_warning, options.seed, options.quiet, options.sets
     )
     models = engine_models(validated.pipelines)  # refuses an unknown ref()/var() before anything is written
+    overrides = cli_overrides(validated.bundle.sets)  # [IN-20] the one list the run id, summary and ledger share
     run_id = compute_run_id(
         ENGINE_VERSION,
         validated.seed,
@@ -87,10 +90,10 @@ def run(options: RunOptions, log: EventLog, entry: LedgerEntry | None = None) ->
         validated.fail_on_warning,
         validated.bundle.files,
         options.keep_path_tables,
-        options.cli_overrides,
+        overrides,
     )
     log.run_id = run_id
-    note_identity(entry, validated, run_id, options.cli_overrides)
+    note_identity(entry, validated, run_id, overrides)
     interrupts.checkpoint()
     _sweep(options.out, log)
     expected = expected_engine(models, model_variables(validated), options.keep_path_tables)
@@ -150,7 +153,8 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
         write_settings(con, validated.simulation, validated.fx)
         _write_run_meta(con, log.run_id or "", validated)
         values = variable_values(plan, validated.seed)
-        write_params(con, values, validated.scope_docs(), sorted({o.gpu for o in validated.offers}, key=str.encode))
+        gpus = sorted({o.gpu for o in validated.offers}, key=str.encode)
+        write_params(con, values, validated.scope_docs(), gpus)
         log.emit(
             "grid_built", "INFO", grid_size=plan.grid_size, replicates=plan.replicates, mc=plan.mc, paths=plan.paths
         )
@@ -180,6 +184,14 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
             model_variables(validated),
             on_done=lambda r: _model_done(log, r),
         )
+        setup = {
+            "workers": workers,
+            "docs": validated.scope_docs(),
+            "gpus": gpus,
+            "batch": options.paths_per_batch,
+            "model_vars": model_variables(validated),
+        }
+        run_stresses(con, validated, values, staging, models, setup, log)
         ctx = RunContext(con, staging, validated)
         ctx.summary_extra["engine_source_sha256"] = engine_source_sha256()
         exit_code = _check_and_export(ctx, runs, log)
@@ -241,6 +253,7 @@ def export_all(ctx: RunContext) -> None:
     export_finance.export(ctx)
     export_risk.export(ctx)
     export_consolidated.export(ctx)  # after finance, before the report (which reads its tables)
+    export_whatif.export(ctx)  # grid_kpis.csv, stress_tests.csv [OUT-12] [OUT-13]
 
 
 def engine_models(pipelines: list[str]) -> list[Model]:

@@ -14,14 +14,18 @@ from d3_engine.plan.validate import Validated, plan_inputs
 
 
 def validate_inputs(
-    inputs: Path, pipelines: list[str] | None = None, fail_on_warning: bool | None = None, cli_seed: int | None = None
+    inputs: Path,
+    pipelines: list[str] | None = None,
+    fail_on_warning: bool | None = None,
+    cli_seed: int | None = None,
+    sets: list[str] | None = None,
 ) -> Validated:
     """Validate an inputs folder completely: the inputs, the plan, then the pricing preflight.
 
     Raises:
         ValidationFailed: with every finding, when any ERROR remains after escalation.
     """
-    checked = check_inputs(inputs, pipelines, fail_on_warning, cli_seed)
+    checked = check_inputs(inputs, pipelines, fail_on_warning, cli_seed, sets)
     validated = plan_inputs(checked)
     findings = checked.bundle.findings
     if validated is not None and "public" in validated.pipelines and not findings.errors:
@@ -75,13 +79,14 @@ def validation_stage(
     fail_on_warning: bool | None,
     seed: int | None,
     quiet: bool,
+    sets: list[str] | None = None,
 ) -> Validated:
     """Load and validate with events; raises ValidationFailed after reporting."""
     start = time.monotonic()
     log.emit("load_start", "INFO")
     log.emit("validate_start", "INFO")
     try:
-        validated = validate_inputs(inputs, pipelines, fail_on_warning, seed)
+        validated = validate_inputs(inputs, pipelines, fail_on_warning, seed, sets)
     except ValidationFailed as failed:
         log.emit("load_done", "INFO", files=None, ms=elapsed_ms(start))
         report_findings(log, failed.findings)

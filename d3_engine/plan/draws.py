@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from d3_engine.core.db import append_rows, create_table
-from d3_engine.core.rng import block_size, noise_block
+from d3_engine.core.rng import CRN_GRID_POSITION, block_size, noise_block
 from d3_engine.plan.scenarios import Plan
 
 if TYPE_CHECKING:
@@ -73,13 +73,14 @@ def set_noise(
     """Z of MC indices lo..hi−1 of one parameter set, shape (H, hi − lo), month-major ([RNG-2]).
 
     Only the blocks mb = lo // BM … (hi − 1) // BM are generated, each whole (BM columns) so a block
-    has the same values whoever asks for it; the slice keeps the requested MC indices.
+    has the same values whoever asks for it; the slice keeps the requested MC indices. Every grid point
+    reads the streams of grid position 0 ([RNG-9]), so its noise equals grid point 0's.
     """
-    grid_index, replicate_index = divmod(param_set, plan.replicates)
+    replicate_index = param_set % plan.replicates
     bm = block_size(plan.mc)
     first, last = lo // bm, (hi - 1) // bm
     blocks = [
-        _block(seed, tap_id, kind_id, grid_index, replicate_index, mb, plan.horizon, bm)
+        _block(seed, tap_id, kind_id, CRN_GRID_POSITION, replicate_index, mb, plan.horizon, bm)
         for mb in range(first, last + 1)
     ]
     z = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)

@@ -17,8 +17,10 @@ from d3_engine.core.db import create_table
 from d3_engine.core.formats import draw_value_text
 from d3_engine.inputs.offers import gpu_key
 from d3_engine.inputs.schemas import load_schema
+from d3_engine.inputs.stresses import Stress
 from d3_engine.inputs.variables import leaf_value
 from d3_engine.plan.scenarios import ParamValues, Value, overlay_column
+from d3_engine.plan.stress_params import stress_column
 
 if TYPE_CHECKING:
     import duckdb
@@ -102,15 +104,18 @@ def _variable_for(values: ParamValues, scope: str, path: str) -> list[Value] | N
     return None
 
 
-def wide_columns(values: ParamValues, scope: str, data: Any) -> tuple[dict[str, str], dict[str, np.ndarray]]:
-    """Schema and columns of params_<scope> after overlay and the IN-16 clamps."""
+def wide_columns(
+    values: ParamValues, scope: str, data: Any, stress: Stress | None = None
+) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+    """Schema and columns of params_<scope> after overlay, the stress ([IN-21]) and the IN-16 clamps."""
     n = values.plan.param_sets
     schema = dict(INDEX_TYPES)
     columns = _index_columns(values)
     for path, column, sql in scalar_keys(scope):
         _, default = leaf_value(data, path)
         schema[column] = sql
-        columns[column] = overlay_column(default, _variable_for(values, scope, path), n, integer=sql == "BIGINT")
+        overlaid = overlay_column(default, _variable_for(values, scope, path), n, integer=sql == "BIGINT")
+        columns[column] = stress_column(overlaid, scope, path, stress)
     resolve_parameter_defaults(scope, columns)
     clamp(scope, columns)
     if scope == "private_tap":
@@ -167,7 +172,9 @@ def renormalise_vendor_weights(c: dict[str, np.ndarray]) -> None:
         c[key] = row
 
 
-def long_rows(values: ParamValues, scope: str, path: str, data: Any, gpu_keys: list[str]) -> dict[str, np.ndarray]:
+def long_rows(
+    values: ParamValues, scope: str, path: str, data: Any, gpu_keys: list[str], stress: Stress | None = None
+) -> dict[str, np.ndarray]:
     """Columns (index, key, value) of a map-valued key per parameter set; weight groups renormalised (IN-17).
 
     Rows are ordered by param_set_id, then key in UTF-8 byte order (GPU keys normalised, [IN-10]).
@@ -182,7 +189,10 @@ def long_rows(values: ParamValues, scope: str, path: str, data: Any, gpu_keys: l
     names = sorted(entries, key=lambda s: label[s].encode())
     n = values.plan.param_sets
     per_key = [overlay_column(entries[k], _variable_for(values, scope, f"{path}.{k}"), n) for k in names]
-    per_key = [np.asarray(col, dtype=np.float64) for col in per_key]
+    per_key = [
+        stress_column(np.asarray(col, dtype=np.float64), scope, f"{path}.{k}", stress)
+        for col, k in zip(per_key, names, strict=True)
+    ]
     if f"{scope}.{path}" in WEIGHT_GROUPS and names:
         per_key = _renormalise(per_key, [1.0 / len(names)] * len(names))
     columns = _index_columns(values, repeat=len(names))
@@ -195,17 +205,25 @@ def long_rows(values: ParamValues, scope: str, path: str, data: Any, gpu_keys: l
 
 
 def write_params(
-    con: duckdb.DuckDBPyConnection, values: ParamValues, docs: dict[str, Any], gpu_keys: list[str]
+    con: duckdb.DuckDBPyConnection,
+    values: ParamValues,
+    docs: dict[str, Any],
+    gpu_keys: list[str],
+    stress: Stress | None = None,
 ) -> dict[str, int]:
-    """Create params_<scope>, the map tables and the long `params` table; returns row counts."""
+    """Create params_<scope>, the map tables and the long `params` table; returns row counts.
+
+    With a `stress`, its edits are applied after the variables overlay ([IN-21]); `params` (the variable
+    values) is the same as the base's.
+    """
     counts: dict[str, int] = {}
     for scope, data in docs.items():
         if data is None:
             continue
-        schema, columns = wide_columns(values, scope, data)
+        schema, columns = wide_columns(values, scope, data, stress)
         counts[f"params_{scope}"] = create_table(con, f"params_{scope}", schema, columns)
         for path, (table, key_col, value_col) in MAP_GROUPS.get(scope, {}).items():
-            rows = long_rows(values, scope, path, data, gpu_keys)
+            rows = long_rows(values, scope, path, data, gpu_keys, stress)
             rows[key_col] = rows.pop("key")
             rows[value_col] = rows.pop("value")
             types = {**INDEX_TYPES, key_col: "VARCHAR", value_col: "DOUBLE"}

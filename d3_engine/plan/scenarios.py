@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from d3_engine.core.formats import draw_value_text
-from d3_engine.core.rng import SCOPE_IDS, draw_variable
+from d3_engine.core.rng import CRN_GRID_POSITION, SCOPE_IDS, draw_variable
 from d3_engine.inputs.variables import Variable
 
 PIPELINE_SCOPES = {"public": "public_tap", "private": "private_tap"}
@@ -126,8 +126,9 @@ class ParamValues:
 def variable_values(plan: Plan, seed: int) -> ParamValues:
     """Values of every used variable in every parameter set ([RNG-3], [RNG-4]).
 
-    A random variable is drawn once per (grid point, replicate) from its keyed stream; the draw of
-    replicate r at grid point g never depends on how many grid points or which batch asked for it.
+    A random variable is drawn once per replicate from its keyed stream at grid position 0 and takes
+    the same value at every grid point ([RNG-9], common random numbers); the draw of replicate r never
+    depends on how many grid points or which batch asked for it.
     """
     out = ParamValues(plan)
     r = plan.replicates
@@ -140,10 +141,7 @@ def variable_values(plan: Plan, seed: int) -> ParamValues:
             digits = np.repeat(plan.grid_points.axis_index(axis), r)
             out.by_variable[key] = [variable.values[int(i)] for i in digits]
         else:
-            values: list[Value] = []
-            for grid_index in range(plan.grid_size):
-                values.extend(draw_variable(seed, variable.spec, grid_index, r))
-            out.by_variable[key] = values
+            out.by_variable[key] = draw_variable(seed, variable.spec, CRN_GRID_POSITION, r) * plan.grid_size
     return out
 
 

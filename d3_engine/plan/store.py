@@ -25,6 +25,7 @@ CSV_TABLE_NAMES = {
     "tps_model_gpu": "input_tps_model_gpu",
     "ads_channels": "input_ads_channels",
     "agency_fees": "input_agency_fees",
+    "market_api_prices": "input_market_api_prices",
 }
 
 

@@ -9,6 +9,7 @@ import copy
 import itertools
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from d3_engine.core.errors import Finding
@@ -16,6 +17,7 @@ from d3_engine.inputs.load import Bundle
 from d3_engine.inputs.offers import CatalogueModel, Offer
 from d3_engine.inputs.resolved import ResolvedInputs
 from d3_engine.inputs.rules import SIM, check_funding_sources, check_loan_terms, check_public_policy, get, loc, num
+from d3_engine.inputs.stresses import Stress
 from d3_engine.inputs.validate import CheckedInputs
 from d3_engine.inputs.variables import Variable
 from d3_engine.plan.scenarios import Plan, build_plan
@@ -37,6 +39,8 @@ class Validated:
     fx: float
     resolved: ResolvedInputs
     warnings: list[Finding] = field(default_factory=list)
+    stresses: list[Stress] = field(default_factory=list)  # [IN-21]: scenario s = stresses[s − 1]
+    market: dict[str, tuple[Decimal, int, int]] = field(default_factory=dict)  # [OUT-18]
 
     @property
     def simulation(self) -> dict[str, Any]:
@@ -63,7 +67,7 @@ def plan_inputs(checked: CheckedInputs) -> Validated | None:
     Findings go to `checked.bundle.findings`.
     """
     bundle = checked.bundle
-    plan = _plan(bundle, checked.resolved, checked.variables, checked.pipelines)
+    plan = _plan(bundle, checked.resolved, checked.variables, checked.pipelines, len(checked.stresses))
     _check_parameter_sets(bundle, checked.resolved, checked.variables, plan)
     if plan is None or checked.fx is None:
         return None
@@ -79,10 +83,14 @@ def plan_inputs(checked: CheckedInputs) -> Validated | None:
         checked.models,
         checked.fx,
         checked.resolved,
+        stresses=checked.stresses,
+        market=checked.market,
     )
 
 
-def _plan(bundle: Bundle, resolved: ResolvedInputs, variables: list[Variable], pipelines: list[str]) -> Plan | None:
+def _plan(
+    bundle: Bundle, resolved: ResolvedInputs, variables: list[Variable], pipelines: list[str], stresses: int = 0
+) -> Plan | None:
     sim = resolved.doc("simulation")
     if not bundle.schema_ok.get("simulation"):
         return None
@@ -94,14 +102,15 @@ def _plan(bundle: Bundle, resolved: ResolvedInputs, variables: list[Variable], p
         int(get(sim, "targets.horizon_months")),
     )
     limit = int(get(sim, "run.max_paths"))
-    if plan.paths > limit:
+    if plan.paths * (1 + stresses) > limit:
+        scenarios = f" × (1 + {stresses} stress tests)" if stresses else ""
         bundle.findings.error(
             "too_many_paths",
             SIM,
             loc(bundle, "simulation", "run.max_paths"),
             f"the plan has {plan.grid_size} grid points × {plan.replicates} replicates × "
-            f"{plan.mc} MC = {plan.paths} paths, more than run.max_paths {limit}",
-            "reduce the grid, replicates or simulations_per_run, or raise run.max_paths",
+            f"{plan.mc} MC{scenarios} = {plan.paths * (1 + stresses)} paths, more than run.max_paths {limit}",
+            "reduce the grid, replicates, simulations_per_run or stress_tests, or raise run.max_paths",
         )
     return plan
 

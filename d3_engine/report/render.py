@@ -30,6 +30,7 @@ from d3_engine.report.summary import summary_section
 from d3_engine.report.tables import Chart, Db, ReportTable, Section
 from d3_engine.report.taps import private_section, public_section
 from d3_engine.report.verdict import verdict_section
+from d3_engine.report.whatif import market_section, sweep_section
 
 if TYPE_CHECKING:
     import duckdb
@@ -55,6 +56,8 @@ def build_sections(info: RunInfo) -> list[Section]:
         vat_section(info),
         acceptance_section(info),
         sensitivity_section(info),
+        sweep_section(info),
+        market_section(info),
         appendix_section(info),
     ]
 

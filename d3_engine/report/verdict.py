@@ -155,10 +155,25 @@ def _breach_chart(info: RunInfo) -> Chart:
 
 
 def _stress_table(info: RunInfo) -> ReportTable:
-    rows = info.db.rows("SELECT * FROM stress_tests ORDER BY ALL")
-    names = list(rows[0]) if rows else ["scenario", "metric", "unit", "p10", "p50", "p90"]
-    columns = [Column(n, n, BY_UNIT if n in ("p10", "p50", "p90") else "text") for n in names]
-    return table_from_rows("stress_tests", "Stress tests (same random numbers, one change at a time)", columns, rows)
+    """Each stress of [IN-21] next to the base, on the same random numbers ([OUT-13]); grid point 0."""
+    rows = info.db.rows(
+        """SELECT s.scenario AS stress, s.metric, s.unit, b.p50 AS base_p50, s.p50, b.p90 AS base_p90, s.p90
+           FROM stress_tests AS s JOIN stress_tests AS b
+             ON b.scenario_index = 0 AND b.grid_index = s.grid_index AND b.metric = s.metric
+           WHERE s.scenario_index > 0 AND s.grid_index = 0
+           ORDER BY s.scenario_index, s.metric_order"""
+    )
+    columns = [
+        Column("stress", "Stress", "text"),
+        Column("metric", "Metric", "text"),
+        Column("unit", "Unit", "text"),
+        Column("base_p50", "Base p50", BY_UNIT),
+        Column("p50", "Stress p50", BY_UNIT),
+        Column("base_p90", "Base p90", BY_UNIT),
+        Column("p90", "Stress p90", BY_UNIT),
+    ]
+    title = "Stress tests next to the base (same random numbers, one change at a time; grid point 0)"
+    return table_from_rows("stress_tests", title, columns, rows)
 
 
 def top_drivers(info: RunInfo) -> list[str]:

@@ -36,6 +36,8 @@ Feature: Deterministic scenarios and random draws
     And variable_draws.csv reads "public_tap,target_margin_pct,pricing_policy.public_tap.target_margin_pct,5,3,60"
 
   Scenario: Grid values hit the lattice endpoints exactly and discrete draws cover every value [IN-13] [RNG-4]
+    # Every grid point shares the replicates' draws [RNG-9], so coverage needs replicates, not grid points.
+    Given run.random_runs_per_simulation is set to 24
     When the fixture is run with concurrency 1 and 1000 paths per batch
     Then the transcript values of "target_margin_pct" are exactly "50|55|60"
     And the transcript values of "vendor_weight_cost" are exactly "0.5|0.7"
@@ -95,6 +97,7 @@ Feature: Deterministic scenarios and random draws
   @e2e
   Scenario: A random draw that breaks floor ≤ cap is clamped [IN-16]
     Given the public variable "floor_draw,public_tap,pricing_policy.public_tap.min_floor_eur_per_1k,numeric,EUR_per_1k,0,5,0.5,0,random,uniform,,clamp test" is added
+    And run.random_runs_per_simulation is set to 24
     When the fixture is run with concurrency 1 and 1000 paths per batch
     Then the run exits with code 0
     And some transcript value of "floor_draw" exceeds 3

@@ -149,6 +149,14 @@ def _max_paths(world: World, limit: int) -> None:
     sim.write_text(text.replace("max_paths: 1000 ", f"max_paths: {limit} "), encoding="utf-8")
 
 
+@given(parsers.parse("run.random_runs_per_simulation is set to {replicates:d}"))
+def _replicates(world: World, replicates: int) -> None:
+    sim = world.writable() / "simulation.yaml"
+    text = sim.read_text(encoding="utf-8")
+    assert "random_runs_per_simulation: 4 " in text
+    sim.write_text(text.replace("random_runs_per_simulation: 4 ", f"random_runs_per_simulation: {replicates} "))
+
+
 @given(parsers.parse('the public variable "{row}" is added'))
 def _add_public_variable(world: World, row: str) -> None:
     path = world.writable() / "variables" / "public_tap.csv"
@@ -360,7 +368,7 @@ def _floor_clamped(world: World, cap: int) -> None:
         "SELECT p.param_set_id, p.min_floor_eur_per_1k, p.max_cap_eur_per_1k, v.value_num FROM params_public_tap p "
         "JOIN params v USING (param_set_id) WHERE v.variable_id = 'floor_draw' ORDER BY p.param_set_id"
     )
-    assert len(rows) == 24
+    assert len(rows) == 6 * 24  # G = 6 grid points × R = 24 replicates
     assert all(floor == min(drawn, cap) and cap_value == cap for _, floor, cap_value, drawn in rows)
 
 

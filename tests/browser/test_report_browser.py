@@ -203,7 +203,7 @@ def test_report_renders_offline_without_errors_and_shows_every_chart(report: Pat
     requests = [e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"]
     assert url in requests  # the page itself was loaded …
     assert [r for r in requests if r != url and not r.startswith("data:")] == []  # … and nothing else fetched
-    assert (page["title"], page["scripts"], page["h2"]) == ("d3 financial plan", 0, 14)  # contents + 13 sections
+    assert (page["title"], page["scripts"], page["h2"]) == ("d3 financial plan", 0, 16)  # contents + 15 sections
     assert sorted(i["id"] for i in images) == [f"chart-{c}" for c in charts]
     for image in images:
         assert image["complete"] and (image["w"], image["h"]) == (1200, 700), image

@@ -24,7 +24,17 @@ COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-def
 
 
 def test_the_cli_offers_the_commands_of_the_spec() -> None:
-    assert set(COMMANDS) == {"run", "validate", "schema", "report", "sql", "init", "backtest", "runs"}  # [V12-10]
+    assert set(COMMANDS) == {
+        "run",
+        "validate",
+        "schema",
+        "report",
+        "sql",
+        "init",
+        "backtest",
+        "runs",
+        "compare",
+    }  # [V12-10]
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])
@@ -67,7 +77,7 @@ def test_schema_prints_every_input_schema_keyed_by_file(d3: Callable[..., Any]) 
     assert outcome.exit_code == 0
     printed = json.loads(outcome.stdout)
     files = sorted(p.name for p in schemas_dir().glob("*.json"))
-    assert sorted(printed) == files and len(files) == 14
+    assert sorted(printed) == files and len(files) == 15  # [V12-1] adds market_api_prices
     assert printed["simulation.v1.json"] == json.loads((schemas_dir() / "simulation.v1.json").read_text())
 
 

@@ -61,15 +61,17 @@ def test_rng8_vectors_through_the_tables() -> None:
 
 
 def test_values_are_keyed_by_coordinates() -> None:
-    """Path (g=1, r=2, mc=1) month 2 reads element [1, 1] of its block, for each tap and kind [RNG-2]."""
+    """Path (g=1, r=2, mc=1) month 2 reads element [1, 1] of the block of grid position 0 [RNG-2] [RNG-9]."""
     p = plan(2, 3, 2, 4)
     got = tables(p, batch=5, workers=2)
     path_id = (1 * 3 + 2) * 2 + 1
     for table, tap in (("draw_public_noise", 1), ("draw_private_noise", 2)):
         (row,) = [r for r in got[table] if r[0] == path_id and r[4] == 2]
         assert row[1:4] == (1, 2, 1)
-        assert row[5] == noise_block(SEED, tap, 1, 1, 2, 0, 4, 2)[1, 1]
-        assert row[6] == noise_block(SEED, tap, 2, 1, 2, 0, 4, 2)[1, 1]
+        assert row[5] == noise_block(SEED, tap, 1, 0, 2, 0, 4, 2)[1, 1]
+        assert row[6] == noise_block(SEED, tap, 2, 0, 2, 0, 4, 2)[1, 1]
+        (same,) = [r for r in got[table] if r[0] == 2 * 2 + 1 and r[4] == 2]  # (g=0, r=2, mc=1)
+        assert same[5:7] == row[5:7]
 
 
 @pytest.mark.parametrize(("batch", "workers"), [(1, 1), (2, 3), (5, 2), (7, 1), (24, 4), (5000, 2)])

@@ -165,3 +165,25 @@ def test_d3_runs_prints_the_ledger(previous_out: Path, d3: Callable[..., Any], t
     assert [json.loads(line)["exit_code"] for line in as_json.stdout.splitlines()] == [0]
     assert d3("runs", "--out", tmp_path / "none").exit_code == 2
     assert "Example: d3 runs --out outputs" in d3("runs", "--help").stdout
+
+
+def test_a_set_run_has_its_own_id_and_is_never_reused_for_a_run_without_it(
+    minimal: Any, previous_out: Path, d3: Callable[..., Any]
+) -> None:
+    """[IN-20] [V12-6]: `--set` enters the run id (compute_run_id's cli_overrides), run_summary and the ledger."""
+    plain_id = _run_id(previous_out)
+    pair = ["simulation.run.max_concurrency", "1"]
+    with_set = d3("run", "--inputs", minimal.root, "--out", previous_out, "--set", "=".join(pair))
+    assert with_set.exit_code == 0, with_set.stderr
+    assert not with_set.of("run_reused") and with_set.of("model_done")
+    set_dir = Path(with_set.events[-1]["run_dir"])
+    assert set_dir.name != plain_id
+    assert json.loads((set_dir / "run_summary.json").read_text(encoding="utf-8"))["cli_overrides"] == [pair]
+    assert _ledger(previous_out)[-1]["cli_overrides"] == [pair] and _ledger(previous_out)[-1]["reused"] is False
+    plain = d3("run", "--inputs", minimal.root, "--out", previous_out)
+    (reused,) = plain.of("run_reused")
+    assert reused["run_dir"] == str(previous_out / plain_id)
+    assert _ledger(previous_out)[-1]["cli_overrides"] == [] and _ledger(previous_out)[-1]["run_id"] == plain_id
+    again = d3("run", "--inputs", minimal.root, "--out", previous_out, "--set", "=".join(pair))
+    (reused,) = again.of("run_reused")
+    assert reused["run_dir"] == str(set_dir) and _ledger(previous_out)[-1]["cli_overrides"] == [pair]

@@ -23,6 +23,8 @@ from d3_engine.plan.scenarios import variable_values
 from d3_engine.plan.validate import Validated
 
 FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "grid_001"
+# Grid points share their replicates' draws [RNG-9]: tests that need every lattice value drawn use more replicates.
+MORE_REPLICATES = "simulation.run.random_runs_per_simulation=24"
 Build = Callable[..., duckdb.DuckDBPyConnection]
 
 
@@ -47,7 +49,7 @@ def build(tmp_path: Path) -> Build:
     """build(public=[rows], private=[rows], general=[rows], pipelines=None) → tables of a fixture variant."""
 
     def make(
-        pipelines: list[str] | None = None, drop: tuple[str, ...] = (), **rows: list[str]
+        pipelines: list[str] | None = None, drop: tuple[str, ...] = (), sets: list[str] | None = None, **rows: list[str]
     ) -> duckdb.DuckDBPyConnection:
         target = tmp_path / f"grid-{len(list(tmp_path.iterdir()))}"
         shutil.copytree(FIXTURE, target)
@@ -55,7 +57,7 @@ def build(tmp_path: Path) -> Build:
             path = target / "variables" / ("general.csv" if scope == "general" else f"{scope}_tap.csv")
             kept = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith(drop or "\0")]
             path.write_text("".join(f"{line}\n" for line in kept + lines), encoding="utf-8")
-        return _tables(validate_inputs(target, pipelines))
+        return _tables(validate_inputs(target, pipelines, sets=sets))
 
     return make
 
@@ -139,14 +141,15 @@ def test_random_floor_above_cap_is_clamped(build: Build) -> None:
     con = build(
         public=[
             "floor_draw,public_tap,pricing_policy.public_tap.min_floor_eur_per_1k,numeric,EUR_per_1k,0,5,0.5,0,random,,,"
-        ]
+        ],
+        sets=[MORE_REPLICATES],
     )
     got = rows(
         con,
         "SELECT p.min_floor_eur_per_1k, p.max_cap_eur_per_1k, v.value_num, v.value_text FROM params_public_tap p "
         "JOIN params v USING (param_set_id) WHERE v.variable_id = 'floor_draw'",
     )
-    assert len(got) == 24
+    assert len(got) == 6 * 24
     assert all(floor == min(drawn, 3.0) and cap == 3.0 for floor, cap, drawn, _ in got)
     assert any(drawn > 3 for _, _, drawn, _ in got)
     assert any(Decimal(text) > 3 and text in ("3.5", "4", "4.5", "5") for *_, text in got)
@@ -224,6 +227,7 @@ def test_drawn_weight_groups_renormalise_silently_with_zero_sum_fallback(build: 
         private=[
             "w_avail,private_tap,pricing_policy.private_tap.vendor_weights.availability,numeric,fraction,0,0.5,0.5,0.5,random,,,"
         ],
+        sets=[MORE_REPLICATES],
     )
     got = rows(
         con,

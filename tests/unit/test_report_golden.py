@@ -30,6 +30,8 @@ SECTIONS = [
     "VAT",
     "Acceptance checks",
     "Sensitivity",
+    "The sweep, point by point",
+    "Our price vs the market",
     "Appendix",
 ]
 

@@ -148,21 +148,19 @@ def test_lognormal_variable_matches_the_rng8_vector(values: ParamValues) -> None
     assert by_id(values, "tokens_per_conv_mean")[:3] == [D(41000), D(45000), D(27000)]
 
 
-def test_random_variable_is_drawn_per_grid_point(values: ParamValues) -> None:
-    """The key carries grid_index: grid point 1 draws its own replicates (31000, not 41000)."""
+def test_random_variable_is_the_same_at_every_grid_point(values: ParamValues) -> None:
+    """[RNG-9] common random numbers: every grid point draws replicate r from grid position 0 of the key."""
     tokens = by_id(values, "tokens_per_conv_mean")
-    assert tokens[4] == D(31000)
-    assert tokens[:4] != tokens[4:8]
+    assert len(tokens) == 24 and len(set(tokens[:4])) > 1
+    assert all(tokens[g * 4 : g * 4 + 4] == tokens[:4] for g in range(6))
 
 
 def test_discrete_draw_follows_its_key_independently_computed(values: ParamValues) -> None:
-    """repayment_type: integers(0, 3, BR) on key (1, 0, h32(id), grid_index, 0) [RNG-2] [RNG-4]."""
+    """repayment_type: integers(0, 3, BR) on key (1, 0, h32(id), 0, 0) at every grid point [RNG-2] [RNG-4] [RNG-9]."""
     h32 = int.from_bytes(hashlib.sha256(b"repayment_type").digest()[:4], "big")
     options = ["annuity", "linear", "bullet"]
-    expected: list[str] = []
-    for grid_index in range(6):
-        seq = np.random.SeedSequence(entropy=SEED, spawn_key=(1, 0, h32, grid_index, 0))
-        expected += [options[i] for i in np.random.Generator(np.random.PCG64(seq)).integers(0, 3, 4)]
+    seq = np.random.SeedSequence(entropy=SEED, spawn_key=(1, 0, h32, 0, 0))
+    expected = [options[i] for i in np.random.Generator(np.random.PCG64(seq)).integers(0, 3, 4)] * 6
     got = by_id(values, "repayment_type")
     assert got == expected
     assert got[:4] == ["bullet", "annuity", "annuity", "bullet"]

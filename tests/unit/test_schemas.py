@@ -16,7 +16,7 @@ INPUT_FILES = {
     "simulation.yaml", "operator/general.yaml", "operator/public_tap.yaml", "operator/private_tap.yaml",
     "operator/curated_gpu.csv", "operator/curated_public_tap_models.csv", "variables/<scope>.csv",
     "facts/market_env.yaml", "facts/insurances.csv", "facts/tps_model_gpu.csv", "facts/gpu_baselines.yaml",
-    "facts/tps_sources.yaml", "facts/ads_channels.csv", "facts/agency_fees.csv",
+    "facts/tps_sources.yaml", "facts/ads_channels.csv", "facts/agency_fees.csv", "facts/market_api_prices.csv",
 }  # fmt: skip
 UNITS = {"percent", "fraction", "ratio", "EUR", "EUR_per_month", "EUR_per_1k", "EUR_per_1M", "tokens", "hours", "days",
          "months", "count", "seconds", "enum"}  # fmt: skip

@@ -12,7 +12,8 @@ from d3_engine.core.errors import ValidationFailed
 from d3_engine.pipeline.validation import validate_inputs
 
 SHIPPED = Path(__file__).resolve().parents[2] / "inputs"
-ALLOWED_SHIPPED_WARNINGS = {"tps_heuristic"}  # [DEF-1]: for the models without measured throughput
+# [DEF-1]: tps_heuristic for the models without measured throughput; §11.4 also allows price_far_from_market.
+ALLOWED_SHIPPED_WARNINGS = {"tps_heuristic", "price_far_from_market"}
 VPUB = "variables/public_tap.csv"
 VAR_HEADER = "variable_id,scope,path,type,unit,min,max,step,default,treatment,notes"
 
