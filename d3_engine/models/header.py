@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 FILE_NAME = re.compile(r"^(?P<name>[a-z0-9_]+)_v(?P<version>\d+)\.sql$")
-HEADER_KEY = re.compile(r"^--\s*(model|version|purpose|grain|pipelines):\s*(.*)$")
+HEADER_KEY = re.compile(r"^--\s*(model|version|purpose|grain|pipelines|scope):\s*(.*)$")
+#: `-- scope:` values; without the line a model whose grain leads with path_id is computed path by path.
+SCOPES = ("across paths",)
 COLUMNS_KEY = re.compile(r"^--\s*columns:\s*$")
 COLUMN_LINE = re.compile(r"^--\s{2,}([a-z0-9_]+)\s+([A-Z]+(?:\(\d+,\s*\d+\))?)\s*(.*)$")
 UNIT = re.compile(r"^<([^>]*)>\s*(.*)$")
@@ -80,6 +82,7 @@ class ModelHeader:
     purpose: str = ""
     grain: list[str] = field(default_factory=list)
     pipelines: list[str] = field(default_factory=list)
+    scope: str = ""  # "across paths": reads many paths although its grain is per path (models/scope.py)
     columns: list[Column] = field(default_factory=list)
     owner: str = ""  # the file or module the header came from (for messages)
     problems: list[str] = field(default_factory=list)  # what the parser could not read
@@ -140,6 +143,8 @@ def _set_key(header: ModelHeader, key: str, value: str, name: str | None, versio
         header.pipelines = [c.strip() for c in value.split(",") if c.strip()]
     elif key == "purpose":
         header.purpose = value
+    elif key == "scope":
+        header.scope = value
     elif key == "model":
         if name is not None and value != name:
             header.problems.append(f"header model '{value}' disagrees with the file name ({name})")
@@ -169,6 +174,8 @@ def header_problems(header: ModelHeader) -> list[str]:
         problems.append("no grain")
     if not header.columns:
         problems.append("no columns")
+    if header.scope and header.scope not in SCOPES:
+        problems.append(f"scope '{header.scope}' is not one of: {', '.join(SCOPES)}")
     declared = [c.name for c in header.columns]
     problems += [f"grain column {g} is not a declared column" for g in header.grain if g not in declared]
     problems += [f"column {n} is declared twice" for n in sorted({n for n in declared if declared.count(n) > 1})]

@@ -60,6 +60,24 @@ def _build(con: duckdb.DuckDBPyConnection, model: Model, variables: dict[str, An
     return int(con.execute(f'SELECT count(*) FROM "{model.name}"').fetchall()[0][0]), rendered
 
 
+def build_model(con: duckdb.DuckDBPyConnection, model: Model, variables: dict[str, Any]) -> ModelRun:
+    """Create one model's table(s) and check them against the header; returns what it produced.
+
+    Raises:
+        RuntimeFailure: the model fails, or its table breaks its header (exit 3, with a table of differences).
+    """
+    start = time.monotonic()
+    rows, rendered = _build(con, model, variables)
+    built = time.monotonic()
+    for header in model.tables:
+        check_contract(con, header)
+    digest = hashlib.sha256(rendered.encode("utf-8")).hexdigest()
+    contract_ms = int((time.monotonic() - built) * 1000)
+    return ModelRun(
+        model.name, model.version, rows, int((time.monotonic() - start) * 1000), digest, rendered, contract_ms
+    )
+
+
 def run_models(
     con: duckdb.DuckDBPyConnection,
     models: list[Model],
@@ -73,22 +91,18 @@ def run_models(
     """
     runs: list[ModelRun] = []
     for model in models:
-        start = time.monotonic()
-        rows, rendered = _build(con, model, variables)
-        built = time.monotonic()
-        for header in model.tables:
-            check_contract(con, header)
-        digest = hashlib.sha256(rendered.encode("utf-8")).hexdigest()
-        contract_ms = int((time.monotonic() - built) * 1000)
-        run = ModelRun(
-            model.name, model.version, rows, int((time.monotonic() - start) * 1000), digest, rendered, contract_ms
-        )
+        run = build_model(con, model, variables)
         runs.append(run)
         if on_done is not None:
             on_done(run)
+    record_runs(con, models, runs)
+    return runs
+
+
+def record_runs(con: duckdb.DuckDBPyConnection, models: list[Model], runs: list[ModelRun]) -> None:
+    """COMMENT every model table from its header and write `engine_models` (the runs in DAG order)."""
     comment_tables(con, [header for model in models for header in model.tables])
     _record(con, runs)
-    return runs
 
 
 def _record(con: duckdb.DuckDBPyConnection, runs: list[ModelRun]) -> None:

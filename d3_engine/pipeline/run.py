@@ -7,7 +7,6 @@ only when complete (OUT-2).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,7 +24,7 @@ from d3_engine.checks.runner import (
 from d3_engine.core import interrupts
 from d3_engine.core.db import connect, create_table
 from d3_engine.core.errors import EXIT_OK
-from d3_engine.core.events import EventLog, Progress, elapsed_ms
+from d3_engine.core.events import EventLog, Progress
 from d3_engine.core.formats import write_sha256sums
 from d3_engine.export import consolidated as export_consolidated
 from d3_engine.export import finance as export_finance
@@ -43,11 +42,11 @@ from d3_engine.export.writers import export_variable_draws
 from d3_engine.models.graph import Model, check_references, order_models
 from d3_engine.models.python.registry import all_models
 from d3_engine.models.render import model_variables
-from d3_engine.models.runner import ModelRun, run_models
+from d3_engine.models.runner import ModelRun
+from d3_engine.pipeline.batches import PathsPlan, finish_scratch, run_plan
 from d3_engine.pipeline.reuse import expected_engine, note_identity, refuse_unsafe_out, reuse_published
 from d3_engine.pipeline.stresses import run_stresses
 from d3_engine.pipeline.validation import validation_stage
-from d3_engine.plan.draws import write_noise
 from d3_engine.plan.params import write_params, write_settings
 from d3_engine.plan.scenarios import variable_values
 from d3_engine.plan.store import write_inputs
@@ -55,6 +54,7 @@ from d3_engine.plan.validate import Validated
 from d3_engine.report.render import render_report
 
 DEFAULT_PATHS_PER_BATCH = 5000
+SCRATCH_NAME = ".scratch.duckdb"  # per-path tables read during the run, deleted before publishing
 
 
 @dataclass
@@ -159,15 +159,14 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
             "grid_built", "INFO", grid_size=plan.grid_size, replicates=plan.replicates, mc=plan.mc, paths=plan.paths
         )
         _emit_overrides(log, validated)
-        start = time.monotonic()
-        write_noise(
-            con,
+        paths = PathsPlan(
             validated.seed,
             plan,
             validated.pipelines,
             options.paths_per_batch,
-            workers,
-            on_batch=lambda done, total: progress.update("draws", done, total),
+            keep_every_path=options.keep_path_tables,
+            scratch_file=staging / SCRATCH_NAME,
+            on_batch=lambda done, total: progress.update("paths", done, total),
             on_job=lambda event, g, r, done, total: log.emit(
                 event,
                 "DEBUG",
@@ -176,14 +175,8 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
                 **({"mc_progress": f"{done}/{total}"} if event == "job_done" else {}),
             ),
         )
-        log.emit("draws_done", "DEBUG", paths=plan.paths, ms=elapsed_ms(start))
         interrupts.checkpoint()
-        runs = run_models(
-            con,
-            models,
-            model_variables(validated),
-            on_done=lambda r: _model_done(log, r),
-        )
+        runs = run_plan(con, models, model_variables(validated), paths, on_done=lambda r: _model_done(log, r))
         setup = {
             "workers": workers,
             "docs": validated.scope_docs(),
@@ -195,6 +188,7 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
         ctx = RunContext(con, staging, validated)
         ctx.summary_extra["engine_source_sha256"] = engine_source_sha256()
         exit_code = _check_and_export(ctx, runs, log)
+        finish_scratch(con, models, paths, ctx.rep_path_id)
     finally:
         con.close()
     interrupts.checkpoint()

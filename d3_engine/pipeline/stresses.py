@@ -19,8 +19,7 @@ from d3_engine.core.events import EventLog, elapsed_ms
 from d3_engine.export.whatif_kpis import append_scenario, create_path_kpis
 from d3_engine.inputs.stresses import Stress
 from d3_engine.models.graph import Model
-from d3_engine.models.runner import run_models
-from d3_engine.plan.draws import write_noise
+from d3_engine.pipeline.batches import PathsPlan, finish_scratch, run_plan
 from d3_engine.plan.params import write_params, write_settings
 from d3_engine.plan.scenarios import ParamValues
 from d3_engine.plan.store import write_inputs
@@ -39,15 +38,24 @@ def run_stress(
 ) -> None:
     """Build one stressed run in the database file `scratch` and its `scenario_path_kpis`."""
     con = connect(scratch, threads=setup["workers"])
+    paths = PathsPlan(
+        validated.seed,
+        validated.plan,
+        validated.pipelines,
+        setup["batch"],
+        scratch_file=scratch.with_name(scratch.stem + ".paths.duckdb"),
+    )
     try:
         write_inputs(con, validated)
         write_settings(con, validated.simulation, validated.fx)
         write_params(con, values, setup["docs"], setup["gpus"], stress)
-        write_noise(con, validated.seed, validated.plan, validated.pipelines, setup["batch"], setup["workers"])
-        run_models(con, setup["models"], setup["model_vars"])
+        run_plan(con, setup["models"], setup["model_vars"], paths)
         create_path_kpis(con, stress.scenario)
+        finish_scratch(con, setup["models"], paths, None)
     finally:
         con.close()
+        for leftover in (paths.scratch_file, paths.scratch_file.with_name(paths.scratch_file.name + ".wal")):
+            leftover.unlink(missing_ok=True)
 
 
 def run_stresses(

@@ -32,6 +32,7 @@ TAPS = {
     "private": (2, "draw_private_noise", "z_cac", "z_hours"),
 }
 SCHEMA_KEYS = ("path_id", "grid_index", "replicate_index", "mc_index", "month")
+PATH_RANGE_SCHEMA = {"first_path_id": "BIGINT", "end_path_id": "BIGINT"}
 #: Rows gathered before one DuckDB append: an INSERT costs milliseconds whatever its size, so small
 #: generation batches are coalesced (order kept) instead of appended one by one.
 APPEND_ROWS = 1 << 18
@@ -150,7 +151,7 @@ class _Appender:
         self.parts, self.rows = [], 0
 
 
-def _report_jobs(on_job: JobCallback, plan: Plan, batch: Batch) -> None:
+def report_jobs(on_job: JobCallback, plan: Plan, batch: Batch) -> None:
     """job_start / job_done for the parameter sets this batch starts or completes (path_id order)."""
     m = plan.mc
     for param_set in range(batch.start // m, (batch.stop - 1) // m + 1):
@@ -197,9 +198,28 @@ def write_noise(
                 appender.add(columns)
             done += batch.stop - batch.start
             if on_job is not None:
-                _report_jobs(on_job, plan, batch)
+                report_jobs(on_job, plan, batch)
             if on_batch is not None:
                 on_batch(done, plan.paths)
     for appender in appenders:
         appender.flush()
+    write_path_range(con, Batch(0, plan.paths))
     return {table: plan.paths * plan.horizon for _, table, _, _ in taps}
+
+
+def write_path_range(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    """`path_range`: the half-open path-id range the per-path models of this database compute (model paths)."""
+    create_table(con, "path_range", PATH_RANGE_SCHEMA, {"first_path_id": [batch.start], "end_path_id": [batch.stop]})
+
+
+def write_batch_noise(
+    con: duckdb.DuckDBPyConnection, seed: int, plan: Plan, pipelines: list[str], batch: Batch
+) -> None:
+    """The draw tables and `path_range` of one batch of paths: the rows `write_noise` writes for its path ids."""
+    for tap_id, table, cac_col, use_col in (TAPS[p] for p in ("public", "private") if p in pipelines):
+        schema = {**dict.fromkeys(SCHEMA_KEYS, "BIGINT"), cac_col: "DOUBLE", use_col: "DOUBLE"}
+        columns = _batch_noise(seed, tap_id, plan, batch)
+        columns[cac_col] = columns.pop("z0")
+        columns[use_col] = columns.pop("z1")
+        create_table(con, table, schema, columns)
+    write_path_range(con, batch)

@@ -32,6 +32,7 @@ from test_finance_reference import ZERO, r, reference
 
 from d3_engine.models import graph, runner
 from d3_engine.models.python.loan import exact
+from d3_engine.plan.draws import Batch, write_path_range
 
 H, R, M = 27, 4, 2
 COMMON = {
@@ -142,6 +143,7 @@ def _write_params(con: duckdb.DuckDBPyConnection) -> None:
         {**base, **COMMON, **s, "param_set_id": i, "grid_index": 0, "replicate_index": i} for i, s in enumerate(SETS)
     ]
     write_rows(con, "params_general", schema, sets)
+    write_path_range(con, Batch(0, R * M))  # the paths model builds the path ids of this range
     fixed = {
         "param_set_id": "BIGINT",
         "grid_index": "BIGINT",

@@ -111,8 +111,10 @@ def test_only_selected_taps_get_tables() -> None:
     con = connect(None)
     counts = write_noise(con, SEED, plan(1, 1, 1, 1), ["private"], 10, 1)
     names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    assert counts == {"draw_private_noise": 1} and names == {"draw_private_noise"}
-    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns").fetchall())
+    assert counts == {"draw_private_noise": 1} and names == {"draw_private_noise", "path_range"}
+    assert con.execute("SELECT * FROM path_range").fetchall() == [(0, 1)]
+    columns = "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'draw_private_noise'"
+    types = dict(con.execute(columns).fetchall())
     assert types == {
         "path_id": "BIGINT",
         "grid_index": "BIGINT",

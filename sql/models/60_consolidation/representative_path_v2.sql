@@ -2,6 +2,7 @@
 -- version: 2
 -- purpose: the representative path: horizon net income closest to its median across paths, ties to the lowest path_id [FIN-12]
 -- grain: path_id
+-- scope: across paths
 -- columns:
 --   path_id BIGINT <id>  the representative path [FIN-12]
 --   param_set_id BIGINT <id>  its parameter set (grid_index·R + replicate_index)

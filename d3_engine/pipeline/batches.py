@@ -1,0 +1,234 @@
+"""The model DAG over the paths in batches: memory flat in the number of paths (issue 13, models/scope.py).
+
+1. The plan models run once in the run's database.
+2. Each batch of consecutive path ids is computed in its own in-memory database attached next to the
+   run's: its noise and `path_range` are written there, the per-path models run there (reading the
+   plan tables through the search path), and the tables kept whole are appended to the run's database
+   (those an export reads across paths but the run does not keep go to a scratch database). The
+   in-memory database is then detached, so a batch's working set is all the memory the paths take.
+   A batch is a pure function of the plan, the inputs and its path range: the noise is keyed by
+   coordinates ([RNG-2]) and no per-path model reads another path.
+3. The models across paths run once on the appended tables. Right after the representative path is
+   chosen, the per-path models run once more on that path alone and every per-path table not kept
+   whole gets its rows in run.duckdb (the autoscaler and the report read them).
+4. `finish_scratch`, after the exports and the report, keeps the representative path's rows of the
+   scratch tables in run.duckdb and deletes the scratch database.
+
+With `keep_every_path` every per-path table keeps every path in run.duckdb, noise included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from d3_engine.core import interrupts
+from d3_engine.core.db import comment_on
+from d3_engine.models.graph import Model
+from d3_engine.models.header import column_comment
+from d3_engine.models.runner import ModelRun, build_model, record_runs
+from d3_engine.models.scope import KEPT_PER_PATH, REPRESENTATIVE, SCRATCH_PER_PATH, split_by_scope
+from d3_engine.plan.draws import TAPS, Batch, JobCallback, batches, report_jobs, write_batch_noise, write_path_range
+from d3_engine.plan.scenarios import Plan
+
+if TYPE_CHECKING:
+    import duckdb
+
+BATCH_DB = "d3_batch"
+SCRATCH_DB = "d3_scratch"
+REP_ONLY_NOTE = " Representative path only [FIN-12]: run with --keep-path-tables to keep every path."
+
+
+@dataclass
+class PathsPlan:
+    """What the batched run needs to know besides the models."""
+
+    seed: int
+    plan: Plan
+    pipelines: list[str]
+    batch_size: int
+    keep_every_path: bool = False
+    scratch_file: Path = Path(".scratch.duckdb")  # the scratch database (inside the staging folder)
+    on_batch: Callable[[int, int], None] | None = None  # (paths done, paths in all)
+    on_job: JobCallback | None = None  # job_start / job_done of each (grid, replicate) [OUT-11]
+    tables: dict[str, str] = field(default_factory=dict)  # per-path table -> "home" | "scratch" | "rep"
+
+    def destination(self, table: str) -> str | None:
+        """Where a batch's rows of `table` go: the run's database, the scratch one, or nowhere."""
+        if self.keep_every_path or table in KEPT_PER_PATH:
+            return "home"
+        return "scratch" if table in SCRATCH_PER_PATH else None
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _search(con: duckdb.DuckDBPyConnection, *catalogs: str) -> None:
+    path = ",".join(f"{_quote(c)}.main" for c in catalogs)
+    con.execute(f"SET search_path = '{path}'")
+
+
+class _Databases:
+    """The run's database, the scratch one and the batch's, and the search path between them."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, paths: PathsPlan) -> None:
+        self.con, self.paths = con, paths
+        self.home = str(con.execute("SELECT current_database()").fetchall()[0][0])
+        self.catalogs = [self.home]
+
+    def attach_scratch(self) -> None:
+        self.con.execute(f"ATTACH '{self.paths.scratch_file}' AS {SCRATCH_DB}")
+        self.catalogs.append(SCRATCH_DB)
+        _search(self.con, *self.catalogs)
+
+    def catalog(self, where: str) -> str:
+        return self.home if where in ("home", "rep") else SCRATCH_DB
+
+    def open_batch(self) -> None:
+        self.con.execute(f"ATTACH ':memory:' AS {BATCH_DB}")
+        self.con.execute(f"USE {BATCH_DB}")
+        _search(self.con, BATCH_DB, *self.catalogs)
+
+    def close_batch(self) -> None:
+        self.con.execute(f"USE {_quote(self.home)}")
+        _search(self.con, *self.catalogs)
+        self.con.execute(f"DETACH {BATCH_DB}")
+
+
+def run_plan(
+    con: duckdb.DuckDBPyConnection,
+    models: list[Model],
+    variables: dict[str, Any],
+    paths: PathsPlan,
+    on_done: Callable[[ModelRun], None] | None = None,
+) -> list[ModelRun]:
+    """Every model of the run, the per-path ones batch by batch; returns the runs in DAG order.
+
+    Raises:
+        RuntimeFailure: a model fails or breaks its header (exit 3).
+    """
+    scoped = split_by_scope(models)
+    dbs = _Databases(con, paths)
+    done: dict[str, ModelRun] = {}
+    for model in scoped.plan:
+        done[model.name] = _announce(build_model(con, model, variables), on_done)
+    if any(paths.destination(t) == "scratch" for t in scoped.path_tables()):
+        dbs.attach_scratch()
+    per_path: dict[str, list[ModelRun]] = {m.name: [] for m in scoped.path}
+    finished = 0
+    for batch in batches(paths.plan.paths, paths.batch_size):
+        for name, run in _run_batch(dbs, scoped.path, variables, batch, rep=False).items():
+            per_path[name].append(run)
+        finished += batch.stop - batch.start
+        if paths.on_job is not None:
+            report_jobs(paths.on_job, paths.plan, batch)
+        if paths.on_batch is not None:
+            paths.on_batch(finished, paths.plan.paths)
+    for name, model_runs in per_path.items():
+        done[name] = _announce(_merged(model_runs), on_done)
+    write_path_range(con, Batch(0, paths.plan.paths))
+    for model in scoped.across:
+        done[model.name] = _announce(build_model(con, model, variables), on_done)
+        if model.name == REPRESENTATIVE and not paths.keep_every_path:
+            rep = int(con.execute(f"SELECT path_id FROM {REPRESENTATIVE}").fetchall()[0][0])
+            _run_batch(dbs, scoped.path, variables, Batch(rep, rep + 1), rep=True)
+    ordered = [done[m.name] for m in models]
+    record_runs(con, scoped.plan + scoped.across, ordered)
+    _comment_path_tables(con, scoped.path, paths)
+    return ordered
+
+
+def _announce(run: ModelRun, on_done: Callable[[ModelRun], None] | None) -> ModelRun:
+    if on_done is not None:
+        on_done(run)
+    return run
+
+
+def _merged(runs: list[ModelRun]) -> ModelRun:
+    """One model's batches as one run: rows and times summed; the rendered text is the same in every batch."""
+    return replace(
+        runs[0],
+        rows=sum(r.rows for r in runs),
+        ms=sum(r.ms for r in runs),
+        contract_ms=sum(r.contract_ms for r in runs),
+    )
+
+
+def _run_batch(
+    dbs: _Databases, models: list[Model], variables: dict[str, Any], batch: Batch, rep: bool
+) -> dict[str, ModelRun]:
+    """The per-path models of one batch in a fresh in-memory database; their tables appended outside it.
+
+    `rep`: the batch is the representative path alone; it writes the tables no batch kept (noise included).
+    """
+    paths = dbs.paths
+    dbs.open_batch()
+    try:
+        write_batch_noise(dbs.con, paths.seed, paths.plan, paths.pipelines, batch)
+        runs = {}
+        for model in models:
+            runs[model.name] = build_model(dbs.con, model, variables)
+            interrupts.checkpoint()
+        tables = [t.name for m in models for t in m.tables] + [TAPS[p][1] for p in paths.pipelines if p in TAPS]
+        for table in tables:
+            where = paths.destination(table)
+            if rep and where is None:
+                _copy(dbs, table, "rep")
+            elif not rep and where is not None:
+                _copy(dbs, table, where)
+    finally:
+        dbs.close_batch()
+    return runs
+
+
+def _copy(dbs: _Databases, table: str, where: str) -> None:
+    target = f"{_quote(dbs.catalog(where))}.main.{_quote(table)}"
+    source = f"{BATCH_DB}.main.{_quote(table)}"
+    if table in dbs.paths.tables:
+        dbs.con.execute(f"INSERT INTO {target} SELECT * FROM {source}")
+    else:
+        dbs.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}")
+        dbs.paths.tables[table] = where
+
+
+def _comment_path_tables(con: duckdb.DuckDBPyConnection, models: list[Model], paths: PathsPlan) -> None:
+    """COMMENT the per-path tables in the run's own database (their headers' text)."""
+    for model in models:
+        for header in model.tables:
+            where = paths.tables.get(header.name)
+            if where in ("home", "rep"):
+                note = REP_ONLY_NOTE if where == "rep" else ""
+                columns = {c.name: column_comment(c) for c in header.columns}
+                comment_on(con, header.name, header.comment() + note, columns)
+
+
+def finish_scratch(
+    con: duckdb.DuckDBPyConnection, models: list[Model], paths: PathsPlan, rep_path_id: int | None
+) -> None:
+    """Keep the representative path's rows of every scratch table in run.duckdb (none when `rep_path_id` is
+    None), then detach and delete the scratch database.
+
+    Call it once every reader of the whole tables (checks, exports, report) is done.
+    """
+    attached = {str(r[0]) for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    if SCRATCH_DB not in attached:
+        return
+    home = str(con.execute("SELECT current_database()").fetchall()[0][0])
+    kept = [t for t, where in paths.tables.items() if where == "scratch" and rep_path_id is not None]
+    for table in kept:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {_quote(home)}.main.{_quote(table)} AS "
+            f"SELECT * FROM {SCRATCH_DB}.main.{_quote(table)} WHERE path_id = {int(rep_path_id or 0)}"
+        )
+        paths.tables[table] = "rep"
+    _search(con, home)
+    con.execute(f"DETACH {SCRATCH_DB}")
+    headers = [h for m in models for h in m.tables if h.name in kept]
+    for header in headers:
+        columns = {c.name: column_comment(c) for c in header.columns}
+        comment_on(con, header.name, header.comment() + REP_ONLY_NOTE, columns)
+    for leftover in (paths.scratch_file, paths.scratch_file.with_name(paths.scratch_file.name + ".wal")):
+        leftover.unlink(missing_ok=True)
