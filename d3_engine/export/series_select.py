@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 ROW_BUDGET = 32_000_000
 """Most rows fetched per group chunk (a larger single group is still fetched whole)."""
-CELL_BUDGET = 16_000_000
+CELL_BUDGET = 40_000_000
 """Most value cells (rows × columns) fetched per query."""
 MAX_KEY_VALUES = 4096
 """Most distinct values of a text group key (it is turned into an ordinal by `list_position`)."""
@@ -77,7 +77,10 @@ def fetch_expr(column: str, scale: int | None) -> str:
         return f'CAST("{column}" AS DOUBLE)'
     if scale == 0:
         return f'CAST("{column}" AS BIGINT)'
-    # Widen first: DECIMAL(18, s) · 10^s in DECIMAL(18) overflows for values ≥ 10^(18−2s).
+    if scale <= 9:
+        # Whole part and fraction apart: DECIMAL(18, s) · 10^s overflows DECIMAL(18) for values ≥ 10^(18−2s),
+        # and widening to DECIMAL(38) makes the fetch ~6× slower. trunc and % both round toward zero.
+        return f'CAST(trunc("{column}") AS BIGINT) * {10**scale} + CAST(("{column}" % 1) * {10**scale} AS BIGINT)'
     return f'CAST(CAST("{column}" AS DECIMAL(38,{scale})) * {10**scale} AS BIGINT)'
 
 
