@@ -129,6 +129,8 @@ def read_groups(con: duckdb.DuckDBPyConnection, source: str, keys: list[str]) ->
 
 def group_chunks(groups: Groups) -> Iterator[tuple[int, int]]:
     """Half-open ranges of group indexes holding at most ROW_BUDGET rows each (or one larger group)."""
+    if not groups.counts:
+        return
     start, rows = 0, 0
     for index, count in enumerate(groups.counts):
         if rows and rows + count > ROW_BUDGET:
