@@ -1,0 +1,239 @@
+"""GEN-5 percentiles of per-path columns by exact order-statistic selection in numpy ([GEN-5], [FIN-11]).
+
+The twin of the `pctl` macro (sql/macros/pctl.sql), bit for bit: i = ⌊(n−1)·p/100⌋, r = (n−1)·p − 100·i,
+value = x_i + (x_{i+1} − x_i)·r/100 with x_{i+1} := x_i at the top; NULLs dropped; an all-NULL group
+gives NULL. DECIMAL(w ≤ 18, s) and integer values are fetched as scaled int64 and combined in Python
+integers (exact; the result has scale s + 2); DOUBLE values in float64 with f the float nearest r/100,
+the very operations DuckDB performs. Selection (np.partition per group) replaces the SQL window sort.
+
+Memory stays bounded: rows are fetched per chunk of whole groups (at most ROW_BUDGET rows) and, within
+a chunk, a few columns per query (at most CELL_BUDGET cells); never every column of every path at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import duckdb
+
+ROW_BUDGET = 32_000_000
+"""Most rows fetched per group chunk (a larger single group is still fetched whole)."""
+CELL_BUDGET = 40_000_000
+"""Most value cells (rows × columns) fetched per query."""
+MAX_KEY_VALUES = 4096
+"""Most distinct values of a text group key (it is turned into an ordinal by `list_position`)."""
+
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
+_DECIMAL = re.compile(r"DECIMAL\((\d+),(\d+)\)")
+
+
+GROUPS_TABLE = "_d3_series_groups"
+"""Temporary table of the current source's groups: its key columns and `_n`, the group's row count."""
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The groups of a source, ascending by ordinal code, and how a row finds its group."""
+
+    ordinal_sql: str
+    """SQL giving a row (of the source or of GROUPS_TABLE) its group's ordinal code (INTEGER); '0' without keys."""
+    codes: np.ndarray
+    """The ordinal code of each group, ascending and distinct."""
+    counts: list[int]
+    """The row count of each group."""
+
+    def index_of(self, codes: np.ndarray, first: int) -> np.ndarray:
+        """Group index minus `first` of each fetched row code (int16 when small, for numpy's radix sort)."""
+        dtype = np.int16 if len(self.codes) < 2**15 else np.int32
+        low, span = int(self.codes[0]), int(self.codes[-1]) - int(self.codes[0]) + 1
+        if span <= 2**24:
+            table = np.zeros(span, dtype=dtype)
+            table[self.codes - low] = np.arange(len(self.codes), dtype=dtype)
+            index = table[codes - low]
+        else:
+            index = np.searchsorted(self.codes, codes).astype(dtype)
+        return index - first if first else index
+
+
+def value_scale(sql_type: str) -> int | None:
+    """Decimal scale of an exactly handled column type (0 for integers); None for DOUBLE; -1 if unsupported."""
+    if sql_type in _INTEGER_TYPES:
+        return 0
+    match = _DECIMAL.fullmatch(sql_type.replace(" ", ""))
+    if match and int(match.group(1)) <= 18:
+        return int(match.group(2))
+    return None if sql_type == "DOUBLE" else -1
+
+
+def fetch_expr(column: str, scale: int | None) -> str:
+    """SQL fetching `column` as float64 (scale None) or as the int64 of its value times 10^scale."""
+    if scale is None:
+        return f'CAST("{column}" AS DOUBLE)'
+    if scale == 0:
+        return f'CAST("{column}" AS BIGINT)'
+    if scale <= 9:
+        # Whole part and fraction apart: DECIMAL(18, s) · 10^s overflows DECIMAL(18) for values ≥ 10^(18−2s),
+        # and widening to DECIMAL(38) makes the fetch ~6× slower. trunc and % both round toward zero.
+        return f'CAST(trunc("{column}") AS BIGINT) * {10**scale} + CAST(("{column}" % 1) * {10**scale} AS BIGINT)'
+    return f'CAST(CAST("{column}" AS DECIMAL(38,{scale})) * {10**scale} AS BIGINT)'
+
+
+def _sql_literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ordinal_term(con: duckdb.DuckDBPyConnection, key: str, sql_type: str, stride: int) -> tuple[str, int] | None:
+    """SQL of `key`'s 0-based ordinal among its values times `stride`, and the number of ordinals."""
+    stats = f'SELECT count(DISTINCT "{key}"), count(*) - count("{key}"), min("{key}"), max("{key}") FROM {GROUPS_TABLE}'
+    distinct, nulls, low, high = con.execute(stats).fetchall()[0]
+    if nulls:
+        return None  # the SQL joins drop NULL-keyed groups; that rare case stays with the SQL version
+    if sql_type in _INTEGER_TYPES | {"UBIGINT", "HUGEINT"}:
+        return f'("{key}" - {int(low)}) * {stride}', int(high) - int(low) + 1
+    if sql_type == "VARCHAR" and distinct <= MAX_KEY_VALUES:
+        values = con.execute(f'SELECT DISTINCT "{key}" FROM {GROUPS_TABLE} ORDER BY 1').fetchall()
+        listed = ", ".join(_sql_literal(v[0]) for v in values)
+        return f'(list_position([{listed}], "{key}") - 1) * {stride}', max(1, int(distinct))
+    return None
+
+
+def read_groups(con: duckdb.DuckDBPyConnection, source: str, keys: list[str]) -> Groups | None:
+    """Fill GROUPS_TABLE with the groups of `source` by `keys`; None when a key is NULL, neither integer
+    nor text, or the keys have too many combinations for an INTEGER code."""
+    key_list = ", ".join(f'"{k}"' for k in keys)
+    group_by = f"{key_list}, count(*) AS _n FROM {source} GROUP BY ALL" if keys else f"count(*) AS _n FROM {source}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {GROUPS_TABLE} AS SELECT {group_by}")
+    types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {GROUPS_TABLE})").fetchall())
+    if not con.execute(f"SELECT count(*) FROM {GROUPS_TABLE}").fetchall()[0][0]:
+        return Groups("0", np.zeros(0, dtype=np.int64), [])  # keys but no rows: no series rows (as in SQL)
+    terms, stride = [], 1
+    for key in reversed(keys):  # mixed radix: the first key is the most significant digit
+        term = _ordinal_term(con, key, types[key], stride)
+        if term is None:
+            return None
+        terms.append(term[0])
+        stride *= term[1]
+    if stride >= 2**31:
+        return None
+    ordinal = "CAST(" + " + ".join(terms) + " AS INTEGER)" if terms else "0"
+    got = con.execute(f"SELECT {ordinal} AS code, _n FROM {GROUPS_TABLE} ORDER BY code").fetchnumpy()
+    codes = np.asarray(got["code"], dtype=np.int64)
+    return Groups(ordinal, codes, [int(n) for n in got["_n"]])
+
+
+def group_chunks(groups: Groups) -> Iterator[tuple[int, int]]:
+    """Half-open ranges of group indexes holding at most ROW_BUDGET rows each (or one larger group)."""
+    if not groups.counts:
+        return
+    start, rows = 0, 0
+    for index, count in enumerate(groups.counts):
+        if rows and rows + count > ROW_BUDGET:
+            yield start, index
+            start, rows = index, 0
+        rows += count
+    yield start, len(groups.counts)
+
+
+Cells = list[list[float | int | None]]
+"""One column's percentiles: `cells[g][j]` for group g and percentile j, None when NULL; floats for DOUBLE,
+else Python ints equal to the exact value times 10^(scale + 2)."""
+
+
+def _order_statistics(
+    sorted_values: np.ndarray, bounds: np.ndarray, percentiles: list[int]
+) -> list[tuple[list[object], list[object], list[int]] | None]:
+    """Per group: x_i, x_{i+1} and r of each percentile (None for a group without values)."""
+    out: list[tuple[list[object], list[object], list[int]] | None] = []
+    for group in range(len(bounds) - 1):
+        segment = sorted_values[bounds[group] : bounds[group + 1]]
+        n = len(segment)
+        if n == 0:
+            out.append(None)
+            continue
+        ranks = [(n - 1) * p // 100 for p in percentiles]
+        wanted = sorted({k for i in ranks for k in (i, min(i + 1, n - 1))})
+        picked = np.partition(segment, wanted)
+        lows = picked[ranks].tolist()
+        highs = picked[[min(i + 1, n - 1) for i in ranks]].tolist()
+        out.append((lows, highs, [(n - 1) * p - 100 * i for p, i in zip(percentiles, ranks, strict=True)]))
+    return out
+
+
+def percentiles_of(
+    values: np.ndarray,
+    nulls: np.ndarray | None,
+    order: np.ndarray,
+    bounds: np.ndarray,
+    scale: int | None,
+    percentiles: list[int],
+) -> Cells:
+    """GEN-5 percentiles of one fetched column, its rows grouped by `order` into `bounds` (CSR offsets)."""
+    sorted_values = values[order]
+    if nulls is not None and nulls.any():
+        keep = ~nulls[order]
+        sorted_values = sorted_values[keep]
+        bounds = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))[bounds]
+    stats = _order_statistics(sorted_values, bounds, percentiles)
+    result: Cells = []
+    for group in stats:
+        if group is None:
+            result.append([None] * len(percentiles))
+        elif scale is None:  # float64, the operations DuckDB performs: x_i + (x_{i+1} − x_i) · (r/100)
+            lows, highs, rests = (np.asarray(v, dtype=np.float64) for v in group)
+            result.append((lows + (highs - lows) * (rests / 100.0)).tolist())
+        else:  # exact: 100·X_i + (X_{i+1} − X_i)·r in Python integers, at scale s + 2
+            result.append([100 * lo + (hi - lo) * r for lo, hi, r in zip(*group, strict=True)])  # type: ignore[operator]
+    return result
+
+
+def _column_batches(columns: list[str], rows: int) -> Iterator[list[str]]:
+    per_query = max(1, CELL_BUDGET // max(1, rows))
+    for start in range(0, len(columns), per_query):
+        yield columns[start : start + per_query]
+
+
+def _grouping(groups: Groups, codes: np.ndarray, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row order that gathers each group, and the groups' CSR offsets in that order."""
+    index = groups.index_of(codes, first)
+    order = np.argsort(index, kind="stable")  # radix sort on int16 group indexes
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(index, minlength=count), dtype=np.int64)))
+    return order, bounds
+
+
+def select_percentiles(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    groups: Groups,
+    scales: dict[str, int | None],
+    percentiles: list[int],
+) -> dict[str, Cells]:
+    """GEN-5 percentiles of every column of `scales` per group (in `groups` order) of `source`.
+
+    Rows are fetched per chunk of whole groups and per batch of columns; a fetched row's group comes
+    with it in the same query, so no row order is assumed.
+    """
+    out: dict[str, Cells] = {c: [] for c in scales}
+    for first, stop in group_chunks(groups):
+        where = ""
+        if (first, stop) != (0, len(groups.counts)):
+            where = f" WHERE {groups.ordinal_sql} BETWEEN {groups.codes[first]} AND {groups.codes[stop - 1]}"
+        last_codes, order, bounds = None, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        for batch in _column_batches(list(scales), sum(groups.counts[first:stop])):
+            exprs = ", ".join(f'{fetch_expr(c, scales[c])} AS "{c}"' for c in batch)
+            got = con.execute(f"SELECT {groups.ordinal_sql} AS _d3_code, {exprs} FROM {source}{where}").fetchnumpy()
+            codes = np.asarray(got.pop("_d3_code"))
+            if last_codes is None or not np.array_equal(codes, last_codes):
+                order, bounds = _grouping(groups, codes, first, stop - first)
+                last_codes = codes
+            for column in batch:
+                fetched = got.pop(column)
+                nulls = np.ma.getmaskarray(fetched) if np.ma.isMaskedArray(fetched) else None
+                values = np.ma.getdata(fetched)
+                out[column].extend(percentiles_of(values, nulls, order, bounds, scales[column], percentiles))
+    return out

@@ -1,0 +1,120 @@
+"""build_series (numpy order-statistic selection) gives the very table of series_sql (the `pctl` macro).
+
+[GEN-5] [FIN-11]: same column names, same DuckDB types, same rows, same values bit for bit (floats
+compared with their sign of zero), including chunked fetches, NULLs, ties, all-NULL and one-row groups.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import duckdb
+import numpy as np
+import pytest
+
+from d3_engine.core.db import connect
+from d3_engine.export import series, series_select
+from d3_engine.models.render import render_text
+
+PERCENTILES = [0, 1, 5, 10, 25, 33, 50, 67, 75, 90, 95, 99, 100]
+COLUMNS = ["d", "b", "x", "i"]
+FLOATS = [1e15, -1e15, 5e-07, -5e-07, 0.0, -0.0, 0.1, 0.7, 1234.5678, 3.0e-12, 7.25e14]
+
+
+def make_source(con: duckdb.DuckDBPyConnection, seed: int, paths: int) -> None:
+    """Random per-path table: keys (month, model), DECIMAL(18,6), BIGINT, DOUBLE, INTEGER and a text column."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for month in range(1, 5):
+        for model in ["a'b", "m1", "zz"]:
+            for path in range(1, paths + 1):
+                d = Decimal(int(rng.integers(-(10**17), 10**17))).scaleb(-6) if rng.random() < 0.5 else None
+                if d is not None and rng.random() < 0.4:
+                    d = Decimal(int(rng.integers(-3, 3))).scaleb(-6)  # ties around zero
+                b = int(rng.integers(-(10**15), 10**15)) if rng.random() < 0.8 else None
+                x = float(rng.choice(FLOATS)) * float(rng.integers(1, 4)) if rng.random() < 0.7 else None
+                if x is not None and rng.random() < 0.5:
+                    x = float(rng.normal() * 10.0 ** int(rng.integers(-7, 16)))
+                i = int(rng.integers(-5, 5)) if rng.random() < 0.9 else None
+                if month == 3:
+                    d = None  # an all-NULL group for the DECIMAL column
+                rows.append((path, month, model, d, b, x, i, f"L{month}{model}"))
+    rows.append((1, 9, "m1", Decimal("-1.000001"), -7, 5e-07, 3, "single"))  # a one-row group
+    con.execute(
+        "CREATE OR REPLACE TABLE src (path_id BIGINT, month INTEGER, model VARCHAR, d DECIMAL(18,6), "
+        "b BIGINT, x DOUBLE, i INTEGER, label VARCHAR)"
+    )
+    con.executemany("INSERT INTO src VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def exact(value: object) -> object:
+    """A float with its sign of zero, so -0.0 and 0.0 differ; other values unchanged."""
+    return (value, math.copysign(1.0, value)) if isinstance(value, float) else value
+
+
+def table(con: duckdb.DuckDBPyConnection, name: str) -> tuple[list[tuple[str, str]], list[tuple[object, ...]]]:
+    types = [(str(r[0]), str(r[1])) for r in con.execute(f'DESCRIBE "{name}"').fetchall()]
+    rows = [tuple(exact(v) for v in row) for row in con.execute(f'SELECT * FROM "{name}"').fetchall()]
+    return types, sorted(rows, key=repr)
+
+
+def build_both(con: duckdb.DuckDBPyConnection, keys: list[str], passthrough: list[str] | None) -> tuple[object, object]:
+    sql = render_text(series.series_sql("src", keys, COLUMNS, PERCENTILES, 2, passthrough), {}, "want")
+    con.execute(f"CREATE OR REPLACE TABLE want AS {sql}")
+    assert series._build_by_selection(con, "got", "src", keys, COLUMNS, PERCENTILES, 2, passthrough or [])
+    assert series.build_series(con, "got2", "src", keys, COLUMNS, PERCENTILES, 2, passthrough) == len(
+        table(con, "got")[1]
+    )
+    assert table(con, "got") == table(con, "got2")
+    return table(con, "got"), table(con, "want")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(
+    ("keys", "passthrough"), [(["month", "model"], ["label"]), (["month"], None), (["model"], None), ([], None)]
+)
+def test_selection_equals_sql(seed: int, keys: list[str], passthrough: list[str] | None) -> None:
+    con = connect(None, threads=2)
+    make_source(con, seed, paths=23)
+    got, want = build_both(con, keys, passthrough)
+    assert got == want
+
+
+@pytest.mark.parametrize(("rows", "cells"), [(1, 1), (40, 70), (100, 1000)])
+def test_chunked_fetches_give_the_same_table(monkeypatch: pytest.MonkeyPatch, rows: int, cells: int) -> None:
+    """Groups fetched a chunk at a time and columns a few at a time change nothing."""
+    monkeypatch.setattr(series_select, "ROW_BUDGET", rows)
+    monkeypatch.setattr(series_select, "CELL_BUDGET", cells)
+    con = connect(None, threads=2)
+    make_source(con, 7, paths=17)
+    got, want = build_both(con, ["month", "model"], ["label"])
+    assert got == want
+
+
+def test_empty_source_and_null_keys_match_sql() -> None:
+    """No rows: no percentile rows with keys, NULL rows without; a NULL key falls back to the SQL version."""
+    con = connect(None)
+    make_source(con, 4, paths=3)
+    con.execute("DELETE FROM src")
+    for keys in (["month"], []):
+        got, want = build_both(con, keys, None)
+        assert got == want
+        assert len(got[1]) == (0 if keys else len(PERCENTILES))  # type: ignore[index]
+    make_source(con, 4, paths=3)
+    con.execute("UPDATE src SET month = NULL WHERE month = 2")
+    assert not series._build_by_selection(con, "got", "src", ["month"], COLUMNS, PERCENTILES, 2, [])
+    series.build_series(con, "got", "src", ["month"], COLUMNS, PERCENTILES, 2)
+    sql = render_text(series.series_sql("src", ["month"], COLUMNS, PERCENTILES, 2), {}, "want")
+    con.execute(f"CREATE OR REPLACE TABLE want AS {sql}")
+    assert table(con, "got") == table(con, "want")
+
+
+def test_decimal_fetch_is_exact_at_the_type_limits() -> None:
+    """DECIMAL(18,6) values up to ±999999999999.999999 come back as their exact scaled int64."""
+    con = connect(None)
+    texts = ["999999999999.999999", "-999999999999.999999", "-0.000001", "0.5", "-1.5", "123456.000001"]
+    con.execute("CREATE TABLE t (v DECIMAL(18,6))")
+    con.executemany("INSERT INTO t VALUES (CAST(? AS DECIMAL(18,6)))", [(t,) for t in texts])
+    got = con.execute(f"SELECT {series_select.fetch_expr('v', 6)} FROM t").fetchnumpy()
+    assert list(next(iter(got.values()))) == [int(Decimal(t).scaleb(6)) for t in texts]
