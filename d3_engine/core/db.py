@@ -27,6 +27,18 @@ def connect(path: Path | None, threads: int = 1) -> duckdb.DuckDBPyConnection:
     return con
 
 
+#: DuckDB's share of a run's memory: beyond it, tables spill to the run's temporary folder. The rest of the
+#: 4 GiB a run may take is NumPy's (noise, the funding recurrence, percentile selection) and Python's.
+MEMORY_LIMIT = "2GB"
+SPILL_DIR = ".duckdb-tmp"
+
+
+def bound_memory(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """Cap DuckDB's memory and spill to `folder`/.duckdb-tmp (the staging folder: removed with it)."""
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute(f"SET temp_directory = '{folder / SPILL_DIR}'")
+
+
 def _column_array(values: Sequence[Any] | np.ndarray, sql_type: str) -> np.ndarray:
     if isinstance(values, np.ndarray) and values.dtype != object:
         return values

@@ -165,23 +165,42 @@ def _run_batch(
     `rep`: the batch is the representative path alone; it writes the tables no batch kept (noise included).
     """
     paths = dbs.paths
+    last_use = _last_use(models)
     dbs.open_batch()
     try:
         write_batch_noise(dbs.con, paths.seed, paths.plan, paths.pipelines, batch)
+        _keep(dbs, [TAPS[p][1] for p in paths.pipelines if p in TAPS], rep)
         runs = {}
         for model in models:
             runs[model.name] = build_model(dbs.con, model, variables)
+            _keep(dbs, [t.name for t in model.tables], rep)
+            for table in [name for name, last in last_use.items() if last == model.name]:
+                dbs.con.execute(f"DROP TABLE {BATCH_DB}.main.{_quote(table)}")  # a batch holds only live tables
             interrupts.checkpoint()
-        tables = [t.name for m in models for t in m.tables] + [TAPS[p][1] for p in paths.pipelines if p in TAPS]
-        for table in tables:
-            where = paths.destination(table)
-            if rep and where is None:
-                _copy(dbs, table, "rep")
-            elif not rep and where is not None:
-                _copy(dbs, table, where)
     finally:
         dbs.close_batch()
     return runs
+
+
+def _last_use(models: list[Model]) -> dict[str, str]:
+    """Per-path table -> the last per-path model of the batch that reads it (its own model when none does)."""
+    last = {t.name: m.name for m in models for t in m.tables}
+    for model in models:
+        for dep in model.deps:
+            if dep in last:
+                last[dep] = model.name
+    return last
+
+
+def _keep(dbs: _Databases, tables: list[str], rep: bool) -> None:
+    """Append a batch's new tables where they are kept: the whole-run tables on a normal batch, the rest on
+    the representative path's."""
+    for table in tables:
+        where = dbs.paths.destination(table)
+        if rep and where is None:
+            _copy(dbs, table, "rep")
+        elif not rep and where is not None:
+            _copy(dbs, table, where)
 
 
 def _copy(dbs: _Databases, table: str, where: str) -> None:

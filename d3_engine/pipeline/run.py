@@ -7,6 +7,7 @@ only when complete (OUT-2).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,7 +23,7 @@ from d3_engine.checks.runner import (
     run_checks,
 )
 from d3_engine.core import interrupts
-from d3_engine.core.db import connect, create_table
+from d3_engine.core.db import SPILL_DIR, bound_memory, connect, create_table
 from d3_engine.core.errors import EXIT_OK
 from d3_engine.core.events import EventLog, Progress
 from d3_engine.core.formats import write_sha256sums
@@ -148,6 +149,7 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
     workers = _workers(options, validated)
     progress = Progress(enabled=not options.quiet)
     con = connect(staging / "run.duckdb", threads=workers)
+    bound_memory(con, staging)
     try:
         write_inputs(con, validated)
         write_settings(con, validated.simulation, validated.fx)
@@ -191,6 +193,7 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
         finish_scratch(con, models, paths, ctx.rep_path_id)
     finally:
         con.close()
+        shutil.rmtree(staging / SPILL_DIR, ignore_errors=True)
     interrupts.checkpoint()
     write_sha256sums(staging, exclude=set())
     return exit_code

@@ -10,11 +10,12 @@ acceptance check and never changes the exit code.
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core.db import connect
+from d3_engine.core.db import bound_memory, connect
 from d3_engine.core.events import EventLog, elapsed_ms
 from d3_engine.export.whatif_kpis import append_scenario, create_path_kpis
 from d3_engine.inputs.stresses import Stress
@@ -38,6 +39,8 @@ def run_stress(
 ) -> None:
     """Build one stressed run in the database file `scratch` and its `scenario_path_kpis`."""
     con = connect(scratch, threads=setup["workers"])
+    spill = scratch.parent / f".stress-{stress.scenario}-spill"
+    bound_memory(con, spill)
     paths = PathsPlan(
         validated.seed,
         validated.plan,
@@ -56,6 +59,7 @@ def run_stress(
         con.close()
         for leftover in (paths.scratch_file, paths.scratch_file.with_name(paths.scratch_file.name + ".wal")):
             leftover.unlink(missing_ok=True)
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def run_stresses(
