@@ -54,6 +54,8 @@ def _yaml_nodes(schema_name: str) -> dict[str, dict[str, Any]]:
         for key, sub in (node.get("properties") or {}).items():
             path = f"{prefix}.{key}" if prefix else key
             out[path] = sub
+            if isinstance(sub.get("additionalProperties"), dict):  # a mapping: `*` stands for each of its keys
+                out[f"{path}.*"] = sub["additionalProperties"]
             walk(sub, path)
 
     walk(load_schema(schema_name), "")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from d3_engine.core.db import append_rows, create_table
+from d3_engine.core.db import append_rows, comment_on, create_table
 from d3_engine.core.rng import CRN_GRID_POSITION, block_size, noise_block
 from d3_engine.plan.scenarios import Plan
 
@@ -32,6 +32,16 @@ TAPS = {
     "private": (2, "draw_private_noise", "z_cac", "z_hours"),
 }
 SCHEMA_KEYS = ("path_id", "grid_index", "replicate_index", "mc_index", "month")
+NOISE_COMMENTS = {
+    "path_id": "path [GEN-2] [unit: id]",
+    "grid_index": "grid point of the path [IN-16] [unit: id]",
+    "replicate_index": "replicate of the path's grid point [IN-16] [unit: id]",
+    "mc_index": "Monte Carlo iteration of the path within its parameter set [RNG-5] [unit: id]",
+    "month": "plan month t = 1..H [unit: month]",
+    "z_cac": "standard-normal Z of the month's CAC noise; the models scale it by cac_sd_pct [RNG-5] [unit: ratio]",
+    "z_tokens": "standard-normal Z of the tokens per conversion; scaled by tokens_sd_pct [RNG-5] [PUB-8] [unit: ratio]",
+    "z_hours": "standard-normal Z of the hours per client; scaled by hours_sd_pct [RNG-5] [PRV-5] [unit: ratio]",
+}
 #: Rows gathered before one DuckDB append: an INSERT costs milliseconds whatever its size, so small
 #: generation batches are coalesced (order kept) instead of appended one by one.
 APPEND_ROWS = 1 << 18
@@ -182,6 +192,12 @@ def write_noise(
     for _, table, cac_col, use_col in taps:
         schema = {**dict.fromkeys(SCHEMA_KEYS, "BIGINT"), cac_col: "DOUBLE", use_col: "DOUBLE"}
         create_table(con, table, schema, {})
+        comment_on(
+            con,
+            table,
+            "Monte Carlo noise of one tap per path and month [RNG-2] [RNG-5]",
+            {c: NOISE_COMMENTS[c] for c in schema},
+        )
         appenders.append(_Appender(con, table, schema))
 
     def work(batch: Batch) -> list[dict[str, np.ndarray]]:
