@@ -55,7 +55,7 @@ def comment_series(
         elif column in passthrough:
             described[column] = f"the representative path's value on every row [OUT-3]; {per_path[column]}"
         else:
-            described[column] = f"{source}.{column} at the row's percentile over paths, or on rep: {per_path[column]}"
+            described[column] = f"{source}.{column}, its p<q> over paths or its rep value; per path: {per_path[column]}"
     comment_on(con, target, f"{purpose}: p<q> and rep rows of the per-path model {source} [GEN-5] [FIN-11]", described)
 
 

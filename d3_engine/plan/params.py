@@ -57,7 +57,7 @@ INDEX_COMMENTS = {
     "replicate_index": "replicate r < R of the grid point: the draw of the random variables [IN-16] [unit: id]",
 }
 #: How a params_<scope> value came to be (the tail of each column's COMMENT).
-OVERLAID = ", per parameter set: the operator value overlaid by its variable [IN-16], the stress [IN-21], the clamps"
+OVERLAID = ", per parameter set: the file's value, then its variable [IN-16], the stress [IN-21] and the IN-16 clamps"
 LONG_PARAMS_COLUMNS: Described = {
     **{c: (t, INDEX_COMMENTS[c]) for c, t in INDEX_TYPES.items()},
     "scope": ("VARCHAR", "scope of the variable: general, public_tap or private_tap [IN-13] [unit: id]"),
