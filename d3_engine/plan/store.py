@@ -263,7 +263,7 @@ def _normalised(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[st
 
 def _lists(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, int]:
     """List-valued settings of the resolved general and simulation documents as tables ([V12-5])."""
-    gen, sim, counts = validated.doc("general"), validated.simulation, {}
+    gen, counts = validated.doc("general"), {}
     premiums = {
         r.values.get("insurer_id"): r.values.get("example_premium_eur_per_month")
         for r in validated.bundle.tables["insurances"].rows
@@ -309,6 +309,14 @@ def _lists(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, in
             "funded_by": [a["funded_by"] for a in assets],  # resolved: not set = operations [FIN-2a]
         },
     )
+    counts.update(_simulation_lists(con, validated))
+    counts["input_resolved"] = _resolved_table(con, validated)
+    return counts
+
+
+def _simulation_lists(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, int]:
+    """The percentiles and the credit packs of simulation.yaml as tables."""
+    sim, counts = validated.simulation, {}
     pcts = sim["stochastic"]["percentiles"]
     counts["input_percentiles"] = create_described_table(
         con,
@@ -325,7 +333,6 @@ def _lists(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, in
         {"pack_eur": ("DOUBLE", "amount of a prepaid credit pack [PUB-10] [unit: EUR]")},
         {"pack_eur": packs},
     )
-    counts["input_resolved"] = _resolved_table(con, validated)
     return counts
 
 
