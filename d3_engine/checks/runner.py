@@ -193,27 +193,36 @@ def run_checks(
     state: dict[str, Any],
 ) -> list[CheckResult]:
     """Evaluate every check, write acceptance.csv and the `acceptance` table."""
-    from d3_engine.core.db import create_table
+    from d3_engine.core.db import create_described_table
     from d3_engine.core.formats import write_csv
 
     results = [evaluate(con, c, variables, total_paths, fail_on_warning, state) for c in discover_checks()]
     write_csv(run_dir / "acceptance.csv", ACCEPTANCE_HEADER, [r.row() for r in results])
-    types = {
-        "check_id": "VARCHAR",
-        "severity": "VARCHAR",
-        "effective_severity": "VARCHAR",
-        "status": "VARCHAR",
-        "series": "VARCHAR",
-        "violations": "BIGINT",
-        "paths_evaluated": "BIGINT",
-        "paths_failing": "BIGINT",
-        "pass_rate_pct": "DECIMAL(9,4)",
-        "detail": "VARCHAR",
-        "rule": "VARCHAR",
-    }
     rows = [[*r.row(), r.check.rule] for r in results]
-    create_table(con, "acceptance", types, {name: [row[i] for row in rows] for i, name in enumerate(types)})
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(ACCEPTANCE_COLUMNS)}
+    create_described_table(
+        con, "acceptance", "rows of acceptance.csv plus each check's rule [ACC-0]", ACCEPTANCE_COLUMNS, columns
+    )
     return results
+
+
+ACCEPTANCE_COLUMNS = {
+    "check_id": ("VARCHAR", "ACC-A1 … ACC-A12 [ACC-0] [unit: id]"),
+    "severity": ("VARCHAR", "the check's own severity: error or warning [ACC-0] [unit: text]"),
+    "effective_severity": ("VARCHAR", "error when fail_on_warning is on, else severity [ACC-0] [unit: text]"),
+    "status": ("VARCHAR", "pass, fail or skipped [ACC-0] [unit: text]"),
+    "series": ("VARCHAR", "what the check reads: p50, rep or empty (every path or set) [ACC-0] [unit: text]"),
+    "violations": ("BIGINT", "violating rows of the check's query on what it is evaluated on [ACC-0] [unit: count]"),
+    "paths_evaluated": ("BIGINT", "N, the paths evaluated; null for rep-only and skipped checks [ACC-0] [unit: count]"),
+    "paths_failing": ("BIGINT", "paths on which the condition fails in some row [ACC-0] [unit: count]"),
+    "pass_rate_pct": ("DECIMAL(9,4)", "100 · (N − paths_failing) / N [ACC-0] [unit: percent]"),
+    "detail": (
+        "VARCHAR",
+        "empty on pass; skipped: <reason>; or violations=<n>; first: <grain key> [ACC-0] [unit: text]",
+    ),
+    "rule": ("VARCHAR", "the condition the check tests, in words [unit: text]"),
+}
+"""The `acceptance` table: column → (type, description)."""
 
 
 def acceptance_block(results: list[CheckResult]) -> dict[str, Any]:

@@ -117,3 +117,20 @@ def comment_on(
         f"COMMENT ON COLUMN {quote(table)}.{quote(c)} IS {literal(text)}" for c, text in (columns or {}).items()
     ]
     con.execute(";\n".join(statements))
+
+
+Described = Mapping[str, tuple[str, str]]
+"""Column name → (DuckDB type, description with its `[unit: …]`): a table declared and explained in one place."""
+
+
+def create_described_table(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    comment: str,
+    described: Described,
+    columns: Mapping[str, Sequence[Any] | np.ndarray],
+) -> int:
+    """`create_table` with the types of `described`, then `comment_on` with its descriptions; returns the rows."""
+    rows = create_table(con, name, {c: sql_type for c, (sql_type, _) in described.items()}, columns)
+    comment_on(con, name, comment, {c: text for c, (_, text) in described.items()})
+    return rows

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from d3_engine.export.series import build_series
+from d3_engine.export.series_comments import comment_series
 from d3_engine.export.writers import export_query
 
 if TYPE_CHECKING:
@@ -119,6 +120,7 @@ def export_monthly(ctx: RunContext, name: str, header: list[str]) -> int:
     """Build the series table `name` from `finance_month` and write `<name>.csv`; returns the row count."""
     values = [c for c in header if c not in SERIES_KEYS]
     build_series(ctx.con, name, SOURCE, ["month"], values, ctx.percentiles, ctx.rep_path_id, passthrough=["period"])
+    comment_series(ctx.con, name, SOURCE, f"{name}.csv by month", ["month"], ["period"])
     sql = f'SELECT {", ".join(header)} FROM "{name}" ORDER BY series_order, month'
     return export_query(ctx.con, sql, ctx.run_dir / f"{name}.csv", header)
 

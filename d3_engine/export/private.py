@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from d3_engine.export.context import RunContext
 from d3_engine.export.series import build_series
+from d3_engine.export.series_comments import comment_series
 from d3_engine.export.writers import export_query
 
 ECONOMICS_FILE = "private_tap_economics.csv"
@@ -74,6 +75,7 @@ def export_customers(ctx: RunContext) -> int:
     """private_tap_customers_by_month.csv: series (`p<q>` ascending, then `rep`) × month ([PRV-5], [PRV-7])."""
     columns = CUSTOMERS_HEADER[2:]
     build_series(ctx.con, CUSTOMERS_SERIES, CUSTOMERS_SOURCE, ["month"], columns, ctx.percentiles, ctx.rep_path_id)
+    comment_series(ctx.con, CUSTOMERS_SERIES, CUSTOMERS_SOURCE, f"{CUSTOMERS_FILE} by month", ["month"])
     sql = f"""SELECT {", ".join(CUSTOMERS_HEADER)} FROM {CUSTOMERS_SERIES}
               ORDER BY series_order, month"""
     return export_query(ctx.con, sql, ctx.run_dir / CUSTOMERS_FILE, CUSTOMERS_HEADER)

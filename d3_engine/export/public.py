@@ -14,6 +14,7 @@ from typing import Any
 from d3_engine.core.formats import PACKS_INT_COLUMNS, write_csv
 from d3_engine.export.context import RunContext
 from d3_engine.export.series import build_series
+from d3_engine.export.series_comments import comment_like, comment_series
 from d3_engine.export.writers import export_query
 
 VENDOR_CHOICE_HEADER = [
@@ -55,6 +56,13 @@ CAPACITY_COLUMNS = [
     "gpu_cost_eur",
 ]  # fmt: skip
 CAPACITY_PASSTHROUGH = ["gpu", "tps", "cap_tokens_per_hour_per_instance", "eur_hr"]
+CAPACITY_PLAN_PURPOSE = "rows of public_tap_capacity_plan.csv: the capacity series and its violations [PUB-11] [OUT-3]"
+CAPACITY_PLAN_EXTRA = {
+    "capacity_violation": "the row's instances_needed, rounded half away from zero, exceeds the representative "
+    "set's max_instances_per_model [OUT-3] [unit: flag]",
+    "violating_paths_pct": "share of all paths whose capacity is violated in this month and model, rounded once "
+    "to 4 decimals [OUT-3] [GEN-4] [unit: percent]",
+}
 
 
 def export(ctx: RunContext) -> None:
@@ -101,6 +109,7 @@ def _scenarios(ctx: RunContext) -> None:
     """public_tap_scenarios.csv: horizon totals per path, aggregated per column [FIN-11]."""
     columns = SCENARIOS_HEADER[1:]
     build_series(ctx.con, "public_tap_scenarios", "public_horizon", [], columns, ctx.percentiles, ctx.rep_path_id)
+    comment_series(ctx.con, "public_tap_scenarios", "public_horizon", "public_tap_scenarios.csv: horizon totals", [])
     sql = f"SELECT {', '.join(SCENARIOS_HEADER)} FROM public_tap_scenarios ORDER BY series_order"
     export_query(ctx.con, sql, ctx.run_dir / "public_tap_scenarios.csv", SCENARIOS_HEADER)
 
@@ -116,6 +125,8 @@ def _customers(ctx: RunContext) -> None:
         ctx.percentiles,
         ctx.rep_path_id,
     )
+    purpose = "public_tap_customers_by_month.csv by month"
+    comment_series(ctx.con, "public_tap_customers_by_month", "public_customers_path", purpose, ["month"])
     sql = f"SELECT {', '.join(CUSTOMERS_HEADER)} FROM public_tap_customers_by_month ORDER BY series_order, month"
     export_query(ctx.con, sql, ctx.run_dir / "public_tap_customers_by_month.csv", CUSTOMERS_HEADER)
 
@@ -133,6 +144,9 @@ def _capacity(ctx: RunContext, rep_set: int) -> None:
         ctx.rep_path_id,
         CAPACITY_PASSTHROUGH,
     )
+    purpose = "capacity by month and model (public_tap_capacity_plan before its violation columns)"
+    keys = ["month", "model"]
+    comment_series(con, "public_tap_capacity_series", "public_capacity_path", purpose, keys, CAPACITY_PASSTHROUGH)
     # A percentile row's instances_needed is exported rounded half away from zero to an integer; its
     # violation flag compares that integer with the representative set's maximum ([OUT-3]).
     # violating_paths_pct = 100 · violating paths / all N paths, the exact quotient rounded once to 4
@@ -154,6 +168,9 @@ def _capacity(ctx: RunContext, rep_set: int) -> None:
         CROSS JOIN n CROSS JOIN rep
         LEFT JOIN violating AS v USING (month, model)
     """)
+    comment_like(
+        con, "public_tap_capacity_plan", "public_tap_capacity_series", CAPACITY_PLAN_PURPOSE, CAPACITY_PLAN_EXTRA
+    )
     sql = f"SELECT {', '.join(CAPACITY_HEADER)} FROM public_tap_capacity_plan ORDER BY series_order, month, model"
     export_query(con, sql, ctx.run_dir / "public_tap_capacity_plan.csv", CAPACITY_HEADER)
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core.db import create_table
+from d3_engine.core.db import comment_on, create_table
 from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
@@ -58,6 +58,20 @@ TYPES = dict(
         strict=True,
     )
 )
+SENSITIVITY_COMMENTS = {
+    "variable_id": "a used variable whose treatment is not fixed [FIN-13] [unit: id]",
+    "scope": "scope of the variable: general, public_tap or private_tap [IN-13] [unit: id]",
+    "path": "key path the variable overlays [IN-15] [unit: id]",
+    "treatment": "low_to_high or random [IN-16] [unit: text]",
+    "kpi": "net_income_eur (net income over the horizon), cash_min_eur (lowest closing cash) or dscr_min [FIN-13] "
+    "[unit: text]",
+    "n_paths": "paths with a non-null KPI value [FIN-13] [unit: count]",
+    "spearman_rho": "Spearman rank correlation of the variable's path values with the KPI; null if either side is "
+    "constant [FIN-13] [unit: ratio]",
+    "kpi_mean_low": "mean KPI over paths whose variable value <= its p25 [FIN-13] [unit: EUR, ratio for dscr_min]",
+    "kpi_mean_high": "mean KPI over paths whose variable value >= its p75 [FIN-13] [unit: EUR, ratio for dscr_min]",
+    "swing": "kpi_mean_high - kpi_mean_low [FIN-13] [unit: EUR, ratio for dscr_min]",
+}
 SCOPE_ID = {"general": 0, "public_tap": 1, "private_tap": 2}
 Level = tuple[str, str, str, int]
 
@@ -203,4 +217,10 @@ def build_sensitivity(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[list[A
             # Decimals travel as their exact text so that the DECIMAL column receives them unrounded.
             columns[name].append(format(value, "f") if isinstance(value, Decimal) else value)
     create_table(con, "sensitivity", TYPES, columns)
+    comment_on(
+        con,
+        "sensitivity",
+        "rows of sensitivity.csv: each KPI's response to each variable [FIN-13]",
+        SENSITIVITY_COMMENTS,
+    )
     return rows

@@ -71,6 +71,7 @@ def write_table(ctx: RunContext, rows: list[tuple[int, int, str, str, list[Any]]
         "scenario_name": "base or the stress test's name [unit: text]",
         "grid_index": "grid point [unit: id]",
         **{name: "the grid variable's value at this point [unit: text]" for name in grid},
+        "metric_order": "position of the metric in the [OUT-12] list, the row order [unit: id]",
         "metric": "what-if metric of [OUT-12] [unit: text]",
         "unit": "the metric's unit (EUR, ratio, months) [unit: text]",
         **{label: f"{label} over the paths of the grid point [GEN-5], in the metric's unit" for label in LABELS},

@@ -30,7 +30,16 @@ from d3_engine.models.graph import Model
 from d3_engine.models.header import column_comment
 from d3_engine.models.runner import ModelRun, build_model, record_runs
 from d3_engine.models.scope import KEPT_PER_PATH, REPRESENTATIVE, SCRATCH_PER_PATH, split_by_scope
-from d3_engine.plan.draws import TAPS, Batch, JobCallback, batches, report_jobs, write_batch_noise, write_path_range
+from d3_engine.plan.draws import (
+    TAPS,
+    Batch,
+    JobCallback,
+    batches,
+    comment_noise,
+    report_jobs,
+    write_batch_noise,
+    write_path_range,
+)
 from d3_engine.plan.scenarios import Plan
 
 if TYPE_CHECKING:
@@ -214,7 +223,11 @@ def _copy(dbs: _Databases, table: str, where: str) -> None:
 
 
 def _comment_path_tables(con: duckdb.DuckDBPyConnection, models: list[Model], paths: PathsPlan) -> None:
-    """COMMENT the per-path tables in the run's own database (their headers' text)."""
+    """COMMENT the per-path tables in the run's own database (their headers' text) and the noise kept."""
+    for tap in TAPS.values():
+        where = paths.tables.get(tap[1])
+        if where in ("home", "rep"):
+            comment_noise(con, tap[1], REP_ONLY_NOTE if where == "rep" else "")
     for model in models:
         for header in model.tables:
             where = paths.tables.get(header.name)

@@ -23,7 +23,7 @@ from d3_engine.checks.runner import (
     run_checks,
 )
 from d3_engine.core import interrupts
-from d3_engine.core.db import SPILL_DIR, bound_memory, connect, create_table
+from d3_engine.core.db import SPILL_DIR, bound_memory, connect, create_described_table
 from d3_engine.core.errors import EXIT_OK
 from d3_engine.core.events import EventLog, Progress
 from d3_engine.core.formats import write_sha256sums
@@ -237,7 +237,13 @@ def _write_run_meta(con: Any, run_id: str, validated: Validated) -> None:
     """`run_meta`: the run id and seed, for the report title and ad-hoc queries."""
     keys = ["run_id", "seed", "seed_source"]
     values = [run_id, str(validated.seed), validated.seed_source]
-    create_table(con, "run_meta", {"key": "VARCHAR", "value": "VARCHAR"}, {"key": keys, "value": values})
+    described = {
+        "key": ("VARCHAR", "run_id, seed (the root seed [RNG-1]) or seed_source (where the seed came from) [unit: id]"),
+        "value": ("VARCHAR", "its value as text [unit: text]"),
+    }
+    create_described_table(
+        con, "run_meta", "the run id and seed [OUT-7] [RNG-1]", described, {"key": keys, "value": values}
+    )
 
 
 def export_all(ctx: RunContext) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from d3_engine.core.db import append_rows, create_table
+from d3_engine.core.db import append_rows, comment_on, create_table
 from d3_engine.core.rng import CRN_GRID_POSITION, block_size, noise_block
 from d3_engine.plan.scenarios import Plan
 
@@ -33,6 +33,16 @@ TAPS = {
 }
 SCHEMA_KEYS = ("path_id", "grid_index", "replicate_index", "mc_index", "month")
 PATH_RANGE_SCHEMA = {"first_path_id": "BIGINT", "end_path_id": "BIGINT"}
+NOISE_COMMENTS = {
+    "path_id": "path [GEN-2] [unit: id]",
+    "grid_index": "grid point of the path [IN-16] [unit: id]",
+    "replicate_index": "replicate of the path's grid point [IN-16] [unit: id]",
+    "mc_index": "Monte Carlo iteration of the path within its parameter set [RNG-5] [unit: id]",
+    "month": "plan month t = 1..H [unit: month]",
+    "z_cac": "standard-normal Z of the month's CAC noise; the models scale it by cac_sd_pct [RNG-5] [unit: ratio]",
+    "z_tokens": "standard-normal Z of the tokens per conversion; scaled by tokens_sd_pct [RNG-5] [PUB-8] [unit: ratio]",
+    "z_hours": "standard-normal Z of the hours per client; scaled by hours_sd_pct [RNG-5] [PRV-5] [unit: ratio]",
+}
 #: Rows gathered before one DuckDB append: an INSERT costs milliseconds whatever its size, so small
 #: generation batches are coalesced (order kept) instead of appended one by one.
 APPEND_ROWS = 1 << 18
@@ -183,6 +193,7 @@ def write_noise(
     for _, table, cac_col, use_col in taps:
         schema = {**dict.fromkeys(SCHEMA_KEYS, "BIGINT"), cac_col: "DOUBLE", use_col: "DOUBLE"}
         create_table(con, table, schema, {})
+        comment_noise(con, table)
         appenders.append(_Appender(con, table, schema))
 
     def work(batch: Batch) -> list[dict[str, np.ndarray]]:
@@ -205,6 +216,14 @@ def write_noise(
         appender.flush()
     write_path_range(con, Batch(0, plan.paths))
     return {table: plan.paths * plan.horizon for _, table, _, _ in taps}
+
+
+def comment_noise(con: duckdb.DuckDBPyConnection, table: str, note: str = "") -> None:
+    """COMMENT a draw table and its columns (`note` is added to the table's comment)."""
+    tap = next(t for t in TAPS.values() if t[1] == table)
+    columns = [*SCHEMA_KEYS, tap[2], tap[3]]
+    text = "Monte Carlo noise of one tap per path and month [RNG-2] [RNG-5]" + note
+    comment_on(con, table, text, {c: NOISE_COMMENTS[c] for c in columns})
 
 
 def write_path_range(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:

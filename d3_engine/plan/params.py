@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from d3_engine.core.db import create_table
+from d3_engine.core.db import Described, comment_on, create_described_table, create_table
 from d3_engine.core.formats import draw_value_text
+from d3_engine.inputs.key_docs import file_title, key_comment
 from d3_engine.inputs.offers import gpu_key
 from d3_engine.inputs.schemas import load_schema
 from d3_engine.inputs.stresses import Stress
@@ -50,6 +51,25 @@ VENDOR_WEIGHTS = ("weight_cost", "weight_availability", "weight_reputation")
 #: A weight group whose sum lies within this of 1 is used as written ([IN-17]).
 SUM_TOLERANCE = 1e-9
 INDEX_TYPES = {"param_set_id": "BIGINT", "grid_index": "BIGINT", "replicate_index": "BIGINT"}
+INDEX_COMMENTS = {
+    "param_set_id": "parameter set = grid_index × R + replicate_index; its paths share its values [unit: id]",
+    "grid_index": "grid point: one combination of the low_to_high variables [IN-16] [unit: id]",
+    "replicate_index": "replicate r < R of the grid point: the draw of the random variables [IN-16] [unit: id]",
+}
+#: How a params_<scope> value came to be (the tail of each column's COMMENT).
+OVERLAID = ", per parameter set: the file's value, then its variable [IN-16], the stress [IN-21] and the IN-16 clamps"
+LONG_PARAMS_COLUMNS: Described = {
+    **{c: (t, INDEX_COMMENTS[c]) for c, t in INDEX_TYPES.items()},
+    "scope": ("VARCHAR", "scope of the variable: general, public_tap or private_tap [IN-13] [unit: id]"),
+    "variable_id": ("VARCHAR", "the variable, as in variables/<scope>.csv [IN-13] [unit: id]"),
+    "path": ("VARCHAR", "key path the variable overlays in the scope's operator YAML [IN-15] [unit: id]"),
+    "treatment": ("VARCHAR", "fixed, low_to_high (grid axis) or random (drawn per replicate) [IN-16] [unit: text]"),
+    "value_text": (
+        "VARCHAR",
+        "the variable's value in this set as exact text (variable_draws.draw_value) [OUT-3] [unit: text]",
+    ),
+    "value_num": ("DOUBLE", "the same value as a number; null for a discrete text value [unit: the variable's unit]"),
+}
 
 # The defaults of the optional keys of v1.2 [V12-1], [V12-5], resolved once, here, where parameters are
 # built: a constant default, or a column whose value is taken per parameter set (the funding-line rate is
@@ -222,12 +242,25 @@ def write_params(
             continue
         schema, columns = wide_columns(values, scope, data, stress)
         counts[f"params_{scope}"] = create_table(con, f"params_{scope}", schema, columns)
+        described = {column: key_comment(scope, path, OVERLAID) for path, column, _ in scalar_keys(scope)}
+        purpose = f"the scalar keys of {file_title(scope)} per parameter set, as the models read them [IN-16] [IN-17]"
+        comment_on(con, f"params_{scope}", purpose, INDEX_COMMENTS | described)
         for path, (table, key_col, value_col) in MAP_GROUPS.get(scope, {}).items():
             rows = long_rows(values, scope, path, data, gpu_keys, stress)
             rows[key_col] = rows.pop("key")
             rows[value_col] = rows.pop("value")
             types = {**INDEX_TYPES, key_col: "VARCHAR", value_col: "DOUBLE"}
             counts[table] = create_table(con, table, types, rows)
+            comment_on(
+                con,
+                table,
+                f"{file_title(scope)} {path} per parameter set, one row per key [IN-16] [IN-17]",
+                {
+                    **INDEX_COMMENTS,
+                    key_col: f"a key of {path} (GPU keys normalised [IN-10]) [unit: id]",
+                    value_col: key_comment(scope, f"{path}.*", OVERLAID + ", weight groups renormalised [IN-17]"),
+                },
+            )
     counts["params"] = _write_long_params(con, values)
     return counts
 
@@ -245,7 +278,15 @@ def write_settings(con: duckdb.DuckDBPyConnection, simulation: Any, fx: float) -
         columns[column] = [value]
     schema["eur_usd_fx_rate"] = "DOUBLE"
     columns["eur_usd_fx_rate"] = [fx]
-    return create_table(con, "run_settings", schema, columns)
+    rows = create_table(con, "run_settings", schema, columns)
+    described = {column: key_comment("simulation", path) for path, column, _ in scalar_keys("simulation")}
+    described["eur_usd_fx_rate"] = (
+        "facts/market_env.yaml finance.eur_usd_fx_rate.value: USD per 1 EUR [IN-12] [unit: ratio]"
+    )
+    comment_on(
+        con, "run_settings", "one row: the run-level scalar keys of simulation.yaml and the FX rate [IN-6]", described
+    )
+    return rows
 
 
 def _text_and_number(values: list[Value]) -> tuple[np.ndarray, np.ndarray]:
@@ -263,17 +304,9 @@ def _write_long_params(con: duckdb.DuckDBPyConnection, values: ParamValues) -> i
     """`params`: one row per (parameter set, used variable), sets ascending, variables in plan order."""
     plan = values.plan
     k = len(plan.used)
-    types = {
-        **INDEX_TYPES,
-        "scope": "VARCHAR",
-        "variable_id": "VARCHAR",
-        "path": "VARCHAR",
-        "treatment": "VARCHAR",
-        "value_text": "VARCHAR",
-        "value_num": "DOUBLE",
-    }
+    purpose = "the value of every used variable in every parameter set, sets ascending, variables in plan order [IN-16]"
     if k == 0:
-        return create_table(con, "params", types, {})
+        return create_described_table(con, "params", purpose, LONG_PARAMS_COLUMNS, {})
     cols: dict[str, Any] = _index_columns(values, repeat=k)
     for name in ("scope", "variable_id", "path", "treatment"):
         column = np.empty(plan.param_sets * k, dtype=object)
@@ -286,4 +319,4 @@ def _write_long_params(con: duckdb.DuckDBPyConnection, values: ParamValues) -> i
         text[:, j], num[:, j] = t, x
     cols["value_text"] = text.reshape(-1)
     cols["value_num"] = num.reshape(-1)
-    return create_table(con, "params", types, cols)
+    return create_described_table(con, "params", purpose, LONG_PARAMS_COLUMNS, cols)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core.db import create_table
+from d3_engine.core.db import Described, comment_on, create_described_table, create_table
+from d3_engine.inputs.key_docs import csv_column_comment, file_ids
 from d3_engine.inputs.offers import baselines, measured_throughput
 from d3_engine.inputs.schemas import CsvTable, load_schema
 from d3_engine.plan.validate import Validated
@@ -26,6 +27,99 @@ CSV_TABLE_NAMES = {
     "ads_channels": "input_ads_channels",
     "agency_fees": "input_agency_fees",
     "market_api_prices": "input_market_api_prices",
+}
+
+SOURCE_LINE = "line of the row in its CSV file, for messages and provenance [unit: id]"
+FILES_COLUMNS: Described = {
+    "file": ("VARCHAR", "path of the input file relative to the bundle [IN-1] [unit: text]"),
+    "sha256": ("VARCHAR", "sha256 of the file's bytes as read; the run's input fingerprint [OUT-7] [unit: id]"),
+    "bytes": ("BIGINT", "size of the file [unit: count]"),
+}
+YAML_COLUMNS: Described = {
+    "key_path": ("VARCHAR", "dotted path of a leaf key as written (list items as [i]) [unit: id]"),
+    "value": ("VARCHAR", "the leaf's value as written, as text (true/false; null = empty) [unit: text]"),
+}
+OFFERS_COLUMNS: Described = {
+    "gpu": ("VARCHAR", "GPU key: upper-case, whitespace collapsed [IN-10] [unit: id]"),
+    "vram_gb": ("DOUBLE", "memory of one GPU [IN-10] [unit: GB]"),
+    "provider": ("VARCHAR", "provider of the offer [IN-10] [unit: id]"),
+    "usd_hr": (
+        "DOUBLE",
+        "price of one GPU-hour: price_per_gpu_hr, else price_usd_hr / num_gpus [IN-10] [unit: USD/GPU-hour]",
+    ),
+    "availability": ("DOUBLE", "availability of the offer (null in the file = 1.0) [IN-10] [unit: ratio]"),
+    "reputation": ("DOUBLE", "reputation of the provider (null in the file = 1.0) [IN-10] [unit: ratio]"),
+    "source_line": ("BIGINT", "line of the kept row in operator/curated_gpu.csv [unit: id]"),
+}
+MODELS_COLUMNS: Described = {
+    "model": ("VARCHAR", "model identity: model + ' ' + variant [IN-11] [unit: id]"),
+    "model_order": ("BIGINT", "position of the model in the file, from 0 [unit: id]"),
+    "vram_gb_required": (
+        "DOUBLE",
+        "GPU memory the model needs (vram_gb_required, else weights_vram_4bit_gb_est) [IN-11] [unit: GB]",
+    ),
+    "params_b": (
+        "DOUBLE",
+        "billions of parameters active per token, null when not given [IN-11] [PUB-2] [unit: B params]",
+    ),
+    "hf_id": ("VARCHAR", "repository id, matched to tps_model_gpu.model_id [IN-11] [unit: id]"),
+    "traffic_share": (
+        "DOUBLE",
+        "share of Public Tap traffic as written (renormalised over the admitted models) [PUB-7] [unit: ratio]",
+    ),
+    "source_line": ("BIGINT", "line of the row in operator/curated_public_tap_models.csv [unit: id]"),
+}
+THROUGHPUT_COLUMNS: Described = {
+    "model_id": ("VARCHAR", "repository id of the measured model [IN-12] [unit: id]"),
+    "gpu": ("VARCHAR", "GPU key of the measurement [IN-10] [unit: id]"),
+    "tps": ("DOUBLE", "measured throughput per GPU: throughput_tokens_per_sec / gpu_count [PUB-2] [unit: tokens/s]"),
+    "source_tag": ("VARCHAR", "where the measurement comes from (facts/tps_sources.yaml) [IN-12] [unit: id]"),
+    "source_line": ("BIGINT", "line of the row in facts/tps_model_gpu.csv [unit: id]"),
+}
+BASELINES_COLUMNS: Described = {
+    "gpu": ("VARCHAR", "GPU key [IN-10] [unit: id]"),
+    "tokens_per_s": (
+        "DOUBLE",
+        "heuristic throughput of the GPU for a model of ref_params_b parameters [PUB-2] [unit: tokens/s]",
+    ),
+    "ref_params_b": ("DOUBLE", "model size the baseline throughput refers to [PUB-2] [unit: B params]"),
+}
+INSURANCES_SELECTED_COLUMNS: Described = {
+    "insurer_id": ("VARCHAR", "an insurer of general.yaml insurances.selected, in that order [IN-7] [unit: id]"),
+    "premium_eur_per_month": (
+        "DOUBLE",
+        "its example_premium_eur_per_month in facts/insurances.csv [IN-12] [FIN-1] [unit: EUR/month]",
+    ),
+}
+FIXED_COST_ITEMS_COLUMNS: Described = {
+    "item": ("VARCHAR", "a key of general.yaml finance.fixed_costs_monthly_eur, in file order [IN-7] [unit: id]"),
+    "vat_exempt": ("BOOLEAN", "listed in tax.vat_exempt_fixed_cost_items: no input VAT on it [FIN-5] [unit: flag]"),
+    "ap_exempt": (
+        "BOOLEAN",
+        "listed in working_capital.ap_exempt_fixed_cost_items: paid at once, no payables [FIN-6] [unit: flag]",
+    ),
+}
+TAX_BRACKETS_COLUMNS: Described = {
+    "bracket": ("BIGINT", "bracket number from 1, in the order of tax.corporate_income_brackets [FIN-4] [unit: id]"),
+    "up_to_eur": ("DOUBLE", "upper bound of the taxable profit of the bracket (null = no bound) [FIN-4] [unit: EUR]"),
+    "pct": ("DOUBLE", "tax rate on the profit within the bracket [FIN-4] [unit: percent]"),
+}
+ASSETS_COLUMNS: Described = {
+    "name": ("VARCHAR", "asset name in depreciation_schedule.assets [FIN-2] [unit: text]"),
+    "amount_eur": ("DOUBLE", "purchase amount (capex) of the asset [FIN-2] [unit: EUR]"),
+    "months": ("BIGINT", "straight-line depreciation period [FIN-2] [unit: months]"),
+    "start_month_index": ("BIGINT", "plan month the asset is bought and starts depreciating [FIN-2] [unit: month]"),
+    "funded_by": ("VARCHAR", "operations or loan (not set = operations) [FIN-2a] [unit: text]"),
+}
+RESOLVED_COLUMNS: Described = {
+    "file": ("VARCHAR", "input dataset of the key: simulation, general, public_tap, … [V12-5] [unit: id]"),
+    "key_path": ("VARCHAR", "dotted path of the optional key (* = a mapping key, [] = a list item) [V12-5] [unit: id]"),
+    "value": (
+        "VARCHAR",
+        "the resolved value as text: true/false, JSON for lists and maps, null = unset [V12-5] [unit: text]",
+    ),
+    "state": ("VARCHAR", "set (written in the file), default (DOMAIN's default applied) or unset [V12-5] [unit: text]"),
+    "domain_id": ("VARCHAR", "the DOMAIN id that states the key's default [unit: id]"),
 }
 
 
@@ -48,7 +142,11 @@ def _csv_table(con: duckdb.DuckDBPyConnection, name: str, schema_name: str, tabl
         for column in table.columns:
             value = row.values.get(column)
             cols[column].append(str(value) if types[column] == "VARCHAR" and value is not None else value)
-    return create_table(con, name, types, cols)
+    rows = create_table(con, name, types, cols)
+    described = {"source_line": SOURCE_LINE, **{c: csv_column_comment(schema_name, c) for c in table.columns}}
+    purpose = f"{table.rel} as read, typed by its schema; one row per data row {file_ids(schema_name)}"
+    comment_on(con, name, purpose, described)
+    return rows
 
 
 def _value_text(value: Any) -> str | None:
@@ -71,10 +169,11 @@ def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str | None]]:
 def write_inputs(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, int]:
     """Create every input_* table; returns row counts by table."""
     bundle, counts = validated.bundle, {}
-    counts["input_files"] = create_table(
+    counts["input_files"] = create_described_table(
         con,
         "input_files",
-        {"file": "VARCHAR", "sha256": "VARCHAR", "bytes": "BIGINT"},
+        "every file of the input bundle that was read, with its sha256 [IN-1] [OUT-7]",
+        FILES_COLUMNS,
         {
             "file": [f.rel for f in bundle.files],
             "sha256": [f.sha256 for f in bundle.files],
@@ -88,10 +187,11 @@ def write_inputs(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[s
         counts[f"input_variables_{scope}"] = _csv_table(con, f"input_variables_{scope}", "variables", table)
     for name, doc in bundle.docs.items():
         pairs = _flatten(doc.data)
-        counts[f"input_{name}"] = create_table(
+        counts[f"input_{name}"] = create_described_table(
             con,
             f"input_{name}",
-            {"key_path": "VARCHAR", "value": "VARCHAR"},
+            f"{doc.rel} as read with --set [IN-20]: one row per leaf key (defaults: input_resolved) {file_ids(name)}",
+            YAML_COLUMNS,
             {"key_path": [k for k, _ in pairs], "value": [v for _, v in pairs]},
         )
     counts.update(_normalised(con, validated))
@@ -104,18 +204,11 @@ def _normalised(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[st
 
     bundle, counts = validated.bundle, {}
     offers = validated.offers
-    counts["input_offers"] = create_table(
+    counts["input_offers"] = create_described_table(
         con,
         "input_offers",
-        {
-            "gpu": "VARCHAR",
-            "vram_gb": "DOUBLE",
-            "provider": "VARCHAR",
-            "usd_hr": "DOUBLE",
-            "availability": "DOUBLE",
-            "reputation": "DOUBLE",
-            "source_line": "BIGINT",
-        },
+        "the GPU offers made of curated_gpu.csv: one per (gpu, provider), the cheapest of duplicates [IN-10]",
+        OFFERS_COLUMNS,
         {
             "gpu": [o.gpu for o in offers],
             "vram_gb": [o.vram_gb for o in offers],
@@ -127,18 +220,11 @@ def _normalised(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[st
         },
     )
     models = validated.models
-    counts["input_models"] = create_table(
+    counts["input_models"] = create_described_table(
         con,
         "input_models",
-        {
-            "model": "VARCHAR",
-            "model_order": "BIGINT",
-            "vram_gb_required": "DOUBLE",
-            "params_b": "DOUBLE",
-            "hf_id": "VARCHAR",
-            "traffic_share": "DOUBLE",
-            "source_line": "BIGINT",
-        },
+        "the Public Tap model catalogue made of curated_public_tap_models.csv, one row per model identity [IN-11]",
+        MODELS_COLUMNS,
         {
             "model": [m.identity for m in models],
             "model_order": list(range(len(models))),
@@ -150,10 +236,11 @@ def _normalised(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[st
         },
     )
     rows = measured_throughput(bundle, Findings())
-    counts["input_throughput_measured"] = create_table(
+    counts["input_throughput_measured"] = create_described_table(
         con,
         "input_throughput_measured",
-        {"model_id": "VARCHAR", "gpu": "VARCHAR", "tps": "DOUBLE", "source_tag": "VARCHAR", "source_line": "BIGINT"},
+        "the aggregate measurements of tps_model_gpu.csv the throughput choice uses [IN-12] [PUB-2]",
+        THROUGHPUT_COLUMNS,
         {
             "model_id": [t.model_id for t in rows],
             "gpu": [t.gpu for t in rows],
@@ -163,10 +250,11 @@ def _normalised(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[st
         },
     )
     ref, per_gpu = baselines(bundle)
-    counts["input_gpu_baselines"] = create_table(
+    counts["input_gpu_baselines"] = create_described_table(
         con,
         "input_gpu_baselines",
-        {"gpu": "VARCHAR", "tokens_per_s": "DOUBLE", "ref_params_b": "DOUBLE"},
+        "heuristic throughput per GPU key from facts/gpu_baselines.yaml (empty when absent) [IN-12] [PUB-2]",
+        BASELINES_COLUMNS,
         {"gpu": list(per_gpu), "tokens_per_s": list(per_gpu.values()), "ref_params_b": [ref] * len(per_gpu)},
     )
     counts.update(_lists(con, validated))
@@ -175,32 +263,35 @@ def _normalised(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[st
 
 def _lists(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, int]:
     """List-valued settings of the resolved general and simulation documents as tables ([V12-5])."""
-    gen, sim, counts = validated.doc("general"), validated.simulation, {}
+    gen, counts = validated.doc("general"), {}
     premiums = {
         r.values.get("insurer_id"): r.values.get("example_premium_eur_per_month")
         for r in validated.bundle.tables["insurances"].rows
     }
     selected = list(gen["insurances"]["selected"])
-    counts["input_insurances_selected"] = create_table(
+    counts["input_insurances_selected"] = create_described_table(
         con,
         "input_insurances_selected",
-        {"insurer_id": "VARCHAR", "premium_eur_per_month": "DOUBLE"},
+        "the selected insurers of general.yaml with their monthly premium [IN-7] [IN-12] [FIN-1]",
+        INSURANCES_SELECTED_COLUMNS,
         {"insurer_id": selected, "premium_eur_per_month": [premiums[i] for i in selected]},
     )
     items = list(gen["finance"]["fixed_costs_monthly_eur"])
     vat_ex = set(gen["tax"]["vat_exempt_fixed_cost_items"])
     ap_ex = set(gen["working_capital"]["ap_exempt_fixed_cost_items"])
-    counts["input_fixed_cost_items"] = create_table(
+    counts["input_fixed_cost_items"] = create_described_table(
         con,
         "input_fixed_cost_items",
-        {"item": "VARCHAR", "vat_exempt": "BOOLEAN", "ap_exempt": "BOOLEAN"},
+        "the fixed-cost items of general.yaml and their VAT and payables exemptions [IN-7] [FIN-5] [FIN-6]",
+        FIXED_COST_ITEMS_COLUMNS,
         {"item": items, "vat_exempt": [i in vat_ex for i in items], "ap_exempt": [i in ap_ex for i in items]},
     )
     brackets = gen["tax"]["corporate_income_brackets"] or []  # unset: the flat rate, no bracket rows [FIN-4]
-    counts["input_tax_brackets"] = create_table(
+    counts["input_tax_brackets"] = create_described_table(
         con,
         "input_tax_brackets",
-        {"bracket": "BIGINT", "up_to_eur": "DOUBLE", "pct": "DOUBLE"},
+        "corporate income tax brackets of general.yaml; no rows = the flat corporate_income_pct [FIN-4]",
+        TAX_BRACKETS_COLUMNS,
         {
             "bracket": list(range(1, len(brackets) + 1)),
             "up_to_eur": [b["up_to_eur"] for b in brackets],
@@ -208,26 +299,40 @@ def _lists(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, in
         },
     )
     assets = gen["depreciation_schedule"]["assets"]
-    counts["input_assets"] = create_table(
+    counts["input_assets"] = create_described_table(
         con,
         "input_assets",
-        {
-            "name": "VARCHAR",
-            "amount_eur": "DOUBLE",
-            "months": "BIGINT",
-            "start_month_index": "BIGINT",
-            "funded_by": "VARCHAR",
-        },
+        "the assets of general.yaml depreciation_schedule, resolved [FIN-2] [FIN-2a]",
+        ASSETS_COLUMNS,
         {
             **{k: [a[k] for a in assets] for k in ("name", "amount_eur", "months", "start_month_index")},
             "funded_by": [a["funded_by"] for a in assets],  # resolved: not set = operations [FIN-2a]
         },
     )
-    pcts = sim["stochastic"]["percentiles"]
-    counts["input_percentiles"] = create_table(con, "input_percentiles", {"p": "BIGINT"}, {"p": pcts})
-    packs = sim["report"]["credit_packs_eur"]
-    counts["input_credit_packs"] = create_table(con, "input_credit_packs", {"pack_eur": "DOUBLE"}, {"pack_eur": packs})
+    counts.update(_simulation_lists(con, validated))
     counts["input_resolved"] = _resolved_table(con, validated)
+    return counts
+
+
+def _simulation_lists(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, int]:
+    """The percentiles and the credit packs of simulation.yaml as tables."""
+    sim, counts = validated.simulation, {}
+    pcts = sim["stochastic"]["percentiles"]
+    counts["input_percentiles"] = create_described_table(
+        con,
+        "input_percentiles",
+        "the percentiles of simulation.yaml stochastic.percentiles: the p<q> rows of every series [GEN-5]",
+        {"p": ("BIGINT", "a percentile q, 0..100 [GEN-5] [unit: percent]")},
+        {"p": pcts},
+    )
+    packs = sim["report"]["credit_packs_eur"]
+    counts["input_credit_packs"] = create_described_table(
+        con,
+        "input_credit_packs",
+        "the credit pack sizes of simulation.yaml report.credit_packs_eur [PUB-10]",
+        {"pack_eur": ("DOUBLE", "amount of a prepaid credit pack [PUB-10] [unit: EUR]")},
+        {"pack_eur": packs},
+    )
     return counts
 
 
@@ -236,10 +341,11 @@ def _resolved_table(con: duckdb.DuckDBPyConnection, validated: Validated) -> int
     record = validated.resolved
     keys = sorted(record.states, key=lambda fk: (fk[0].encode(), fk[1].encode()))
     values = [_value_text(record.values[fk]) for fk in keys]
-    return create_table(
+    return create_described_table(
         con,
         "input_resolved",
-        {"file": "VARCHAR", "key_path": "VARCHAR", "value": "VARCHAR", "state": "VARCHAR", "domain_id": "VARCHAR"},
+        "every optional key of the YAML inputs: its resolved value and whether it was set, defaulted or unset [V12-5]",
+        RESOLVED_COLUMNS,
         {
             "file": [f for f, _ in keys],
             "key_path": [k for _, k in keys],

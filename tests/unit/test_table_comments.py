@@ -1,0 +1,40 @@
+"""Every table and every column of run.duckdb explains itself: `DESCRIBE`, `duckdb_tables()` and
+`duckdb_columns()` show what it holds, its unit and where it comes from (issue 10, deliverable 7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+RUNS = ["minimal_run", "shipped_run"]
+
+
+def _open(request: pytest.FixtureRequest, run_name: str) -> duckdb.DuckDBPyConnection:
+    run_dir: Path = request.getfixturevalue(run_name)
+    return duckdb.connect(str(run_dir / "run.duckdb"), read_only=True)
+
+
+@pytest.mark.parametrize("run_name", RUNS)
+def test_every_table_has_a_comment(run_name: str, request: pytest.FixtureRequest) -> None:
+    con = _open(request, run_name)
+    tables = con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal ORDER BY 1").fetchall()
+    assert len(tables) > 40, "the run should hold the input, plan, model and export tables"
+    missing = [name for name, comment in tables if not (comment or "").strip()]
+    assert missing == [], f"{run_name}: tables without a COMMENT: {missing}"
+    echoes = [name for name, comment in tables if comment.strip().lower() == name.lower()]
+    assert echoes == [], f"{run_name}: table comments that only repeat the name: {echoes}"
+
+
+@pytest.mark.parametrize("run_name", RUNS)
+def test_every_column_has_a_comment(run_name: str, request: pytest.FixtureRequest) -> None:
+    con = _open(request, run_name)
+    columns = con.execute(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE NOT internal ORDER BY table_name, "
+        "column_index"
+    ).fetchall()
+    missing = [f"{t}.{c}" for t, c, comment in columns if not (comment or "").strip()]
+    assert missing == [], f"{run_name}: {len(missing)} columns without a COMMENT: {missing}"
+    echoes = [f"{t}.{c}" for t, c, comment in columns if comment.strip().lower() in (c.lower(), c.replace("_", " "))]
+    assert echoes == [], f"{run_name}: column comments that only repeat the name: {echoes}"
