@@ -33,10 +33,10 @@ MEMORY_LIMIT = "2GB"
 SPILL_DIR = ".duckdb-tmp"
 
 
-def bound_memory(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
-    """Cap DuckDB's memory and spill to `folder`/.duckdb-tmp (the staging folder: removed with it)."""
+def bound_memory(con: duckdb.DuckDBPyConnection, spill: Path) -> None:
+    """Cap DuckDB's memory; beyond it tables spill to the folder `spill` (inside staging: removed with it)."""
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    con.execute(f"SET temp_directory = '{folder / SPILL_DIR}'")
+    con.execute(f"SET temp_directory = '{spill}'")
 
 
 def _column_array(values: Sequence[Any] | np.ndarray, sql_type: str) -> np.ndarray:

@@ -8,9 +8,12 @@ once (in the model header) and read here from `duckdb_columns()`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from d3_engine.core.db import comment_on
+from d3_engine.models.header import ModelHeader, column_comment
+from d3_engine.models.python.registry import all_models
 
 if TYPE_CHECKING:
     import duckdb
@@ -22,11 +25,20 @@ SERIES_COLUMNS = {
 }
 
 
+@lru_cache(maxsize=1)
+def _model_headers() -> dict[str, ModelHeader]:
+    return {h.name: h for m in all_models().values() for h in m.tables}
+
+
 def column_comments(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    """Column name → COMMENT of a table of the main schema, in column order (uncommented columns left out)."""
+    """Column name → COMMENT of a table, in column order: a model's from its header (its per-path tables may
+    sit in the run's scratch database, uncommented), any other table's from the run's own catalog."""
+    header = _model_headers().get(table)
+    if header is not None:
+        return {c.name: column_comment(c) for c in header.columns}
     rows = con.execute(
-        "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? "
-        "ORDER BY column_index",
+        "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
         [table],
     ).fetchall()
     return {name: comment for name, comment in rows if comment}

@@ -149,7 +149,7 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
     workers = _workers(options, validated)
     progress = Progress(enabled=not options.quiet)
     con = connect(staging / "run.duckdb", threads=workers)
-    bound_memory(con, staging)
+    bound_memory(con, staging / SPILL_DIR)
     try:
         write_inputs(con, validated)
         write_settings(con, validated.simulation, validated.fx)

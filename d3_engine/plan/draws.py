@@ -229,6 +229,15 @@ def comment_noise(con: duckdb.DuckDBPyConnection, table: str, note: str = "") ->
 def write_path_range(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
     """`path_range`: the half-open path-id range the per-path models of this database compute (model paths)."""
     create_table(con, "path_range", PATH_RANGE_SCHEMA, {"first_path_id": [batch.start], "end_path_id": [batch.stop]})
+    comment_on(
+        con,
+        "path_range",
+        "the half-open range of path ids the per-path models compute; in run.duckdb every path of the run [GEN-2]",
+        {
+            "first_path_id": "first path id of the range [GEN-2] [unit: id]",
+            "end_path_id": "one past the last path id of the range [GEN-2] [unit: id]",
+        },
+    )
 
 
 def write_batch_noise(
