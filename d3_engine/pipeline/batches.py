@@ -19,7 +19,9 @@ With `keep_every_path` every per-path table keeps every path in run.duckdb, nois
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +61,7 @@ class PathsPlan:
     pipelines: list[str]
     batch_size: int
     keep_every_path: bool = False
+    workers: int = 1  # batches computed at once (--max-concurrency); never changes a value or a row's order
     scratch_file: Path = Path(".scratch.duckdb")  # the scratch database (inside the staging folder)
     on_batch: Callable[[int, int], None] | None = None  # (paths done, paths in all)
     on_job: JobCallback | None = None  # job_start / job_done of each (grid, replicate) [OUT-11]
@@ -87,6 +90,7 @@ class _Databases:
         self.con, self.paths = con, paths
         self.home = str(con.execute("SELECT current_database()").fetchall()[0][0])
         self.catalogs = [self.home]
+        self.active: set[duckdb.DuckDBPyConnection] = set()  # the batch connections still open
 
     def attach_scratch(self) -> None:
         self.con.execute(f"ATTACH '{self.paths.scratch_file}' AS {SCRATCH_DB}")
@@ -96,15 +100,19 @@ class _Databases:
     def catalog(self, where: str) -> str:
         return self.home if where in ("home", "rep") else SCRATCH_DB
 
-    def open_batch(self) -> None:
-        self.con.execute(f"ATTACH ':memory:' AS {BATCH_DB}")
-        self.con.execute(f"USE {BATCH_DB}")
-        _search(self.con, BATCH_DB, *self.catalogs)
+    def open_batch(self, slot: str) -> duckdb.DuckDBPyConnection:
+        """A new connection whose default database is a fresh in-memory one named `slot`."""
+        cursor = self.con.cursor()
+        self.active.add(cursor)
+        cursor.execute(f"ATTACH ':memory:' AS {slot}")
+        cursor.execute(f"USE {slot}")
+        _search(cursor, slot, *self.catalogs)
+        return cursor
 
-    def close_batch(self) -> None:
-        self.con.execute(f"USE {_quote(self.home)}")
-        _search(self.con, *self.catalogs)
-        self.con.execute(f"DETACH {BATCH_DB}")
+    def close_batch(self, cursor: duckdb.DuckDBPyConnection, slot: str) -> None:
+        self.active.discard(cursor)
+        cursor.close()
+        self.con.execute(f"DETACH DATABASE IF EXISTS {slot}")
 
 
 def run_plan(
@@ -128,8 +136,8 @@ def run_plan(
         dbs.attach_scratch()
     per_path: dict[str, list[ModelRun]] = {m.name: [] for m in scoped.path}
     finished = 0
-    for batch in batches(paths.plan.paths, paths.batch_size):
-        for name, run in _run_batch(dbs, scoped.path, variables, batch, rep=False).items():
+    for batch, computed in _computed_in_order(dbs, scoped.path, variables):
+        for name, run in computed.runs.items():
             per_path[name].append(run)
         finished += batch.stop - batch.start
         if paths.on_job is not None:
@@ -143,7 +151,7 @@ def run_plan(
         done[model.name] = _announce(build_model(con, model, variables), on_done)
         if model.name == REPRESENTATIVE and not paths.keep_every_path:
             rep = int(con.execute(f"SELECT path_id FROM {REPRESENTATIVE}").fetchall()[0][0])
-            _run_batch(dbs, scoped.path, variables, Batch(rep, rep + 1), rep=True)
+            _publish(dbs, _compute_batch(dbs, scoped.path, variables, Batch(rep, rep + 1), f"{BATCH_DB}_rep", True))
     ordered = [done[m.name] for m in models]
     record_runs(con, scoped.plan + scoped.across, ordered)
     _comment_path_tables(con, scoped.path, paths)
@@ -166,29 +174,107 @@ def _merged(runs: list[ModelRun]) -> ModelRun:
     )
 
 
-def _run_batch(
-    dbs: _Databases, models: list[Model], variables: dict[str, Any], batch: Batch, rep: bool
-) -> dict[str, ModelRun]:
-    """The per-path models of one batch in a fresh in-memory database; their tables appended outside it.
+@dataclass
+class _Computed:
+    """A batch computed in its in-memory database `slot`, waiting to be appended in path order."""
 
-    `rep`: the batch is the representative path alone; it writes the tables no batch kept (noise included).
+    slot: str
+    cursor: duckdb.DuckDBPyConnection
+    runs: dict[str, ModelRun]
+    publish: list[tuple[str, str]]  # (table, where) in creation order
+
+
+def _computed_in_order(
+    dbs: _Databases, models: list[Model], variables: dict[str, Any]
+) -> Iterator[tuple[Batch, _Computed]]:
+    """Every batch computed by `workers` threads at once (each its own connection and database), appended to
+    the run in batch order, so the tables' row order does not depend on the workers ([RNG-7])."""
+    paths = dbs.paths
+    todo = list(batches(paths.plan.paths, paths.batch_size))
+    workers = max(1, min(paths.workers, len(todo)))
+    pending: deque[tuple[Batch, Future[_Computed]]] = deque()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        try:
+            for index, batch in enumerate(todo):
+                slot = f"{BATCH_DB}_{index % (workers + 1)}"
+                pending.append((batch, pool.submit(_compute_batch, dbs, models, variables, batch, slot, False)))
+                if len(pending) >= workers:
+                    yield _published(dbs, *pending.popleft())
+            while pending:
+                yield _published(dbs, *pending.popleft())
+        except BaseException:
+            _abandon(dbs, pending)
+            raise
+
+
+def _published(dbs: _Databases, batch: Batch, future: Future[_Computed]) -> tuple[Batch, _Computed]:
+    computed = future.result()
+    _publish(dbs, computed)
+    return batch, computed
+
+
+def _abandon(dbs: _Databases, pending: deque[tuple[Batch, Future[_Computed]]]) -> None:
+    """Stop the batches still running (a failure or an interrupt) and drop their databases."""
+    for _, future in pending:
+        future.cancel()
+    for cursor in list(dbs.active):
+        cursor.interrupt()  # a running query stops with an error its worker raises
+    for _, future in pending:
+        try:
+            computed = future.result()
+        except BaseException:
+            continue
+        dbs.close_batch(computed.cursor, computed.slot)
+
+
+def _compute_batch(
+    dbs: _Databases, models: list[Model], variables: dict[str, Any], batch: Batch, slot: str, rep: bool
+) -> _Computed:
+    """The per-path models of one batch in the fresh in-memory database `slot` (run on a worker thread).
+
+    Tables nobody appends are dropped after their last reader, so a batch holds only live tables.
+    `rep`: the batch is the representative path alone; it keeps the tables no batch kept (noise included).
     """
     paths = dbs.paths
-    last_use = _last_use(models)
-    dbs.open_batch()
+    cursor = dbs.open_batch(slot)
     try:
-        write_batch_noise(dbs.con, paths.seed, paths.plan, paths.pipelines, batch)
-        _keep(dbs, [TAPS[p][1] for p in paths.pipelines if p in TAPS], rep)
+        write_batch_noise(cursor, paths.seed, paths.plan, paths.pipelines, batch)
+        publish = _to_publish([TAPS[p][1] for p in paths.pipelines if p in TAPS], paths, rep)
+        last_use = _last_use(models)
         runs = {}
         for model in models:
-            runs[model.name] = build_model(dbs.con, model, variables)
-            _keep(dbs, [t.name for t in model.tables], rep)
-            for table in [name for name, last in last_use.items() if last == model.name]:
-                dbs.con.execute(f"DROP TABLE {BATCH_DB}.main.{_quote(table)}")  # a batch holds only live tables
+            runs[model.name] = build_model(cursor, model, variables)
+            publish += _to_publish([t.name for t in model.tables], paths, rep)
+            published = {table for table, _ in publish}
+            for table in [n for n, last in last_use.items() if last == model.name and n not in published]:
+                cursor.execute(f"DROP TABLE {slot}.main.{_quote(table)}")
             interrupts.checkpoint()
+    except BaseException:
+        dbs.close_batch(cursor, slot)
+        raise
+    return _Computed(slot, cursor, runs, publish)
+
+
+def _to_publish(tables: list[str], paths: PathsPlan, rep: bool) -> list[tuple[str, str]]:
+    """Where a batch's tables are appended: the whole-run tables on a normal batch, the rest on the
+    representative path's."""
+    out = []
+    for table in tables:
+        where = paths.destination(table)
+        if rep and where is None:
+            out.append((table, "rep"))
+        elif not rep and where is not None:
+            out.append((table, where))
+    return out
+
+
+def _publish(dbs: _Databases, computed: _Computed) -> None:
+    """Append a computed batch's tables to the run (or scratch) database, then drop its database."""
+    try:
+        for table, where in computed.publish:
+            _copy(dbs, computed.slot, table, where)
     finally:
-        dbs.close_batch()
-    return runs
+        dbs.close_batch(computed.cursor, computed.slot)
 
 
 def _last_use(models: list[Model]) -> dict[str, str]:
@@ -201,20 +287,9 @@ def _last_use(models: list[Model]) -> dict[str, str]:
     return last
 
 
-def _keep(dbs: _Databases, tables: list[str], rep: bool) -> None:
-    """Append a batch's new tables where they are kept: the whole-run tables on a normal batch, the rest on
-    the representative path's."""
-    for table in tables:
-        where = dbs.paths.destination(table)
-        if rep and where is None:
-            _copy(dbs, table, "rep")
-        elif not rep and where is not None:
-            _copy(dbs, table, where)
-
-
-def _copy(dbs: _Databases, table: str, where: str) -> None:
+def _copy(dbs: _Databases, slot: str, table: str, where: str) -> None:
     target = f"{_quote(dbs.catalog(where))}.main.{_quote(table)}"
-    source = f"{BATCH_DB}.main.{_quote(table)}"
+    source = f"{slot}.main.{_quote(table)}"
     if table in dbs.paths.tables:
         dbs.con.execute(f"INSERT INTO {target} SELECT * FROM {source}")
     else:

@@ -167,6 +167,7 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
             validated.pipelines,
             options.paths_per_batch,
             keep_every_path=options.keep_path_tables,
+            workers=workers,
             scratch_file=staging / SCRATCH_NAME,
             on_batch=lambda done, total: progress.update("paths", done, total),
             on_job=lambda event, g, r, done, total: log.emit(

@@ -46,6 +46,7 @@ def run_stress(
         validated.plan,
         validated.pipelines,
         setup["batch"],
+        workers=setup["workers"],
         scratch_file=scratch.with_name(scratch.stem + ".paths.duckdb"),
     )
     try:
