@@ -36,8 +36,10 @@ lint: install
 	$(BIN)/ruff format --check d3_engine tests tools
 	$(BIN)/mypy
 
+# Issue 13's targets (make run <= 30 s; 100k paths <= 60 s and 4 GiB; 1M paths <= 10 min and 4 GiB).
+# PLANS="100k" runs one plan only (make-run, 10k, 100k, 1M).
 bench: install
-	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench.py $(PLANS)
 
 lock: venv
 	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -e '^d3-engine' -e '^pip==' > requirements.lock.new
