@@ -89,13 +89,25 @@ def run_command(
         ),
     ] = None,
     paths_per_batch: Annotated[
-        int, typer.Option("--paths-per-batch", min=1, help="Paths per draw batch; never changes artefacts.")
+        int,
+        typer.Option(
+            "--paths-per-batch", min=1, help="Paths computed together (memory per worker); never changes artefacts."
+        ),
     ] = 5000,
     set_: SetOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
     force: Annotated[
         bool, typer.Option("--force", help="Compute the run again even when the same run is already published.")
+    ] = False,
+    keep_path_tables: Annotated[
+        bool,
+        typer.Option(
+            "--keep-path-tables",
+            help="Keep every path's rows of every per-path table in run.duckdb (noise, per-model rows; large). "
+            "By default the monthly statements, customers and path KPIs keep every path, the rest the "
+            "representative path.",
+        ),
     ] = False,
 ) -> None:
     """Validate, simulate, check and publish a run (or reuse the same run already published).
@@ -106,7 +118,18 @@ def run_command(
 
     raise typer.Exit(
         cmd_run(
-            inputs, out, pipelines, seed, fail_on_warning, max_concurrency, paths_per_batch, quiet, debug, set_, force
+            inputs,
+            out,
+            pipelines,
+            seed,
+            fail_on_warning,
+            max_concurrency,
+            paths_per_batch,
+            quiet,
+            debug,
+            set_,
+            force,
+            keep_path_tables,
         )
     )
 

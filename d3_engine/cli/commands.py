@@ -121,6 +121,7 @@ def cmd_run(
     debug: bool,
     sets: list[str] | None = None,
     force: bool = False,
+    keep_path_tables: bool = False,
 ) -> int:
     """`d3 run`: compute and publish a run, or reuse the published one (OUT-15); one ledger line."""
     from d3_engine.export.ledger import LedgerEntry
@@ -156,6 +157,7 @@ def cmd_run(
             quiet,
             list(sets or []),
             force=force,
+            keep_path_tables=keep_path_tables,
         )
         return run(options, log, entry)
 
