@@ -1,4 +1,4 @@
-"""Rendering SQL compiles each template once and renders exactly what macros-in-front-of-the-text rendered (issue 13)."""
+"""Rendering SQL compiles each template once and renders what macros-in-front-of-the-text rendered (issue 13)."""
 
 from __future__ import annotations
 
