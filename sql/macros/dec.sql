@@ -15,7 +15,7 @@
   - Do NOT cast DOUBLE to DECIMAL directly: it rounds the binary value with float error
     (509397150950.236 → 509397150950.236032).
   Fast path (issue 13: the text round trip dominated the 5.4 M-row models), the same value by proof and
-  by test (tests/unit/test_formats.py::test_dec_fast_path_equals_the_text_route): with c = x·10^scale in
+  by test (tests/unit/test_dec_fast_path.py): with c = x·10^scale in
   float64 (10^scale exact for scale ≤ 22) and k = round(c), when |c| < 10^13 (< 2^44) and |c − k| < 0.49
   the result is k·10^−scale. Why: the shortest text s lies within ulp(x)/2 ≤ |x|·2^−53 of x, and c within
   |c|·2^−53 of x·10^scale, so |s·10^scale − c| < 2^44·2^−52 = 2^−8; hence |s·10^scale − k| < 0.49 + 2^−8
