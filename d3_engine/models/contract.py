@@ -1,8 +1,9 @@
 """The contract check run after every model, and the COMMENTs a header gives its table.
 
 After a model is built its table is compared with its header: column names, types and order, and
-a unique grain (one `GROUP BY grain HAVING count(*) > 1 LIMIT 1`). A difference stops the run
-(exit 3) with a table of expected against actual per column, or the duplicated grain key.
+a unique grain (one pass over a hash of the grain; the exact `GROUP BY grain HAVING count(*) > 1` only
+when a hash repeats). A difference stops the run (exit 3) with a table of expected against actual per
+column, or the duplicated grain key.
 """
 
 from __future__ import annotations
@@ -49,11 +50,19 @@ def column_differences(header: ModelHeader, actual: list[tuple[str, str]]) -> li
 
 
 def duplicated_grain(con: duckdb.DuckDBPyConnection, header: ModelHeader) -> dict[str, object] | None:
-    """One grain key that occurs more than once (with its count), or None when the grain is unique."""
+    """One grain key that occurs more than once (with its count), or None when the grain is unique.
+
+    First one pass over a single 64-bit hash of the key columns: equal keys have equal hashes, so no repeated
+    hash proves the grain unique (grouping one UBIGINT is cheaper than grouping the key columns, issue 13).
+    Only a repeated hash (a duplicate, or a rare collision) runs the exact GROUP BY that names the key.
+    """
     keys = ", ".join(_quote(g) for g in header.grain)
-    row = con.execute(
-        f"SELECT {keys}, count(*) FROM {_quote(header.name)} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
-    ).fetchall()
+    table = _quote(header.name)
+    hashes = f"SELECT hash({keys}) AS grain_hash FROM {table}"
+    repeated_hash = con.execute(f"SELECT 1 FROM ({hashes}) GROUP BY grain_hash HAVING count(*) > 1 LIMIT 1").fetchall()
+    if not repeated_hash:
+        return None
+    row = con.execute(f"SELECT {keys}, count(*) FROM {table} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1").fetchall()
     if not row:
         return None
     return {**dict(zip(header.grain, row[0][:-1], strict=True)), "rows": row[0][-1]}

@@ -69,6 +69,32 @@ def test_a_duplicated_grain_key_is_shown() -> None:
     assert "grain (path_id, month) is not unique; duplicated key: path_id=7, month=3, rows=2" in str(caught.value)
 
 
+def test_one_duplicate_among_many_unique_keys_is_found_and_named() -> None:
+    # the grain check first groups a hash of the keys: one repeated key in 100 000 must still stop the run
+    select = (
+        "SELECT CAST(CASE WHEN i = 99999 THEN 41 ELSE i // 36 END AS BIGINT) AS path_id,"
+        " CAST(CASE WHEN i = 99999 THEN 5 ELSE i % 36 END AS BIGINT) AS month,"
+        " 1::DECIMAL(18,6) AS revenue_eur FROM range(100000) AS t(i)"
+    )
+    with pytest.raises(RuntimeFailure) as caught:
+        _run(select)
+    assert "duplicated key: path_id=41, month=5, rows=2" in str(caught.value)
+
+
+def test_a_null_grain_key_repeated_is_a_duplicate() -> None:
+    select = "SELECT NULL::BIGINT AS path_id, 3::BIGINT AS month, 1::DECIMAL(18,6) AS revenue_eur FROM range(2)"
+    with pytest.raises(RuntimeFailure, match="duplicated key: path_id=None, month=3, rows=2"):
+        _run(select)
+
+
+def test_many_unique_keys_pass() -> None:
+    select = (
+        "SELECT CAST(i // 36 AS BIGINT) AS path_id, CAST(i % 36 AS BIGINT) AS month,"
+        " 1::DECIMAL(18,6) AS revenue_eur FROM range(100000) AS t(i)"
+    )
+    assert _run(select).execute("SELECT count(*) FROM demo").fetchall() == [(100000,)]
+
+
 def test_a_python_model_is_checked_against_its_declared_tables() -> None:
     header = parse_header(HEADER, "python demo")
 

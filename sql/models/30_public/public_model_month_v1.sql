@@ -34,14 +34,18 @@ WITH admitted AS (
     JOIN {{ ref('public_price') }} AS pr USING (param_set_id, model)
     WHERE a.admitted
 ),
+set_params AS (
+    -- Speed (issue 13): the overhead factor is a per-set value, computed once per set rather than per row.
+    SELECT *, 1 + {{ dec('infra_overhead_pct_of_gpu', 28, 10) }} * CAST('0.01' AS DECIMAL(3, 2)) AS overhead_factor
+    FROM params_public_tap
+),
 joined AS (
     SELECT d.path_id, d.param_set_id, d.month, d.tokens AS tokens_t, a.model, a.gpu, a.traffic_share,
            a.sell_eur_per_1k, a.tps, a.cap_tph, a.eur_hr, p.peak_factor, p.min_instances_per_model,
-           p.max_instances_per_model,
-           p.infra_overhead_pct_of_gpu AS infra_pct, p.base_eur_per_1M AS base_1m
+           p.max_instances_per_model, p.overhead_factor, p.base_eur_per_1M AS base_1m
     FROM {{ ref('public_demand') }} AS d
     JOIN admitted AS a USING (param_set_id)
-    JOIN params_public_tap AS p USING (param_set_id)
+    JOIN set_params AS p USING (param_set_id)
 ),
 mixed AS (
     SELECT *, tokens_t * traffic_share AS tokens FROM joined
@@ -61,8 +65,7 @@ final AS (
     SELECT *,
            {{ dec('tokens / 1000 * sell_eur_per_1k') }} AS usage_revenue_eur,
            {{ dec('instances * 720 * eur_hr') }} AS gpu_cost_eur,
-           {{ dec('tokens / 1e6 * base_1m') }} AS base_cost,
-           1 + {{ dec('infra_pct', 28, 10) }} * CAST('0.01' AS DECIMAL(3, 2)) AS overhead_factor
+           {{ dec('tokens / 1e6 * base_1m') }} AS base_cost
     FROM clamped
 )
 SELECT
@@ -86,5 +89,8 @@ SELECT
     CAST(needed > max_instances_per_model AS BOOLEAN) AS capacity_violation,
     CAST(usage_revenue_eur AS DECIMAL(18, 6)) AS usage_revenue_eur,
     CAST(gpu_cost_eur AS DECIMAL(18, 6)) AS gpu_cost_eur,
-    CAST(round(CAST(gpu_cost_eur AS DECIMAL(38, 6)) * overhead_factor, 6) + base_cost AS DECIMAL(18, 6)) AS cogs_eur
+    -- Speed (issue 13): a zero GPU cost (no instances) skips the 38-digit product; round6(0 × f) + b = b.
+    CAST(CASE WHEN gpu_cost_eur = 0 THEN base_cost
+              ELSE round(CAST(gpu_cost_eur AS DECIMAL(38, 6)) * overhead_factor, 6) + base_cost END AS DECIMAL(18, 6))
+        AS cogs_eur
 FROM final
