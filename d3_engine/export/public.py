@@ -153,7 +153,7 @@ def _capacity(ctx: RunContext, rep_set: int) -> None:
     # decimals ([GEN-4]), computed in integers: round_half_up(v · 10^6 / N) · 10^-4.
     con.execute(f"""
         CREATE OR REPLACE TABLE public_tap_capacity_plan AS
-        WITH n AS (SELECT count(*) AS n_paths FROM paths),
+        WITH n AS (SELECT count(*) AS n_paths FROM public_horizon),
         violating AS (
             SELECT month, model, count(DISTINCT path_id) FILTER (WHERE capacity_violation) AS v
             FROM public_capacity_path GROUP BY month, model

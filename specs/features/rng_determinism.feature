@@ -22,7 +22,17 @@ Feature: Deterministic scenarios and random draws
     And run_summary.json records seed 424242 from "run.random_seed"
     And run_summary.json lists the grid variables "public_tap/target_margin_pct=50|55|60; private_tap/vendor_weight_cost=0.5|0.7"
     And run_summary.json lists the random variables "general/repayment_type=discrete; public_tap/churn_pct_mom_public=triangular; public_tap/tokens_per_conv_mean=lognormal; private_tap/hours_per_client=triangular"
+    And the draw tables hold 1 path of 6 months for each tap
+
+  @e2e
+  Scenario: Every path's noise and per-model rows are kept on request, with the same artefacts [RNG-7] [FIN-12]
+    # By default run.duckdb keeps the representative path's noise and per-model rows (specs/engine.md).
+    When the fixture is run with concurrency 1 and 1000 paths per batch
+    And the fixture is run again with concurrency 2 and 7 paths per batch keeping every path table
+    Then the run exits with code 0
     And the draw tables hold 72 paths of 6 months for each tap
+    And public_model_month holds 72 paths
+    And both runs have the same value artefacts
 
   Scenario: The transcript explains every parameter set [RNG-6] [OUT-3] [OUT-4]
     When the fixture is run with concurrency 1 and 1000 paths per batch

@@ -191,6 +191,32 @@ def _run_again(world: World, tmp_path_factory: pytest.TempPathFactory, workers: 
     world.runs.append(_run(world, tmp_path_factory, args, cache=False))
 
 
+@when(
+    parsers.parse(
+        "the fixture is run again with concurrency {workers:d} and {batch:d} paths per batch keeping every path table"
+    )
+)
+def _run_keeping(world: World, tmp_path_factory: pytest.TempPathFactory, workers: int, batch: int) -> None:
+    args = ["--max-concurrency", str(workers), "--paths-per-batch", str(batch), "--keep-path-tables"]
+    world.runs.append(_run(world, tmp_path_factory, args, cache=False))
+
+
+@then(parsers.parse("public_model_month holds {n:d} paths"))
+def _model_month_paths(world: World, n: int) -> None:
+    assert world.last.query("SELECT count(DISTINCT path_id) FROM public_model_month") == [(n,)]
+
+
+@then("both runs have the same value artefacts")
+def _same_values(world: World) -> None:
+    """Every SHA256SUMS line but the run's identity (run_summary, the report's run id, the id-bearing summary)."""
+
+    def values(run: Outcome) -> list[str]:
+        lines = run.read("SHA256SUMS").decode("utf-8").splitlines()
+        return [line for line in lines if line.split("  ", 1)[1].endswith(".csv") and "/" not in line.split("  ", 1)[1]]
+
+    assert values(world.runs[-2]) == values(world.runs[-1]) != []
+
+
 @when(parsers.parse("the fixture is run again with seed {seed:d}"))
 def _run_seed(world: World, tmp_path_factory: pytest.TempPathFactory, seed: int) -> None:
     world.runs.append(_run(world, tmp_path_factory, ["--seed", str(seed)], cache=False))
@@ -253,6 +279,7 @@ def _summary_random(world: World, spec: str) -> None:
     assert got == spec.split("; ")
 
 
+@then(parsers.parse("the draw tables hold {n:d} path of {h:d} months for each tap"))
 @then(parsers.parse("the draw tables hold {n:d} paths of {h:d} months for each tap"))
 def _draw_tables(world: World, n: int, h: int) -> None:
     for table in ("draw_public_noise", "draw_private_noise"):
