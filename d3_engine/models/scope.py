@@ -64,6 +64,19 @@ class Scoped:
         return [t.name for m in self.path for t in m.tables]
 
 
+def upstream_of(models: list[Model], targets: frozenset[str]) -> list[Model]:
+    """The models `targets` need (themselves included), in the given DAG order."""
+    by_name = {m.name: m for m in models}
+    needed: set[str] = set()
+    todo = [t for t in targets if t in by_name]
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo += [d for d in by_name[name].deps if d in by_name]
+    return [m for m in models if m.name in needed]
+
+
 def _per_path(model: Model) -> bool:
     headers = model.tables
     if not headers or any(h.scope == "across paths" for h in headers):

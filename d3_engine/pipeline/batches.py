@@ -61,6 +61,7 @@ class PathsPlan:
     pipelines: list[str]
     batch_size: int
     keep_every_path: bool = False
+    keep_only: frozenset[str] | None = None  # a stress run: these per-path tables only, no representative rows
     workers: int = 1  # batches computed at once (--max-concurrency); never changes a value or a row's order
     scratch_file: Path = Path(".scratch.duckdb")  # the scratch database (inside the staging folder)
     on_batch: Callable[[int, int], None] | None = None  # (paths done, paths in all)
@@ -69,6 +70,8 @@ class PathsPlan:
 
     def destination(self, table: str) -> str | None:
         """Where a batch's rows of `table` go: the run's database, the scratch one, or nowhere."""
+        if self.keep_only is not None:
+            return "home" if table in self.keep_only else None
         if self.keep_every_path or table in KEPT_PER_PATH:
             return "home"
         return "scratch" if table in SCRATCH_PER_PATH else None
@@ -149,7 +152,7 @@ def run_plan(
     write_path_range(con, Batch(0, paths.plan.paths))
     for model in scoped.across:
         done[model.name] = _announce(build_model(con, model, variables), on_done)
-        if model.name == REPRESENTATIVE and not paths.keep_every_path:
+        if model.name == REPRESENTATIVE and not paths.keep_every_path and paths.keep_only is None:
             rep = int(con.execute(f"SELECT path_id FROM {REPRESENTATIVE}").fetchall()[0][0])
             _publish(dbs, _compute_batch(dbs, scoped.path, variables, Batch(rep, rep + 1), f"{BATCH_DB}_rep", True))
     ordered = [done[m.name] for m in models]

@@ -20,6 +20,7 @@ from d3_engine.core.events import EventLog, elapsed_ms
 from d3_engine.export.whatif_kpis import append_scenario, create_path_kpis
 from d3_engine.inputs.stresses import Stress
 from d3_engine.models.graph import Model
+from d3_engine.models.scope import upstream_of
 from d3_engine.pipeline.batches import PathsPlan, finish_scratch, run_plan
 from d3_engine.plan.params import write_params, write_settings
 from d3_engine.plan.scenarios import ParamValues
@@ -28,6 +29,9 @@ from d3_engine.plan.validate import Validated
 
 if TYPE_CHECKING:
     import duckdb
+
+#: What a stress keeps: the per-path tables `scenario_path_kpis` reads; only their models run.
+KPI_SOURCES = frozenset({"risk_path", "consolidated_path_kpis", "finance_path_kpis"})
 
 
 def run_stress(
@@ -48,14 +52,16 @@ def run_stress(
         setup["batch"],
         workers=setup["workers"],
         scratch_file=scratch.with_name(scratch.stem + ".paths.duckdb"),
+        keep_only=KPI_SOURCES,
     )
+    models = upstream_of(setup["models"], KPI_SOURCES)
     try:
         write_inputs(con, validated)
         write_settings(con, validated.simulation, validated.fx)
         write_params(con, values, setup["docs"], setup["gpus"], stress)
-        run_plan(con, setup["models"], setup["model_vars"], paths)
+        run_plan(con, models, setup["model_vars"], paths)
         create_path_kpis(con, stress.scenario)
-        finish_scratch(con, setup["models"], paths, None)
+        finish_scratch(con, models, paths, None)
     finally:
         con.close()
         for leftover in (paths.scratch_file, paths.scratch_file.with_name(paths.scratch_file.name + ".wal")):
