@@ -66,7 +66,12 @@ SetOpt = Annotated[
         show_default=False,
     ),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", help="Only WARN and above on stdout; no progress bar.")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", help="Only WARN and above on stdout (run_start, run_done and errors always); no progress bar."
+    ),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on stderr.")]
 
 
