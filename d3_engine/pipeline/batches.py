@@ -193,7 +193,10 @@ def _computed_in_order(
     """Every batch computed by `workers` threads at once (each its own connection and database), appended to
     the run in batch order, so the tables' row order does not depend on the workers ([RNG-7])."""
     paths = dbs.paths
-    todo = list(batches(paths.plan.paths, paths.batch_size))
+    # --paths-per-batch bounds a batch (the memory of a worker); a plan of fewer batches than workers is
+    # split so that every worker gets one.
+    size = min(paths.batch_size, -(-paths.plan.paths // max(1, paths.workers)))
+    todo = list(batches(paths.plan.paths, size))
     workers = max(1, min(paths.workers, len(todo)))
     pending: deque[tuple[Batch, Future[_Computed]]] = deque()
     with ThreadPoolExecutor(max_workers=workers) as pool:
