@@ -151,7 +151,9 @@ def _markdown(summary: dict[str, Any]) -> str:
 
 def write_run_summary(run_dir: Path, facts: RunFacts) -> None:
     """Write run_summary.json and .md; the artefact list includes both summary files."""
-    present = [p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*") if p.is_file()]
+    # A dot-name is the staging folder's own (.d3-run, the scratch database, DuckDB's spill files), never an artefact.
+    relative = [p.relative_to(run_dir) for p in run_dir.rglob("*") if p.is_file()]
+    present = [r.as_posix() for r in relative if not any(part.startswith(".") for part in r.parts)]
     artefacts = sorted({*present, *SUMMARY_FILES} - {"run.duckdb", "run.duckdb.wal", ".d3-run"}, key=str.encode)
     summary = build_summary(facts, artefacts)
     (run_dir / "run_summary.json").write_text(dumps_json(summary), encoding="utf-8")

@@ -8,7 +8,7 @@ only when complete (OUT-2).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -190,8 +190,7 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
         run_stresses(con, validated, values, staging, models, setup, log)
         ctx = RunContext(con, staging, validated)
         ctx.summary_extra["engine_source_sha256"] = engine_source_sha256()
-        exit_code = _check_and_export(ctx, runs, log)
-        finish_scratch(con, models, paths, ctx.rep_path_id)
+        exit_code = _check_and_export(ctx, runs, log, lambda: finish_scratch(con, models, paths, ctx.rep_path_id))
     finally:
         con.close()
         shutil.rmtree(staging / SPILL_DIR, ignore_errors=True)
@@ -205,7 +204,7 @@ def _model_done(log: EventLog, model_run: ModelRun) -> None:
     interrupts.checkpoint()  # a signal whose exception a DuckDB query swallowed stops the run here
 
 
-def _check_and_export(ctx: RunContext, runs: list[ModelRun], log: EventLog) -> int:
+def _check_and_export(ctx: RunContext, runs: list[ModelRun], log: EventLog, finish: Callable[[], None]) -> int:
     """Acceptance checks (ACC-0), every artefact, then run_summary; returns the exit code."""
     validated = ctx.validated
     results = run_checks(
@@ -229,6 +228,7 @@ def _check_and_export(ctx: RunContext, runs: list[ModelRun], log: EventLog) -> i
     log.emit("aggregate_done", "INFO", paths=validated.plan.paths)
     log.emit("analysis_done", "INFO", variables=sum(1 for v in validated.plan.used if v.treatment != "fixed"))
     render_report(ctx.run_dir, con=ctx.con)  # OUT-10: inside staging, before run_summary and SHA256SUMS
+    finish()  # the whole per-path tables are read: keep their representative rows, delete the scratch database
     facts = RunFacts(validated, log.run_id or "", runs, exit_code, extra=ctx.summary_extra)
     write_run_summary(ctx.run_dir, facts)
     return exit_code
