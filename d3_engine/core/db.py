@@ -36,7 +36,7 @@ SPILL_DIR = ".duckdb-tmp"
 def bound_memory(con: duckdb.DuckDBPyConnection, spill: Path) -> None:
     """Cap DuckDB's memory; beyond it tables spill to the folder `spill` (inside staging: removed with it)."""
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    con.execute(f"SET temp_directory = '{spill}'")
+    con.execute("SET temp_directory = '" + str(spill).replace("'", "''") + "'")
 
 
 def _column_array(values: Sequence[Any] | np.ndarray, sql_type: str) -> np.ndarray:

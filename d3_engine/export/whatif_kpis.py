@@ -82,7 +82,8 @@ def create_path_kpis(con: duckdb.DuckDBPyConnection, scenario: int) -> None:
 
 def append_scenario(con: duckdb.DuckDBPyConnection, other_db: str) -> None:
     """Append the `scenario_path_kpis` rows of a stress run's database file to the base's table."""
-    con.execute(f"ATTACH '{other_db}' AS stress_run (READ_ONLY)")
+    literal = "'" + other_db.replace("'", "''") + "'"  # an --out folder may hold a quote
+    con.execute(f"ATTACH {literal} AS stress_run (READ_ONLY)")
     try:
         con.execute(f"INSERT INTO {TABLE} SELECT * FROM stress_run.{TABLE} ORDER BY path_id")
     finally:

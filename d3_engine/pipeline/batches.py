@@ -81,6 +81,11 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    """A SQL string literal (an --out folder may hold a quote)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _search(con: duckdb.DuckDBPyConnection, *catalogs: str) -> None:
     path = ",".join(f"{_quote(c)}.main" for c in catalogs)
     con.execute(f"SET search_path = '{path}'")
@@ -96,7 +101,7 @@ class _Databases:
         self.active: set[duckdb.DuckDBPyConnection] = set()  # the batch connections still open
 
     def attach_scratch(self) -> None:
-        self.con.execute(f"ATTACH '{self.paths.scratch_file}' AS {SCRATCH_DB}")
+        self.con.execute(f"ATTACH {_literal(str(self.paths.scratch_file))} AS {SCRATCH_DB}")
         self.catalogs.append(SCRATCH_DB)
         _search(self.con, *self.catalogs)
 
