@@ -33,10 +33,15 @@ MEMORY_LIMIT = "2GB"
 SPILL_DIR = ".duckdb-tmp"
 
 
+def sql_literal(value: object) -> str:
+    """A SQL string literal of `value`'s text (a folder name may hold a quote)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def bound_memory(con: duckdb.DuckDBPyConnection, spill: Path) -> None:
     """Cap DuckDB's memory; beyond it tables spill to the folder `spill` (inside staging: removed with it)."""
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    con.execute("SET temp_directory = '" + str(spill).replace("'", "''") + "'")
+    con.execute(f"SET temp_directory = {sql_literal(spill)}")
 
 
 def _column_array(values: Sequence[Any] | np.ndarray, sql_type: str) -> np.ndarray:
@@ -109,12 +114,9 @@ def comment_on(
     def quote(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
 
-    def literal(text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-
-    statements = [f"COMMENT ON TABLE {quote(table)} IS {literal(comment)}"]
+    statements = [f"COMMENT ON TABLE {quote(table)} IS {sql_literal(comment)}"]
     statements += [
-        f"COMMENT ON COLUMN {quote(table)}.{quote(c)} IS {literal(text)}" for c, text in (columns or {}).items()
+        f"COMMENT ON COLUMN {quote(table)}.{quote(c)} IS {sql_literal(text)}" for c, text in (columns or {}).items()
     ]
     con.execute(";\n".join(statements))
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core.db import comment_on, create_table
+from d3_engine.core.db import comment_on, create_table, sql_literal
 from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
@@ -76,10 +76,6 @@ SCOPE_ID = {"general": 0, "public_tap": 1, "private_tap": 2}
 Level = tuple[str, str, str, int]
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _levels_sql(levels: list[Level]) -> str:
     """The discrete variables' value → index table (typed, possibly empty)."""
     if not levels:
@@ -87,7 +83,7 @@ def _levels_sql(levels: list[Level]) -> str:
             "SELECT NULL::VARCHAR AS scope, NULL::VARCHAR AS variable_id, NULL::VARCHAR AS value_text, "
             "NULL::BIGINT AS level WHERE false"
         )
-    rows = ", ".join(f"({_quote(s)}, {_quote(v)}, {_quote(t)}, {i})" for s, v, t, i in levels)
+    rows = ", ".join(f"({sql_literal(s)}, {sql_literal(v)}, {sql_literal(t)}, {i})" for s, v, t, i in levels)
     return f"SELECT * FROM (VALUES {rows}) AS t(scope, variable_id, value_text, level)"
 
 

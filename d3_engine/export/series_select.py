@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from d3_engine.core.db import sql_literal
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -84,10 +86,6 @@ def fetch_expr(column: str, scale: int | None) -> str:
     return f'CAST(CAST("{column}" AS DECIMAL(38,{scale})) * {10**scale} AS BIGINT)'
 
 
-def _sql_literal(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def _ordinal_term(con: duckdb.DuckDBPyConnection, key: str, sql_type: str, stride: int) -> tuple[str, int] | None:
     """SQL of `key`'s 0-based ordinal among its values times `stride`, and the number of ordinals."""
     stats = f'SELECT count(DISTINCT "{key}"), count(*) - count("{key}"), min("{key}"), max("{key}") FROM {GROUPS_TABLE}'
@@ -98,7 +96,7 @@ def _ordinal_term(con: duckdb.DuckDBPyConnection, key: str, sql_type: str, strid
         return f'("{key}" - {int(low)}) * {stride}', int(high) - int(low) + 1
     if sql_type == "VARCHAR" and distinct <= MAX_KEY_VALUES:
         values = con.execute(f'SELECT DISTINCT "{key}" FROM {GROUPS_TABLE} ORDER BY 1').fetchall()
-        listed = ", ".join(_sql_literal(v[0]) for v in values)
+        listed = ", ".join(sql_literal(v[0]) for v in values)
         return f'(list_position([{listed}], "{key}") - 1) * {stride}', max(1, int(distinct))
     return None
 

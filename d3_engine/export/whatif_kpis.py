@@ -19,7 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core.db import comment_on
+from d3_engine.core.db import comment_on, sql_literal
 from d3_engine.core.formats import round_half_away
 from d3_engine.models.render import render_text
 
@@ -82,8 +82,7 @@ def create_path_kpis(con: duckdb.DuckDBPyConnection, scenario: int) -> None:
 
 def append_scenario(con: duckdb.DuckDBPyConnection, other_db: str) -> None:
     """Append the `scenario_path_kpis` rows of a stress run's database file to the base's table."""
-    literal = "'" + other_db.replace("'", "''") + "'"  # an --out folder may hold a quote
-    con.execute(f"ATTACH {literal} AS stress_run (READ_ONLY)")
+    con.execute(f"ATTACH {sql_literal(other_db)} AS stress_run (READ_ONLY)")
     try:
         con.execute(f"INSERT INTO {TABLE} SELECT * FROM stress_run.{TABLE} ORDER BY path_id")
     finally:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core import interrupts
-from d3_engine.core.db import comment_on
+from d3_engine.core.db import comment_on, sql_literal
 from d3_engine.models.graph import Model
 from d3_engine.models.header import column_comment
 from d3_engine.models.runner import ModelRun, build_model, record_runs
@@ -81,11 +81,6 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
-    """A SQL string literal (an --out folder may hold a quote)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _search(con: duckdb.DuckDBPyConnection, *catalogs: str) -> None:
     path = ",".join(f"{_quote(c)}.main" for c in catalogs)
     con.execute(f"SET search_path = '{path}'")
@@ -101,7 +96,7 @@ class _Databases:
         self.active: set[duckdb.DuckDBPyConnection] = set()  # the batch connections still open
 
     def attach_scratch(self) -> None:
-        self.con.execute(f"ATTACH {_literal(str(self.paths.scratch_file))} AS {SCRATCH_DB}")
+        self.con.execute(f"ATTACH {sql_literal(self.paths.scratch_file)} AS {SCRATCH_DB}")
         self.catalogs.append(SCRATCH_DB)
         _search(self.con, *self.catalogs)
 

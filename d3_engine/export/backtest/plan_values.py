@@ -18,7 +18,7 @@ from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from d3_engine.core.db import connect, create_table
+from d3_engine.core.db import connect, create_table, sql_literal
 from d3_engine.core.errors import UsageError
 from d3_engine.export.backtest.actuals import METRICS, Actual, Metric, PlanFrame
 from d3_engine.export.publish import MARKER
@@ -80,8 +80,7 @@ def attached(folder: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB with the run's database attached read-only as `run`."""
     con = connect(None)
     try:
-        path = str(folder / "run.duckdb").replace("'", "''")
-        con.execute(f"ATTACH '{path}' AS run (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(folder / 'run.duckdb')} AS run (READ_ONLY)")
         yield con
     finally:
         con.close()
