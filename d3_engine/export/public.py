@@ -131,18 +131,38 @@ def _customers(ctx: RunContext) -> None:
     export_query(ctx.con, sql, ctx.run_dir / "public_tap_customers_by_month.csv", CUSTOMERS_HEADER)
 
 
+def capacity_rows_sql(ctx: RunContext, columns: list[str]) -> str:
+    """Every path's capacity rows as weighted rows: each served model's row of each path (weight 1) and,
+    per parameter set, month and model without traffic, the one row all M paths of the set hold (weight M,
+    path_id NULL). The same multiset of values as public_capacity_path over every path (issue 13)."""
+    listed = ", ".join(columns)
+    horizon = int(ctx.validated.simulation["targets"]["horizon_months"])
+    return f"""
+        SELECT path_id, month, model, {listed}, CAST(1 AS BIGINT) AS _weight FROM public_served_month
+        UNION ALL
+        SELECT CAST(NULL AS BIGINT) AS path_id, CAST(t.month AS BIGINT) AS month, i.model, {listed},
+               CAST({int(ctx.validated.plan.mc)} AS BIGINT) AS _weight
+        FROM public_idle_model AS i CROSS JOIN (SELECT range AS month FROM range(1, {horizon + 1})) AS t"""
+
+
 def _capacity(ctx: RunContext, rep_set: int) -> None:
     """public_tap_capacity_plan.csv [PUB-11]; capacity_violation and violating_paths_pct per [OUT-3]."""
     con = ctx.con
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW public_capacity_weighted AS "
+        + capacity_rows_sql(ctx, [*CAPACITY_COLUMNS, "capacity_violation"])
+    )
     build_series(
         con,
         "public_tap_capacity_series",
-        "public_capacity_path",
+        "public_capacity_weighted",
         ["month", "model"],
         CAPACITY_COLUMNS,
         ctx.percentiles,
         ctx.rep_path_id,
         CAPACITY_PASSTHROUGH,
+        weight="_weight",
+        rep_source="public_capacity_path",
     )
     purpose = "capacity by month and model (public_tap_capacity_plan before its violation columns)"
     keys = ["month", "model"]
@@ -155,8 +175,8 @@ def _capacity(ctx: RunContext, rep_set: int) -> None:
         CREATE OR REPLACE TABLE public_tap_capacity_plan AS
         WITH n AS (SELECT count(*) AS n_paths FROM public_horizon),
         violating AS (
-            SELECT month, model, count(DISTINCT path_id) FILTER (WHERE capacity_violation) AS v
-            FROM public_capacity_path GROUP BY month, model
+            SELECT month, model, sum(_weight) FILTER (WHERE capacity_violation) AS v
+            FROM public_capacity_weighted GROUP BY month, model
         ),
         rep AS (SELECT max_instances_per_model AS max_rep FROM params_public_tap WHERE param_set_id = {rep_set})
         SELECT s.*,
@@ -168,6 +188,7 @@ def _capacity(ctx: RunContext, rep_set: int) -> None:
         CROSS JOIN n CROSS JOIN rep
         LEFT JOIN violating AS v USING (month, model)
     """)
+    con.execute("DROP VIEW public_capacity_weighted")
     comment_like(
         con, "public_tap_capacity_plan", "public_tap_capacity_series", CAPACITY_PLAN_PURPOSE, CAPACITY_PLAN_EXTRA
     )
@@ -209,10 +230,14 @@ def summary_blocks(ctx: RunContext, rep_set: int) -> dict[str, Any]:
         for m, g, tps, src, _, base, ref, params in chosen
         if src == "heuristic"
     ]
+    # A model without traffic needs no instance, so its rows never violate; the served rows are every path's.
     violations = con.execute(
-        f"""SELECT count(*) FILTER (WHERE path_id = {ctx.rep_path_id} AND capacity_violation),
-                   count(DISTINCT path_id) FILTER (WHERE capacity_violation)
-            FROM public_capacity_path"""
+        f"""SELECT (SELECT count(*) FROM public_capacity_path WHERE path_id = {ctx.rep_path_id} AND capacity_violation),
+                   (SELECT count(DISTINCT path_id) FROM (
+                        SELECT path_id FROM public_served_month WHERE capacity_violation
+                        UNION ALL
+                        SELECT path_id FROM public_horizon WHERE param_set_id IN
+                            (SELECT param_set_id FROM public_idle_model WHERE capacity_violation)))"""
     ).fetchall()[0]
     scaling = con.execute(
         """SELECT avg_util_pct, p95_util_pct, sla_violations, scale_events

@@ -28,13 +28,20 @@ def series_sql(
     percentiles: list[int],
     rep_path_id: int,
     passthrough: list[str] | None = None,
+    weight: str | None = None,
+    rep_source: str | None = None,
 ) -> str:
     """SQL of the series rows of `source` (a per-path table with `path_id`).
 
     `passthrough` columns are not per-path quantities (text, parameter-level values): percentile rows
-    take them from the representative path (OUT-3).
+    take them from the representative path (OUT-3). `weight`: a column saying how many equal values a
+    row stands for (expanded here). `rep_source`: where the representative path's rows are read (default
+    `source`).
     """
     passthrough = passthrough or []
+    rep_source = rep_source or source
+    if weight:
+        source = f'(SELECT * FROM (SELECT *, unnest(range("{weight}")) AS _d3_copy FROM {source}))'
     ctes = [
         f"c{i} AS ({{{{ pctl('{source}', {keys!r}, '{col}', {percentiles!r}, value_out='v') }}}})"
         for i, col in enumerate(columns)
@@ -48,14 +55,14 @@ def series_sql(
                {picked}{", " + rep_cols if passthrough else ""}
         FROM c0 {joins}
         {
-        f"LEFT JOIN (SELECT * FROM {source} WHERE path_id = {rep_path_id}) AS r USING ({key_list})"
+        f"LEFT JOIN (SELECT * FROM {rep_source} WHERE path_id = {rep_path_id}) AS r USING ({key_list})"
         if passthrough
         else ""
     }"""
     return (
         "WITH "
         + ",\n".join(ctes)
-        + f"\n{pct_select}\nUNION ALL BY NAME\n{_rep_select(source, keys, columns, passthrough, rep_path_id)}"
+        + f"\n{pct_select}\nUNION ALL BY NAME\n{_rep_select(rep_source, keys, columns, passthrough, rep_path_id)}"
     )
 
 
@@ -113,8 +120,11 @@ def _build_by_selection(
     percentiles: list[int],
     rep_path_id: int,
     passthrough: list[str],
+    weight: str | None = None,
+    rep_source: str | None = None,
 ) -> bool:
     """Create `target` with percentiles selected in numpy; False (nothing done) when a case is not handled."""
+    rep_source = rep_source or source
     types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {source})").fetchall())
     scales = {c: value_scale(types[c]) for c in columns}
     if -1 in scales.values() or (passthrough and not keys):
@@ -122,7 +132,7 @@ def _build_by_selection(
     groups = read_groups(con, source, keys)
     if groups is None:
         return False
-    found = select_percentiles(con, source, groups, scales, percentiles)
+    found = select_percentiles(con, source, groups, scales, percentiles, weight)
     out_types = _result_types(con, source, columns)
     view = f"_d3_series_cells_{target}"
     _register_cells(con, view, groups.codes, percentiles, found, scales)
@@ -132,7 +142,7 @@ def _build_by_selection(
     key_cols = "".join(f', g."{k}"' for k in keys)
     rep_cols = "".join(f', r."{c}"' for c in passthrough)
     rep_join = (
-        f"LEFT JOIN (SELECT * FROM {source} WHERE path_id = {rep_path_id}) AS r USING ({', '.join(keys)})"
+        f"LEFT JOIN (SELECT * FROM {rep_source} WHERE path_id = {rep_path_id}) AS r USING ({', '.join(keys)})"
         if passthrough
         else ""
     )
@@ -143,7 +153,7 @@ def _build_by_selection(
             FROM "{view}" AS q JOIN (SELECT *, {groups.ordinal_sql} AS _code FROM {GROUPS_TABLE}) AS g USING (_code)
             {rep_join}
             UNION ALL BY NAME
-            {_rep_select(source, keys, columns, passthrough, rep_path_id)}""")
+            {_rep_select(rep_source, keys, columns, passthrough, rep_path_id)}""")
     finally:
         con.unregister(view)
         con.execute(f"DROP TABLE IF EXISTS {GROUPS_TABLE}")
@@ -159,9 +169,18 @@ def build_series(
     percentiles: list[int],
     rep_path_id: int,
     passthrough: list[str] | None = None,
+    weight: str | None = None,
+    rep_source: str | None = None,
 ) -> int:
-    """Create table `target` with the series rows (the table `series_sql` gives); returns its row count."""
-    if not _build_by_selection(con, target, source, keys, columns, percentiles, rep_path_id, passthrough or []):
-        sql = render_text(series_sql(source, keys, columns, percentiles, rep_path_id, passthrough), {}, target)
+    """Create table `target` with the series rows (the table `series_sql` gives); returns its row count.
+
+    `weight` and `rep_source`: see `series_sql`.
+    """
+    built = _build_by_selection(
+        con, target, source, keys, columns, percentiles, rep_path_id, passthrough or [], weight, rep_source
+    )
+    if not built:
+        sql = series_sql(source, keys, columns, percentiles, rep_path_id, passthrough, weight, rep_source)
+        sql = render_text(sql, {}, target)
         con.execute(f'CREATE OR REPLACE TABLE "{target}" AS {sql}')
     return int(con.execute(f'SELECT count(*) FROM "{target}"').fetchall()[0][0])

@@ -144,21 +144,35 @@ else Python ints equal to the exact value times 10^(scale + 2)."""
 
 
 def _order_statistics(
-    sorted_values: np.ndarray, bounds: np.ndarray, percentiles: list[int]
+    sorted_values: np.ndarray, bounds: np.ndarray, percentiles: list[int], weights: np.ndarray | None = None
 ) -> list[tuple[list[object], list[object], list[int]] | None]:
-    """Per group: x_i, x_{i+1} and r of each percentile (None for a group without values)."""
+    """Per group: x_i, x_{i+1} and r of each percentile (None for a group without values).
+
+    `weights` (aligned with `sorted_values`): a row stands for that many equal values (the rows of a
+    parameter set that are the same on every path); order statistic k is then the value whose
+    cumulative weight first exceeds k, exactly as in the expanded list.
+    """
     out: list[tuple[list[object], list[object], list[int]] | None] = []
     for group in range(len(bounds) - 1):
         segment = sorted_values[bounds[group] : bounds[group + 1]]
-        n = len(segment)
+        counts = None if weights is None else weights[bounds[group] : bounds[group + 1]]
+        if counts is not None and bool((counts == 1).all()):
+            counts = None
+        n = len(segment) if counts is None else int(counts.sum())
         if n == 0:
             out.append(None)
             continue
         ranks = [(n - 1) * p // 100 for p in percentiles]
-        wanted = sorted({k for i in ranks for k in (i, min(i + 1, n - 1))})
-        picked = np.partition(segment, wanted)
-        lows = picked[ranks].tolist()
-        highs = picked[[min(i + 1, n - 1) for i in ranks]].tolist()
+        nexts = [min(i + 1, n - 1) for i in ranks]
+        if counts is None:
+            wanted = sorted({k for i in ranks for k in (i, min(i + 1, n - 1))})
+            picked = np.partition(segment, wanted)
+            lows, highs = picked[ranks].tolist(), picked[nexts].tolist()
+        else:
+            order = np.argsort(segment, kind="stable")
+            values, cumulative = segment[order], np.cumsum(counts[order])
+            lows = values[np.searchsorted(cumulative, ranks, side="right")].tolist()
+            highs = values[np.searchsorted(cumulative, nexts, side="right")].tolist()
         out.append((lows, highs, [(n - 1) * p - 100 * i for p, i in zip(percentiles, ranks, strict=True)]))
     return out
 
@@ -170,14 +184,18 @@ def percentiles_of(
     bounds: np.ndarray,
     scale: int | None,
     percentiles: list[int],
+    weights: np.ndarray | None = None,
 ) -> Cells:
-    """GEN-5 percentiles of one fetched column, its rows grouped by `order` into `bounds` (CSR offsets)."""
+    """GEN-5 percentiles of one fetched column, its rows grouped by `order` into `bounds` (CSR offsets);
+    `weights`: how many equal values each row stands for (None: one each)."""
     sorted_values = values[order]
+    sorted_weights = None if weights is None else weights[order]
     if nulls is not None and nulls.any():
         keep = ~nulls[order]
         sorted_values = sorted_values[keep]
+        sorted_weights = None if sorted_weights is None else sorted_weights[keep]
         bounds = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))[bounds]
-    stats = _order_statistics(sorted_values, bounds, percentiles)
+    stats = _order_statistics(sorted_values, bounds, percentiles, sorted_weights)
     result: Cells = []
     for group in stats:
         if group is None:
@@ -210,12 +228,15 @@ def select_percentiles(
     groups: Groups,
     scales: dict[str, int | None],
     percentiles: list[int],
+    weight: str | None = None,
 ) -> dict[str, Cells]:
     """GEN-5 percentiles of every column of `scales` per group (in `groups` order) of `source`.
 
     Rows are fetched per chunk of whole groups and per batch of columns; a fetched row's group comes
-    with it in the same query, so no row order is assumed.
+    with it in the same query, so no row order is assumed. `weight`: a column of how many equal values
+    a row stands for (≥ 1).
     """
+    weight_expr = f', CAST("{weight}" AS BIGINT) AS _d3_weight' if weight else ""
     out: dict[str, Cells] = {c: [] for c in scales}
     for first, stop in group_chunks(groups):
         where = ""
@@ -224,8 +245,10 @@ def select_percentiles(
         last_codes, order, bounds = None, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         for batch in _column_batches(list(scales), sum(groups.counts[first:stop])):
             exprs = ", ".join(f'{fetch_expr(c, scales[c])} AS "{c}"' for c in batch)
-            got = con.execute(f"SELECT {groups.ordinal_sql} AS _d3_code, {exprs} FROM {source}{where}").fetchnumpy()
+            query = f"SELECT {groups.ordinal_sql} AS _d3_code{weight_expr}, {exprs} FROM {source}{where}"
+            got = con.execute(query).fetchnumpy()
             codes = np.asarray(got.pop("_d3_code"))
+            weights = np.asarray(got.pop("_d3_weight"), dtype=np.int64) if weight else None
             if last_codes is None or not np.array_equal(codes, last_codes):
                 order, bounds = _grouping(groups, codes, first, stop - first)
                 last_codes = codes
@@ -233,5 +256,6 @@ def select_percentiles(
                 fetched = got.pop(column)
                 nulls = np.ma.getmaskarray(fetched) if np.ma.isMaskedArray(fetched) else None
                 values = np.ma.getdata(fetched)
-                out[column].extend(percentiles_of(values, nulls, order, bounds, scales[column], percentiles))
+                cells = percentiles_of(values, nulls, order, bounds, scales[column], percentiles, weights)
+                out[column].extend(cells)
     return out

@@ -42,9 +42,9 @@ KEPT_PER_PATH: frozenset[str] = frozenset(
 
 
 #: Per-path tables read across paths after the batches but not kept whole: held in a scratch database
-#: for the run and deleted before it is published (the capacity plan's percentiles and violations, the
-#: acceptance checks on every path's tap months).
-SCRATCH_PER_PATH: frozenset[str] = frozenset({"public_capacity_path", "public_month", "private_month"})
+#: for the run and deleted before it is published (the capacity plan's percentiles and violations, with
+#: the served models' rows; the acceptance checks on every path's tap months).
+SCRATCH_PER_PATH: frozenset[str] = frozenset({"public_served_month", "public_month", "private_month"})
 
 #: The model that picks the representative path; once it is built, the per-path models run once more on
 #: that path alone so every per-path table that is not kept whole holds its rows ([FIN-12]).

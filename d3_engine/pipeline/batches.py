@@ -31,7 +31,7 @@ from d3_engine.core.db import comment_on, sql_literal
 from d3_engine.models.graph import Model
 from d3_engine.models.header import column_comment
 from d3_engine.models.runner import ModelRun, build_model, record_runs
-from d3_engine.models.scope import KEPT_PER_PATH, REPRESENTATIVE, SCRATCH_PER_PATH, split_by_scope
+from d3_engine.models.scope import KEPT_PER_PATH, REPRESENTATIVE, SCRATCH_PER_PATH, split_by_scope, upstream_of
 from d3_engine.plan.draws import (
     TAPS,
     Batch,
@@ -137,9 +137,10 @@ def run_plan(
         done[model.name] = _announce(build_model(con, model, variables), on_done)
     if any(paths.destination(t) == "scratch" for t in scoped.path_tables()):
         dbs.attach_scratch()
-    per_path: dict[str, list[ModelRun]] = {m.name: [] for m in scoped.path}
+    batched = _batched_models(scoped.path, paths)
+    per_path: dict[str, list[ModelRun]] = {m.name: [] for m in batched}
     finished = 0
-    for batch, computed in _computed_in_order(dbs, scoped.path, variables):
+    for batch, computed in _computed_in_order(dbs, batched, variables):
         for name, run in computed.runs.items():
             per_path[name].append(run)
         finished += batch.stop - batch.start
@@ -152,13 +153,32 @@ def run_plan(
     write_path_range(con, Batch(0, paths.plan.paths))
     for model in scoped.across:
         done[model.name] = _announce(build_model(con, model, variables), on_done)
-        if model.name == REPRESENTATIVE and not paths.keep_every_path and paths.keep_only is None:
+        if model.name == REPRESENTATIVE and _has_rep_batch(paths):
             rep = int(con.execute(f"SELECT path_id FROM {REPRESENTATIVE}").fetchall()[0][0])
-            _publish(dbs, _compute_batch(dbs, scoped.path, variables, Batch(rep, rep + 1), f"{BATCH_DB}_rep", True))
+            computed = _compute_batch(dbs, scoped.path, variables, Batch(rep, rep + 1), f"{BATCH_DB}_rep", True)
+            _publish(dbs, computed)
+            for name, run in computed.runs.items():  # the models only the representative path needs
+                if name not in done:
+                    done[name] = _announce(run, on_done)
     ordered = [done[m.name] for m in models]
     record_runs(con, scoped.plan + scoped.across, ordered)
     _comment_path_tables(con, scoped.path, paths)
     return ordered
+
+
+def _has_rep_batch(paths: PathsPlan) -> bool:
+    """Whether the per-path models run once more on the representative path alone (a normal run)."""
+    return not paths.keep_every_path and paths.keep_only is None
+
+
+def _batched_models(models: list[Model], paths: PathsPlan) -> list[Model]:
+    """The per-path models every batch runs: those the tables a batch appends need. The others
+    (e.g. public_model_month, whose rows no export reads across paths) run in the representative
+    path's batch only; without that batch every per-path model runs in every batch."""
+    if not _has_rep_batch(paths):
+        return models
+    appended = frozenset(t.name for m in models for t in m.tables if paths.destination(t.name) is not None)
+    return upstream_of(models, appended)
 
 
 def _announce(run: ModelRun, on_done: Callable[[ModelRun], None] | None) -> ModelRun:

@@ -8,6 +8,7 @@ The contract tests check every 30_public model header against DESCRIBE and its g
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,9 +93,16 @@ def public_models() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def full_minimal() -> duckdb.DuckDBPyConnection:
-    """Every public SQL model built on minimal_001."""
-    return build(tuple(public_models()))
+def full_minimal(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    """Every public SQL model built on minimal_001 with the Large model's traffic share set to 0, so that
+    both the served (Small) and the idle (Large, public_idle_model) rows exist."""
+    inputs = tmp_path_factory.mktemp("idle") / "minimal_001"
+    shutil.copytree(MINIMAL, inputs)
+    models = inputs / "operator" / "curated_public_tap_models.csv"
+    text = models.read_text(encoding="utf-8")
+    assert "org/large-30b,0.25" in text
+    models.write_text(text.replace("org/large-30b,0.25", "org/large-30b,0"), encoding="utf-8")
+    return build(tuple(public_models()), inputs)
 
 
 def test_there_are_public_models_for_every_deliverable() -> None:

@@ -118,3 +118,39 @@ def test_decimal_fetch_is_exact_at_the_type_limits() -> None:
     con.executemany("INSERT INTO t VALUES (CAST(? AS DECIMAL(18,6)))", [(t,) for t in texts])
     got = con.execute(f"SELECT {series_select.fetch_expr('v', 6)} FROM t").fetchnumpy()
     assert list(next(iter(got.values()))) == [int(Decimal(t).scaleb(6)) for t in texts]
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+@pytest.mark.parametrize(("keys", "passthrough"), [(["month", "model"], ["label"]), ([], None)])
+def test_weighted_rows_equal_their_expansion(seed: int, keys: list[str], passthrough: list[str] | None) -> None:
+    """A row of weight w stands for w equal rows (issue 13: a model without traffic holds one row per parameter
+    set for its M paths): both the numpy selection and the SQL version give the table of the expanded rows,
+    on groups with weights all 1 (the partition path) and on mixed weights (the cumulative-weight path)."""
+    con = connect(None, threads=2)
+    make_source(con, seed, paths=19)
+    rng = np.random.default_rng(seed)
+    con.execute("CREATE TABLE wsrc AS SELECT *, CAST(1 AS BIGINT) AS w FROM src")
+    weights = [int(v) for v in rng.integers(1, 6, size=int(con.execute("SELECT count(*) FROM wsrc").fetchone()[0]))]
+    con.execute("CREATE TABLE ws AS SELECT unnest(?::BIGINT[]) AS w, unnest(range(?)) AS k", [weights, len(weights)])
+    con.execute(
+        "CREATE OR REPLACE TABLE wsrc AS SELECT s.* EXCLUDE (w), "
+        "CASE WHEN s.model = 'zz' THEN 1 ELSE ws.w END AS w "  # 'zz' keeps weights of 1: the partition path
+        "FROM (SELECT *, row_number() OVER (ORDER BY path_id, month, model) - 1 AS k FROM wsrc) AS s JOIN ws USING (k)"
+    )
+    con.execute("ALTER TABLE wsrc DROP COLUMN k")
+    con.execute(
+        "CREATE TABLE xsrc AS SELECT * EXCLUDE (w, copy), path_id + 1000000 * copy AS path_id "
+        "FROM (SELECT * EXCLUDE (path_id), path_id, unnest(range(w)) AS copy FROM wsrc)"
+    )
+    assert int(con.execute("SELECT count(*) FROM xsrc").fetchone()[0]) > int(
+        con.execute("SELECT count(*) FROM wsrc").fetchone()[0]
+    )
+    want_sql = render_text(series.series_sql("xsrc", keys, COLUMNS, PERCENTILES, 2, passthrough), {}, "want")
+    con.execute(f"CREATE OR REPLACE TABLE want AS {want_sql}")
+    assert series._build_by_selection(
+        con, "got", "wsrc", keys, COLUMNS, PERCENTILES, 2, passthrough or [], weight="w", rep_source="xsrc"
+    )
+    assert table(con, "got") == table(con, "want")
+    fallback = series.series_sql("wsrc", keys, COLUMNS, PERCENTILES, 2, passthrough, weight="w", rep_source="xsrc")
+    con.execute(f"CREATE OR REPLACE TABLE got_sql AS {render_text(fallback, {}, 'got_sql')}")
+    assert table(con, "got_sql") == table(con, "want")

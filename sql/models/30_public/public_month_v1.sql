@@ -34,36 +34,51 @@ WITH model_rank AS (
     SELECT model, CAST(row_number() OVER (ORDER BY model) AS INTEGER) AS model_rank
     FROM (SELECT DISTINCT model FROM {{ ref('public_admission') }}) AS m
 ),
-per_model_lists AS (
+served_lists AS (
+    -- The models with traffic, per path and month (public_served_month) ...
     SELECT path_id, month,
-           list_sort(list(struct_pack(r := k.model_rank, t := tokens, h := instance_hours))
-               FILTER (WHERE tokens IS DISTINCT FROM 0 OR instance_hours IS DISTINCT FROM 0)) AS in_model_order,
+           list(struct_pack(r := k.model_rank, t := tokens, h := instance_hours))
+               FILTER (WHERE tokens IS DISTINCT FROM 0 OR instance_hours IS DISTINCT FROM 0) AS parts,
            sum(usage_revenue_eur) AS usage_revenue_eur, sum(gpu_cost_eur) AS gpu_cost_eur, sum(cogs_eur) AS cogs_eur
-    FROM {{ ref('public_model_month') }}
+    FROM {{ ref('public_served_month') }}
     JOIN model_rank AS k USING (model)
     GROUP BY path_id, month
 ),
+idle_lists AS (
+    -- ... and the admitted models without traffic, whose row is the same on every path and month of a set
+    -- (public_idle_model): the same Σ_m over every admitted model, in the same model order.
+    SELECT param_set_id,
+           list(struct_pack(r := k.model_rank, t := tokens, h := instance_hours))
+               FILTER (WHERE tokens IS DISTINCT FROM 0 OR instance_hours IS DISTINCT FROM 0) AS parts,
+           sum(usage_revenue_eur) AS usage_revenue_eur, sum(gpu_cost_eur) AS gpu_cost_eur, sum(cogs_eur) AS cogs_eur
+    FROM {{ ref('public_idle_model') }}
+    JOIN model_rank AS k USING (model)
+    GROUP BY param_set_id
+),
 per_model AS (
-    SELECT path_id, month,
-           list_reduce(list_transform(coalesce(in_model_order, []), lambda s: s.t), lambda a, b: a + b, 0.0::DOUBLE)
-               AS served,
-           list_reduce(list_transform(coalesce(in_model_order, []), lambda s: s.h), lambda a, b: a + b, 0.0::DOUBLE)
-               AS hours,
-           usage_revenue_eur, gpu_cost_eur, cogs_eur
-    FROM per_model_lists
+    SELECT d.path_id, d.month,
+           list_sort(coalesce(s.parts, []) || coalesce(i.parts, [])) AS in_model_order,
+           coalesce(s.usage_revenue_eur, 0) + coalesce(i.usage_revenue_eur, 0) AS usage_revenue_eur,
+           coalesce(s.gpu_cost_eur, 0) + coalesce(i.gpu_cost_eur, 0) AS gpu_cost_eur,
+           coalesce(s.cogs_eur, 0) + coalesce(i.cogs_eur, 0) AS cogs_eur
+    FROM {{ ref('public_demand') }} AS d
+    LEFT JOIN served_lists AS s USING (path_id, month)
+    LEFT JOIN idle_lists AS i USING (param_set_id)
 ),
 joined AS (
     SELECT d.path_id, d.param_set_id, d.month, d.budget_eur, d.cac_eur, d.new_customers, d.active_customers,
-           coalesce(m.served, 0.0) AS tokens, coalesce(m.hours, 0.0) AS instance_hours,
-           CAST(coalesce(m.usage_revenue_eur, 0) AS DECIMAL(18, 6)) AS usage_revenue_eur,
-           CAST(coalesce(m.gpu_cost_eur, 0) AS DECIMAL(18, 6)) AS gpu_cost_eur,
-           CAST(coalesce(m.cogs_eur, 0) AS DECIMAL(18, 6)) AS cogs_public_eur,
+           list_reduce(list_transform(m.in_model_order, lambda s: s.t), lambda a, b: a + b, 0.0::DOUBLE) AS tokens,
+           list_reduce(list_transform(m.in_model_order, lambda s: s.h), lambda a, b: a + b, 0.0::DOUBLE)
+               AS instance_hours,
+           CAST(m.usage_revenue_eur AS DECIMAL(18, 6)) AS usage_revenue_eur,
+           CAST(m.gpu_cost_eur AS DECIMAL(18, 6)) AS gpu_cost_eur,
+           CAST(m.cogs_eur AS DECIMAL(18, 6)) AS cogs_public_eur,
            p.expiry_months,
            {{ dec('g.payment_fee_pct', 38, 10) }} AS payment_fee_pct,
            CAST({{ dec('p.breakage_pct', 38, 12) }} * 1000000000000 AS HUGEINT)
                AS breakage_e12
     FROM {{ ref('public_demand') }} AS d
-    LEFT JOIN per_model AS m USING (path_id, month)
+    JOIN per_model AS m USING (path_id, month)
     JOIN params_public_tap AS p USING (param_set_id)
     JOIN params_general AS g USING (param_set_id)  -- payment_fee_pct is resolved: 0 when not set [V12-5]
 ),

@@ -1,0 +1,32 @@
+-- model: public_served_month
+-- version: 1
+-- purpose: public_model_month's rows of the models with traffic (traffic_share > 0), per path: what the tap month and the capacity percentiles read [PUB-9] [PUB-11]
+-- pipelines: public
+-- grain: path_id, month, model
+-- columns:
+--   path_id BIGINT <id>  path [GEN-2]
+--   param_set_id BIGINT <id>  parameter set
+--   month BIGINT <month>  plan month
+--   model VARCHAR <id>  admitted model [PUB-6]
+--   gpu VARCHAR <id>  g*(m) [PUB-4]
+--   traffic_share DOUBLE <ratio>  s_m renormalised over admitted models [PUB-9]
+--   sell_eur_per_1k DOUBLE <EUR/1k tokens>  the model's price [PUB-5]
+--   tokens DOUBLE <tokens>  tokens_{t,m} = tokens_t × s_m [PUB-9]
+--   avg_tokens_per_hour DOUBLE <tokens/hour>  tokens_{t,m} / 720 [PUB-11]
+--   peak_tokens_per_hour DOUBLE <tokens/hour>  avg × peak_factor [PUB-11]
+--   tps DOUBLE <tokens/s>  tps(m, g*) [PUB-2]
+--   cap_tokens_per_hour_per_instance DOUBLE <tokens/hour>  tps × 3600 × target_utilization_pct/100 [PUB-11]
+--   instances_needed BIGINT <count>  ceil(peak / cap − 1e-9), 0 without tokens [PUB-11]
+--   instances BIGINT <count>  clamp(needed, min_instances_per_model, max_instances_per_model) [PUB-11]
+--   instance_hours DOUBLE <GPU-hours>  instances × 720 [PUB-11]
+--   eur_hr DOUBLE <EUR/GPU-hour>  eur_hr(g*) [PUB-1]
+--   max_instances_per_model BIGINT <count>  the set's maximum (for ACC-A5 and percentile rows)
+--   capacity_violation BOOLEAN <flag>  instances_needed > max_instances_per_model [PUB-11]
+--   usage_revenue_eur DECIMAL(18,6) <EUR>  DEC(tokens_{t,m}/1000 × sell_1k) [GEN-4] [PUB-9]
+--   gpu_cost_eur DECIMAL(18,6) <EUR>  DEC(instances × 720 × eur_hr(g*)) [GEN-4] [PUB-11]
+--   cogs_eur DECIMAL(18,6) <EUR>  round6(gpu_cost_eur × (1 + infra/100)) + DEC(tokens/1e6 × base_eur_per_1M) [GEN-4]
+-- Speed (issue 13): of the 15 shipped models 3 carry traffic, so 4/5 of public_model_month's rows are a
+-- model with 0 tokens whose row is the same on every path of a parameter set. Those are computed once per
+-- set (public_idle_model); the per-path work covers the served models only. Same formulas: the
+-- `public_model_rows` macro (sql/macros/public_rows.sql).
+{{ public_model_rows(ref('public_demand'), ref('public_admission'), ref('public_price'), 'served') }}
