@@ -104,16 +104,22 @@ lines AS (
         greatest(-cash_closing_eur, 0) AS overdraft_eur
     FROM joined
 ),
-windowed AS (
-    SELECT *,
+running AS (
+    -- Speed (issue 13): the running sums are taken over the few columns they need, not over the whole wide
+    -- row (a window sorts what it carries), and joined back; exact DECIMAL sums, so the same values.
+    SELECT path_id, month,
         sum(capex_eur - depreciation_eur) OVER to_date AS fixed_assets_net_eur,
         sum(net_income_eur) OVER to_date AS retained_earnings_eur,
         sum(cfads_eur) OVER ltm AS cfads_ltm,
         sum(debt_service_eur) OVER ltm AS debt_service_ltm
-    FROM lines
+    FROM (SELECT path_id, month, capex_eur, depreciation_eur, net_income_eur, cfads_eur, debt_service_eur FROM lines)
     WINDOW
         to_date AS (PARTITION BY path_id ORDER BY month ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
         ltm AS (PARTITION BY path_id ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
+),
+windowed AS (
+    SELECT l.*, r.fixed_assets_net_eur, r.retained_earnings_eur, r.cfads_ltm, r.debt_service_ltm
+    FROM lines AS l JOIN running AS r USING (path_id, month)
 ),
 sheet AS (
     SELECT *,
