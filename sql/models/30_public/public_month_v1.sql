@@ -65,6 +65,15 @@ per_model AS (
     LEFT JOIN served_lists AS s USING (path_id, month)
     LEFT JOIN idle_lists AS i USING (param_set_id)
 ),
+set_rates AS (
+    -- Speed (issue 13): the rates are per-set values, converted once per set rather than once per row (a
+    -- 38-digit DEC goes through text).
+    SELECT p.param_set_id, p.expiry_months,
+           {{ dec('g.payment_fee_pct', 38, 10) }} AS payment_fee_pct,
+           CAST({{ dec('p.breakage_pct', 38, 12) }} * 1000000000000 AS HUGEINT) AS breakage_e12
+    FROM params_public_tap AS p
+    JOIN params_general AS g USING (param_set_id)  -- payment_fee_pct is resolved: 0 when not set [V12-5]
+),
 joined AS (
     SELECT d.path_id, d.param_set_id, d.month, d.budget_eur, d.cac_eur, d.new_customers, d.active_customers,
            list_reduce(list_transform(m.in_model_order, lambda s: s.t), lambda a, b: a + b, 0.0::DOUBLE) AS tokens,
@@ -73,14 +82,10 @@ joined AS (
            CAST(m.usage_revenue_eur AS DECIMAL(18, 6)) AS usage_revenue_eur,
            CAST(m.gpu_cost_eur AS DECIMAL(18, 6)) AS gpu_cost_eur,
            CAST(m.cogs_eur AS DECIMAL(18, 6)) AS cogs_public_eur,
-           p.expiry_months,
-           {{ dec('g.payment_fee_pct', 38, 10) }} AS payment_fee_pct,
-           CAST({{ dec('p.breakage_pct', 38, 12) }} * 1000000000000 AS HUGEINT)
-               AS breakage_e12
+           r.expiry_months, r.payment_fee_pct, r.breakage_e12
     FROM {{ ref('public_demand') }} AS d
     JOIN per_model AS m USING (path_id, month)
-    JOIN params_public_tap AS p USING (param_set_id)
-    JOIN params_general AS g USING (param_set_id)  -- payment_fee_pct is resolved: 0 when not set [V12-5]
+    JOIN set_rates AS r USING (param_set_id)
 ),
 credits AS (
     SELECT *,

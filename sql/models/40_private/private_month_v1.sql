@@ -39,10 +39,12 @@ joined AS (
         coalesce(g.revenue_hours_eur, 0) AS revenue_hours_eur,
         coalesce(g.cogs_private_eur, 0) AS cogs_private_eur,
         {{ dec('c.active_clients * f.fee_per_client_eur_per_month') }} AS revenue_fees_eur,
-        {{ dec('pg.payment_fee_pct', 38, 10) }} AS payment_fee_pct
+        pg.payment_fee_pct
     FROM clients AS c
     JOIN {{ ref('private_fees') }} AS f USING (param_set_id)
-    JOIN params_general AS pg USING (param_set_id)  -- payment_fee_pct is resolved: 0 when not set [V12-5]
+    -- payment_fee_pct is resolved: 0 when not set [V12-5]; converted once per set (speed, issue 13).
+    JOIN (SELECT param_set_id, {{ dec('payment_fee_pct', 38, 10) }} AS payment_fee_pct FROM params_general) AS pg
+        USING (param_set_id)
     LEFT JOIN by_gpu AS g USING (path_id, month)
 ),
 
