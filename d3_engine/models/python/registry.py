@@ -5,7 +5,10 @@ Each declares the tables it writes with a header (`python_tables`), checked like
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from d3_engine.models.graph import Model, discover_models
+from d3_engine.models.header import ModelHeader
 from d3_engine.models.python import autoscaler, finance_cash, loan
 
 
@@ -21,3 +24,9 @@ def all_models() -> dict[str, Model]:
     for model in python_models():
         found[model.name] = model
     return found
+
+
+@lru_cache(maxsize=1)
+def table_headers() -> dict[str, ModelHeader]:
+    """The header of every table a model builds, keyed by table name (what exporters and comments read)."""
+    return {h.name: h for m in all_models().values() for h in m.tables}
