@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.formats import Places, places_for_unit, write_csv
+from d3_engine.export.artefacts import SENSITIVITY
 from d3_engine.export.consolidated_summary import write_summary
-from d3_engine.export.writers import SCOPE_ORDER, export_model
+from d3_engine.export.writers import SCOPE_ORDER
 from d3_engine.models.python.sensitivity import KPIS
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def write_sensitivity(ctx: RunContext) -> None:
     """sensitivity.csv: the `sensitivity` model's rows, by scope, variable_id (bytes), KPI ([FIN-13], [OUT-4])."""
     kpi_order = "CASE kpi " + " ".join(f"WHEN '{name}' THEN {i}" for i, (name, _) in enumerate(KPIS)) + " END"
     order = f"{SCOPE_ORDER}, encode(variable_id), {kpi_order}"
-    export_model(ctx.con, "sensitivity", ctx.run_dir / "sensitivity.csv", order)
+    SENSITIVITY.export(ctx.con, ctx.run_dir, order)
 
 
 def representative_block(ctx: RunContext) -> dict[str, Any]:

@@ -62,10 +62,3 @@ def export_model(
     rows = con.execute(f'SELECT {cells} FROM "{table}" WHERE {where} ORDER BY {order_by}').fetchall()
     write_csv(path, header, rows, **csv)
     return len(rows)
-
-
-def export_variable_draws(con: duckdb.DuckDBPyConnection, run_dir: Path) -> int:
-    """variable_draws.csv (RNG-6): the `variable_draws` model, one row per (grid_index, replicate_index,
-    used variable)."""
-    order = f"grid_index, replicate_index, {SCOPE_ORDER}, variable_id"
-    return export_model(con, "variable_draws", run_dir / "variable_draws.csv", order)

@@ -33,13 +33,13 @@ from d3_engine.export import private as export_private
 from d3_engine.export import public as export_public
 from d3_engine.export import risk as export_risk
 from d3_engine.export import whatif as export_whatif
+from d3_engine.export.artefacts import export_variable_draws
 from d3_engine.export.context import RunContext
 from d3_engine.export.ledger import LedgerEntry
 from d3_engine.export.publish import check_latest, compute_run_id, make_staging, publish, remove_own
 from d3_engine.export.run_summary import RunFacts, cli_overrides, write_run_summary
 from d3_engine.export.sweep import sweep
 from d3_engine.export.verify import Expected, engine_source_sha256
-from d3_engine.export.writers import export_variable_draws
 from d3_engine.models.graph import Model, check_references, order_models
 from d3_engine.models.python.registry import all_models
 from d3_engine.models.render import model_variables
