@@ -25,7 +25,7 @@ VENDOR_WEIGHTS = ("weight_cost", "weight_availability", "weight_reputation")
 class ModelArtefact:
     """A CSV artefact whose rows are one model's table.
 
-    `optional` columns lead the file only when the run needs them (risk_by_month's grid_index when G > 1).
+    `optional` columns are in the file only when the run needs them (grid_index when G > 1).
     """
 
     file: str
@@ -79,6 +79,9 @@ PRIVATE_ECONOMICS = ModelArtefact("private_tap_economics.csv", "private_economic
 PRIVATE_VENDORS = ModelArtefact(
     "private_vendor_recommendation.csv", "private_vendor_recommendation", PARAMETER_SET_KEYS + VENDOR_WEIGHTS
 )
+STRESS_TESTS = ModelArtefact(
+    "stress_tests.csv", "stress_tests", ("scenario_index", "metric_order"), optional=("grid_index",)
+)
 PRIVATE_CUSTOMERS = SeriesArtefact("private_tap_customers_by_month.csv", "private_customers_by_month", ("month",))
 
 MODEL_ARTEFACTS: tuple[ModelArtefact | SeriesArtefact, ...] = (
@@ -86,6 +89,7 @@ MODEL_ARTEFACTS: tuple[ModelArtefact | SeriesArtefact, ...] = (
     SENSITIVITY,
     ANNUAL_SUMMARY,
     RISK_BY_MONTH,
+    STRESS_TESTS,
     LOAN_SCHEDULE,
     PRIVATE_ECONOMICS,
     PRIVATE_VENDORS,
