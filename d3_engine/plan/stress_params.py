@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -71,6 +71,9 @@ STRESS_SCENARIOS_COLUMNS: Described = {
 
 def write_stress_scenarios(con: duckdb.DuckDBPyConnection, stresses: Sequence[Stress]) -> int:
     """`stress_scenarios`: the base (scenario 0) and every stress test in input order, with its name."""
-    columns = {"scenario": [0, *(s.scenario for s in stresses)], "scenario_name": ["base", *(s.name for s in stresses)]}
+    columns: dict[str, list[Any]] = {
+        "scenario": [0, *(s.scenario for s in stresses)],
+        "scenario_name": ["base", *(s.name for s in stresses)],
+    }
     purpose = "the scenarios of the what-if tables: the base, then every stress test of simulation.yaml [IN-21]"
     return create_described_table(con, "stress_scenarios", purpose, STRESS_SCENARIOS_COLUMNS, columns)
