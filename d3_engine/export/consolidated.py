@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.formats import Places, places_for_unit, write_csv
+from d3_engine.export.artefacts import SENSITIVITY
 from d3_engine.export.consolidated_summary import write_summary
-from d3_engine.export.sensitivity import HEADER as SENSITIVITY_HEADER
-from d3_engine.export.sensitivity import build_sensitivity
-from d3_engine.export.writers import export_query
+from d3_engine.export.writers import SCOPE_ORDER
+from d3_engine.models.python.sensitivity import KPIS
 
 if TYPE_CHECKING:
     from d3_engine.export.context import RunContext
@@ -121,13 +121,10 @@ def write_kpis(ctx: RunContext, labels: list[str]) -> None:
 
 
 def write_sensitivity(ctx: RunContext) -> None:
-    """Create the `sensitivity` table and write sensitivity.csv from it ([FIN-13], [OUT-4])."""
-    build_sensitivity(ctx.con, ctx.validated.plan)
-    scope_order = "CASE scope WHEN 'general' THEN 0 WHEN 'public_tap' THEN 1 ELSE 2 END"
-    kpi_order = "CASE kpi WHEN 'net_income_eur' THEN 0 WHEN 'cash_min_eur' THEN 1 ELSE 2 END"
-    sql = f"""SELECT {", ".join(SENSITIVITY_HEADER)} FROM sensitivity
-              ORDER BY {scope_order}, encode(variable_id), {kpi_order}"""
-    export_query(ctx.con, sql, ctx.run_dir / "sensitivity.csv", SENSITIVITY_HEADER)
+    """sensitivity.csv: the `sensitivity` model's rows, by scope, variable_id (bytes), KPI ([FIN-13], [OUT-4])."""
+    kpi_order = "CASE kpi " + " ".join(f"WHEN '{name}' THEN {i}" for i, (name, _) in enumerate(KPIS)) + " END"
+    order = f"{SCOPE_ORDER}, encode(variable_id), {kpi_order}"
+    SENSITIVITY.export(ctx.con, ctx.run_dir, order)
 
 
 def representative_block(ctx: RunContext) -> dict[str, Any]:

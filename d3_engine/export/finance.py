@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from d3_engine.export.artefacts import LOAN_SCHEDULE
 from d3_engine.export.series import build_series
 from d3_engine.export.series_comments import comment_series
 from d3_engine.export.writers import export_query
@@ -95,17 +96,6 @@ BALANCE_HEADER = [
     "balance_check_eur",
 ]
 
-LOAN_HEADER = [
-    "month",
-    "period",
-    "phase",
-    "opening_balance_eur",
-    "interest_eur",
-    "principal_eur",
-    "payment_eur",
-    "closing_balance_eur",
-]
-
 MONTHLY_FILES: dict[str, list[str]] = {
     "pnl_by_month": PNL_HEADER,
     "cashflow_by_month": CASHFLOW_HEADER,
@@ -127,14 +117,8 @@ def export_monthly(ctx: RunContext, name: str, header: list[str]) -> int:
 
 def export_loan_schedule(ctx: RunContext) -> int:
     """loan_schedule.csv: months 1..term of the representative path's parameter set ([FIN-3], [FIN-12])."""
-    sql = """
-        SELECT l.month, l.period, l.phase, l.opening_balance_eur, l.interest_eur, l.principal_eur, l.payment_eur,
-               l.closing_balance_eur
-        FROM loan_schedule AS l
-        JOIN representative_path AS r USING (param_set_id)
-        ORDER BY l.month
-    """
-    return export_query(ctx.con, sql, ctx.run_dir / "loan_schedule.csv", LOAN_HEADER)
+    where = "param_set_id = (SELECT param_set_id FROM representative_path)"
+    return LOAN_SCHEDULE.export(ctx.con, ctx.run_dir, "month", where=where)
 
 
 def export(ctx: RunContext) -> None:

@@ -9,51 +9,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from d3_engine.core.formats import INT_COLUMNS, write_csv
+from d3_engine.core.formats import INT_COLUMNS
+from d3_engine.export.artefacts import ANNUAL_SUMMARY, RISK_BY_MONTH
 
 if TYPE_CHECKING:
     from d3_engine.export.context import RunContext
 
-RISK_HEADER = [
-    "month",
-    "period",
-    "paths",
-    "paths_cash_breach",
-    "p_cash_breach",
-    "paths_dscr_breach",
-    "p_dscr_breach",
-    "paths_over_limit",
-    "p_over_limit",
-    "paths_breached_by",
-    "p_breached_by",
-]
-ANNUAL_HEADER = [
-    "series",
-    "series_order",
-    "year",
-    "period_start",
-    "period_end",
-    "months",
-    "revenue_total_eur",
-    "gross_profit_eur",
-    "ebitda_eur",
-    "net_income_eur",
-    "cfads_eur",
-    "debt_service_eur",
-    "dscr_annual",
-    "cash_closing_eur",
-    "overdraft_eur",
-    "loan_balance_eur",
-]
-RISK_INT = INT_COLUMNS | {c for c in RISK_HEADER if c == "paths" or c.startswith("paths_")}
 ANNUAL_INT = INT_COLUMNS | {"series_order", "year", "months"}
 
 
+def _risk_int(header: list[str]) -> frozenset[str]:
+    return frozenset(INT_COLUMNS | {c for c in header if c == "paths" or c.startswith("paths_")})
+
+
 def export(ctx: RunContext) -> None:
-    """Write risk_by_month.csv and annual_summary.csv from their models."""
-    header = (["grid_index"] if ctx.validated.plan.grid_size > 1 else []) + RISK_HEADER
-    rows = ctx.con.execute(f"SELECT {', '.join(header)} FROM risk_by_month ORDER BY grid_index, month").fetchall()
-    shares = {c: 4 for c in header if c.startswith("p_")}
-    write_csv(ctx.run_dir / "risk_by_month.csv", header, rows, int_columns=frozenset(RISK_INT), column_places=shares)
-    annual = ctx.con.execute(f"SELECT {', '.join(ANNUAL_HEADER)} FROM annual_summary ORDER BY series_order, year")
-    write_csv(ctx.run_dir / "annual_summary.csv", ANNUAL_HEADER, annual.fetchall(), int_columns=frozenset(ANNUAL_INT))
+    """Write risk_by_month.csv and annual_summary.csv from their models (headers: the models' columns)."""
+    grid = ctx.validated.plan.grid_size > 1
+    header = RISK_BY_MONTH.columns(with_optional=grid)
+    RISK_BY_MONTH.export(
+        ctx.con,
+        ctx.run_dir,
+        "grid_index, month",
+        with_optional=grid,
+        int_columns=_risk_int(header),
+        column_places={c: 4 for c in header if c.startswith("p_")},
+    )
+    ANNUAL_SUMMARY.export(ctx.con, ctx.run_dir, "series_order, year", int_columns=frozenset(ANNUAL_INT))

@@ -8,12 +8,11 @@ once (in the model header) and read here from `duckdb_columns()`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from d3_engine.core.db import comment_on
-from d3_engine.models.header import ModelHeader, column_comment
-from d3_engine.models.python.registry import all_models
+from d3_engine.models.header import column_comment
+from d3_engine.models.python.registry import table_headers
 
 if TYPE_CHECKING:
     import duckdb
@@ -25,15 +24,10 @@ SERIES_COLUMNS = {
 }
 
 
-@lru_cache(maxsize=1)
-def _model_headers() -> dict[str, ModelHeader]:
-    return {h.name: h for m in all_models().values() for h in m.tables}
-
-
 def column_comments(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """Column name → COMMENT of a table, in column order: a model's from its header (its per-path tables may
     sit in the run's scratch database, uncommented), any other table's from the run's own catalog."""
-    header = _model_headers().get(table)
+    header = table_headers().get(table)
     if header is not None:
         return {c.name: column_comment(c) for c in header.columns}
     rows = con.execute(

@@ -1,25 +1,37 @@
 """grid_kpis.csv and stress_tests.csv: a sweep read point by point, the stresses next to the base
 ([OUT-12], [OUT-13], [RNG-9], [IN-21], [V12-7]).
 
-Both files come from `whatif_kpis` (kept in run.duckdb for the report and `d3 compare`): p10/p50/p90 of
-the what-if metrics per (scenario, grid point). grid_kpis.csv reads scenario 0 only and exists only when
-G > 1 (a sweep is never pooled); stress_tests.csv exists when simulation.yaml defines stress tests, with the
-base first and then each stress in input order (`grid_index` after `scenario` when G > 1).
+Both files copy models of the DAG: `whatif_kpis` (p10/p50/p90 of the what-if metrics per scenario and grid
+point) and `stress_tests` (its rows as stress_tests.csv orders them). grid_kpis.csv reads scenario 0 only and
+exists only when G > 1 (a sweep is never pooled); its grid columns, one per swept variable named
+scope.variable_id, are the `grid_axes` model pivoted (their number depends on the plan, so they are data, not
+header columns). stress_tests.csv exists when simulation.yaml defines stress tests, with the base first and then
+each stress in input order (`grid_index` after `scenario` when G > 1).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core.db import comment_on, create_table
-from d3_engine.core.formats import draw_value_text, write_csv
-from d3_engine.export.whatif_kpis import kpi_table, places_for_metric
+from d3_engine.core.formats import write_csv
+from d3_engine.export.artefacts import STRESS_TESTS
+from d3_engine.export.writers import model_columns
 
 if TYPE_CHECKING:
+    import duckdb
+
     from d3_engine.export.context import RunContext
 
 LABELS = ("p10", "p50", "p90")
-VALUE_TYPE = "DECIMAL(38,20)"
+
+
+def places_for_metric(metric: str, unit: str) -> int | None:
+    """[V12-3]: p_* and share_* → 4 decimals; break_even_month → integer; else by unit ([OUT-3])."""
+    if metric.startswith(("p_", "share_")):
+        return 4
+    if metric == "break_even_month":
+        return None
+    return {"EUR": 2, "percent": 4}.get(unit, 6)
 
 
 def _places(row: Any) -> int | None:
@@ -27,103 +39,40 @@ def _places(row: Any) -> int | None:
     return places_for_metric(str(row[-5]), str(row[-4]))
 
 
-def scenario_names(ctx: RunContext) -> list[str]:
-    """`base`, then the stress names in input order: the `scenario` column of stress_tests.csv."""
-    return ["base", *(s.name for s in ctx.validated.stresses)]
+def grid_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One column per grid axis, named scope.variable_id, in axis order ([OUT-12])."""
+    return [r[1] for r in con.execute("SELECT DISTINCT axis, column_name FROM grid_axes ORDER BY axis").fetchall()]
 
 
-def grid_columns(ctx: RunContext) -> list[str]:
-    """One column per grid axis, named scope.variable_id ([OUT-12])."""
-    return [f"{v.scope}.{v.variable_id}" for v in ctx.validated.plan.grid_vars]
-
-
-def write_table(ctx: RunContext, rows: list[tuple[int, int, str, str, list[Any]]]) -> None:
-    """`whatif_kpis` in run.duckdb: scenario, scenario_name, grid_index, grid values, metric, unit, p10, p50, p90."""
-    names, plan = scenario_names(ctx), ctx.validated.plan
-    grid = grid_columns(ctx)
-    types = {
-        "scenario": "BIGINT",
-        "scenario_name": "VARCHAR",
-        "grid_index": "BIGINT",
-        **dict.fromkeys(grid, "VARCHAR"),
-        "metric_order": "BIGINT",
-        "metric": "VARCHAR",
-        "unit": "VARCHAR",
-        **dict.fromkeys(LABELS, VALUE_TYPE),
-    }
-    order = {m: i for i, m in enumerate(r[2] for r in rows[:6])}
-    columns: dict[str, list[Any]] = {c: [] for c in types}
-    for scenario, grid_index, metric, unit, values in rows:
-        columns["scenario"].append(scenario)
-        columns["scenario_name"].append(names[scenario])
-        columns["grid_index"].append(grid_index)
-        point = plan.grid_points[grid_index]
-        for name, value in zip(grid, point, strict=True):
-            columns[name].append(draw_value_text(value))
-        columns["metric_order"].append(order[metric])
-        columns["metric"].append(metric)
-        columns["unit"].append(unit)
-        for label, value in zip(LABELS, values, strict=True):
-            columns[label].append(None if value is None else format(value, "f"))
-    create_table(ctx.con, "whatif_kpis", types, columns)
-    described = {
-        "scenario": "0 = the base run, s = stress test s [IN-21] [unit: id]",
-        "scenario_name": "base or the stress test's name [unit: text]",
-        "grid_index": "grid point [unit: id]",
-        **{name: "the grid variable's value at this point [unit: text]" for name in grid},
-        "metric_order": "position of the metric in the [OUT-12] list, the row order [unit: id]",
-        "metric": "what-if metric of [OUT-12] [unit: text]",
-        "unit": "the metric's unit (EUR, ratio, months) [unit: text]",
-        **{label: f"{label} over the paths of the grid point [GEN-5], in the metric's unit" for label in LABELS},
-    }
-    comment_on(ctx.con, "whatif_kpis", "p10/p50/p90 of the what-if metrics per scenario and grid point", described)
-
-
-def _select(ctx: RunContext, head: list[str], where: str) -> list[tuple[Any, ...]]:
-    cells = ", ".join(f'"{c}"' for c in [*head, "metric", "unit", *LABELS])
-    sql = f"SELECT {cells} FROM whatif_kpis WHERE {where} ORDER BY scenario, grid_index, metric_order"
-    return ctx.con.execute(sql).fetchall()
+def _grid_kpis_rows(con: duckdb.DuckDBPyConnection, grid: list[str]) -> list[tuple[Any, ...]]:
+    """whatif_kpis of scenario 0 with the grid axes' values beside each grid point, in file order."""
+    axes = ", ".join(
+        f"(SELECT value_text FROM grid_axes AS a WHERE a.grid_index = w.grid_index AND a.axis = {i})"
+        for i in range(len(grid))
+    )
+    values = model_columns("whatif_kpis", ("scenario", "scenario_name", "grid_index", "metric_order"))
+    sql = f"""SELECT w.grid_index, {axes}, {", ".join(f"w.{c}" for c in values)} FROM whatif_kpis AS w
+              WHERE w.scenario = 0 ORDER BY w.grid_index, w.metric_order"""
+    return con.execute(sql).fetchall()
 
 
 def export(ctx: RunContext) -> None:
-    """Create `whatif_kpis`; write grid_kpis.csv (G > 1) and stress_tests.csv (stress tests defined)."""
-    plan = ctx.validated.plan
-    rows = kpi_table(ctx.con, plan.horizon)
-    write_table(ctx, rows)
+    """Write grid_kpis.csv (G > 1) and stress_tests.csv (stress tests defined) from their models."""
+    grid_points = ctx.validated.plan.grid_size
     places = dict.fromkeys(LABELS, _places)
-    if plan.grid_size > 1:
-        head = ["grid_index", *grid_columns(ctx)]
-        write_csv(
-            ctx.run_dir / "grid_kpis.csv",
-            [*head, "metric", "unit", *LABELS],
-            _select(ctx, head, "scenario = 0"),
+    if grid_points > 1:
+        grid = grid_columns(ctx.con)
+        values = model_columns("whatif_kpis", ("scenario", "scenario_name", "grid_index", "metric_order"))
+        header = ["grid_index", *grid, *values]
+        write_csv(ctx.run_dir / "grid_kpis.csv", header, _grid_kpis_rows(ctx.con, grid), column_places=places)
+    if ctx.validated.stresses:
+        STRESS_TESTS.export(
+            ctx.con,
+            ctx.run_dir,
+            "scenario_index, grid_index, metric_order",
+            with_optional=grid_points > 1,
             column_places=places,
         )
-    if ctx.validated.stresses:
-        head = ["scenario_name", "grid_index"] if plan.grid_size > 1 else ["scenario_name"]
-        header = ["scenario", *head[1:], "metric", "unit", *LABELS]
-        write_csv(ctx.run_dir / "stress_tests.csv", header, _select(ctx, head, "TRUE"), column_places=places)
-        write_stress_table(ctx)
 
 
-def write_stress_table(ctx: RunContext) -> None:
-    """`stress_tests` in run.duckdb: the rows of stress_tests.csv with their order, for the verdict page."""
-    ctx.con.execute(
-        f"""CREATE OR REPLACE TABLE stress_tests AS
-        SELECT scenario AS scenario_index, scenario_name AS scenario, grid_index, metric_order, metric, unit,
-            {", ".join(LABELS)}
-        FROM whatif_kpis ORDER BY scenario, grid_index, metric_order"""
-    )
-    described = {
-        "scenario_index": "0 = the base run, s = stress test s in input order [IN-21] [unit: id]",
-        "scenario": "base or the stress test's name [unit: text]",
-        "grid_index": "grid point [unit: id]",
-        "metric_order": "row order of the metric in stress_tests.csv [unit: id]",
-        "metric": "what-if metric of [OUT-12] [unit: text]",
-        "unit": "the metric's unit (EUR, ratio, months) [unit: text]",
-        **{label: f"{label} over the paths of the grid point [GEN-5], in the metric's unit" for label in LABELS},
-    }
-    comment_on(ctx.con, "stress_tests", "the base and every stress test, as in stress_tests.csv [OUT-13]", described)
-
-
-__all__ = ["export", "scenario_names"]
+__all__ = ["export", "grid_columns", "places_for_metric"]

@@ -61,6 +61,7 @@ UNITS: dict[str, str] = {
     "id": "a key or identifier (a number or a name)",
     "text": "free text or a category label",
     "flag": "a boolean",
+    "KPI unit": "the unit of the row's KPI (EUR for a money KPI, ratio for dscr_min): a long table of several KPIs",
 }
 
 

@@ -33,13 +33,13 @@ from d3_engine.export import private as export_private
 from d3_engine.export import public as export_public
 from d3_engine.export import risk as export_risk
 from d3_engine.export import whatif as export_whatif
+from d3_engine.export.artefacts import export_variable_draws
 from d3_engine.export.context import RunContext
 from d3_engine.export.ledger import LedgerEntry
 from d3_engine.export.publish import check_latest, compute_run_id, make_staging, publish, remove_own
 from d3_engine.export.run_summary import RunFacts, cli_overrides, write_run_summary
 from d3_engine.export.sweep import sweep
 from d3_engine.export.verify import Expected, engine_source_sha256
-from d3_engine.export.writers import export_variable_draws
 from d3_engine.models.graph import Model, check_references, order_models
 from d3_engine.models.python.registry import all_models
 from d3_engine.models.render import model_variables
@@ -49,8 +49,9 @@ from d3_engine.pipeline.reuse import expected_engine, note_identity, refuse_unsa
 from d3_engine.pipeline.stresses import run_stresses
 from d3_engine.pipeline.validation import validation_stage
 from d3_engine.plan.params import write_params, write_settings
-from d3_engine.plan.scenarios import variable_values
+from d3_engine.plan.scenarios import ParamValues, variable_values
 from d3_engine.plan.store import write_inputs
+from d3_engine.plan.stress_params import write_stress_scenarios
 from d3_engine.plan.validate import Validated
 from d3_engine.report.render import render_report
 
@@ -151,16 +152,15 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
     con = connect(staging / "run.duckdb", threads=workers)
     bound_memory(con, staging / SPILL_DIR)
     try:
-        write_inputs(con, validated)
-        write_settings(con, validated.simulation, validated.fx)
-        _write_run_meta(con, log.run_id or "", validated)
-        values = variable_values(plan, validated.seed)
-        gpus = sorted({o.gpu for o in validated.offers}, key=str.encode)
-        write_params(con, values, validated.scope_docs(), gpus)
-        log.emit(
-            "grid_built", "INFO", grid_size=plan.grid_size, replicates=plan.replicates, mc=plan.mc, paths=plan.paths
-        )
-        _emit_overrides(log, validated)
+        values, gpus = _write_plan(con, validated, log)
+        setup = {
+            "workers": workers,
+            "docs": validated.scope_docs(),
+            "gpus": gpus,
+            "batch": options.paths_per_batch,
+            "model_vars": model_variables(validated),
+        }
+        run_stresses(con, validated, values, staging, models, setup, log)  # fills stress_path_kpis, read by models
         paths = PathsPlan(
             validated.seed,
             plan,
@@ -180,14 +180,6 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
         )
         interrupts.checkpoint()
         runs = run_plan(con, models, model_variables(validated), paths, on_done=lambda r: _model_done(log, r))
-        setup = {
-            "workers": workers,
-            "docs": validated.scope_docs(),
-            "gpus": gpus,
-            "batch": options.paths_per_batch,
-            "model_vars": model_variables(validated),
-        }
-        run_stresses(con, validated, values, staging, models, setup, log)
         ctx = RunContext(con, staging, validated)
         ctx.summary_extra["engine_source_sha256"] = engine_source_sha256()
         exit_code = _check_and_export(ctx, runs, log, lambda: finish_scratch(con, models, paths, ctx.rep_path_id))
@@ -197,6 +189,21 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
     interrupts.checkpoint()
     write_sha256sums(staging, exclude=set())
     return exit_code
+
+
+def _write_plan(con: Any, validated: Validated, log: EventLog) -> tuple[ParamValues, list[str]]:
+    """The input, settings, parameter and scenario tables every model reads; returns (values, GPU keys)."""
+    plan = validated.plan
+    write_inputs(con, validated)
+    write_settings(con, validated.simulation, validated.fx)
+    _write_run_meta(con, log.run_id or "", validated)
+    values = variable_values(plan, validated.seed)
+    gpus = sorted({o.gpu for o in validated.offers}, key=str.encode)
+    write_params(con, values, validated.scope_docs(), gpus)
+    write_stress_scenarios(con, validated.stresses)
+    log.emit("grid_built", "INFO", grid_size=plan.grid_size, replicates=plan.replicates, mc=plan.mc, paths=plan.paths)
+    _emit_overrides(log, validated)
+    return values, gpus
 
 
 def _model_done(log: EventLog, model_run: ModelRun) -> None:

@@ -70,6 +70,12 @@ LONG_PARAMS_COLUMNS: Described = {
     ),
     "value_num": ("DOUBLE", "the same value as a number; null for a discrete text value [unit: the variable's unit]"),
 }
+VARIABLE_LEVELS_COLUMNS: Described = {
+    "scope": ("VARCHAR", "scope of the variable: general, public_tap or private_tap [IN-13] [unit: id]"),
+    "variable_id": ("VARCHAR", "a used discrete variable, as in variables/<scope>.csv [IN-13] [unit: id]"),
+    "value_text": ("VARCHAR", "one of its values= as exact text, as params.value_text holds it [IN-13] [unit: text]"),
+    "level": ("BIGINT", "0-based position of the value in values=, the value's rank for [FIN-13] [unit: id]"),
+}
 
 # The defaults of the optional keys of v1.2 [V12-1], [V12-5], resolved once, here, where parameters are
 # built: a constant default, or a column whose value is taken per parameter set (the funding-line rate is
@@ -262,6 +268,7 @@ def write_params(
                 },
             )
     counts["params"] = _write_long_params(con, values)
+    counts["variable_levels"] = write_variable_levels(con, values)
     return counts
 
 
@@ -320,3 +327,17 @@ def _write_long_params(con: duckdb.DuckDBPyConnection, values: ParamValues) -> i
     cols["value_text"] = text.reshape(-1)
     cols["value_num"] = num.reshape(-1)
     return create_described_table(con, "params", purpose, LONG_PARAMS_COLUMNS, cols)
+
+
+def write_variable_levels(con: duckdb.DuckDBPyConnection, values: ParamValues) -> int:
+    """`variable_levels`: every used discrete variable's values in `values=` order (the order [FIN-13] ranks
+    a discrete variable by; its text order would rank annuity < bullet < linear)."""
+    rows = [
+        (v.scope, v.variable_id, draw_value_text(value), level)
+        for v in values.plan.used
+        if v.kind == "discrete"
+        for level, value in enumerate(v.values)
+    ]
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(VARIABLE_LEVELS_COLUMNS)}
+    purpose = "the values= of every used discrete variable in their stated order, one row per value [IN-13] [FIN-13]"
+    return create_described_table(con, "variable_levels", purpose, VARIABLE_LEVELS_COLUMNS, columns)

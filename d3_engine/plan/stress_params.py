@@ -8,12 +8,18 @@ validated with the stress applied, so the clamp changes only drawn sets.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from d3_engine.core.db import Described, create_described_table
 from d3_engine.core.formats import float_to_decimal
 from d3_engine.inputs.stresses import Stress, key_node, scaled
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def stress_column(column: np.ndarray, scope: str, path: str, stress: Stress | None) -> np.ndarray:
@@ -55,3 +61,19 @@ def _clamped(column: np.ndarray, scope: str, path: str) -> np.ndarray:
 
 
 __all__ = ["stress_column"]
+
+
+STRESS_SCENARIOS_COLUMNS: Described = {
+    "scenario": ("BIGINT", "0 = the base run, s = stress test s in input order [IN-21] [unit: id]"),
+    "scenario_name": ("VARCHAR", "base, or the stress test's name in simulation.yaml [IN-21] [unit: text]"),
+}
+
+
+def write_stress_scenarios(con: duckdb.DuckDBPyConnection, stresses: Sequence[Stress]) -> int:
+    """`stress_scenarios`: the base (scenario 0) and every stress test in input order, with its name."""
+    columns: dict[str, list[Any]] = {
+        "scenario": [0, *(s.scenario for s in stresses)],
+        "scenario_name": ["base", *(s.name for s in stresses)],
+    }
+    purpose = "the scenarios of the what-if tables: the base, then every stress test of simulation.yaml [IN-21]"
+    return create_described_table(con, "stress_scenarios", purpose, STRESS_SCENARIOS_COLUMNS, columns)

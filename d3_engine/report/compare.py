@@ -115,7 +115,7 @@ def compare_runs(run_a: Path, run_b: Path, grid_index: int = 0) -> dict[str, Any
 
 def _number(value: Decimal | None, metric: str, unit: str) -> str:
     from d3_engine.core.formats import format_number
-    from d3_engine.export.whatif_kpis import places_for_metric
+    from d3_engine.export.whatif import places_for_metric
 
     return format_number(value, places_for_metric(metric, unit)) if value is not None else "–"
 

@@ -39,7 +39,7 @@ def verdict_section(info: RunInfo) -> Section:
     section.add(_funding_table(info, kpi), _sources_and_uses(info, kpi))
     section.add(Paragraph(_break_even_sentence(info, kpi)))
     section.add(_breach_chart(info))
-    if info.db.has("stress_tests"):
+    if info.db.has("stress_tests") and info.db.one("SELECT 1 FROM stress_tests WHERE scenario_index > 0"):
         section.add(_stress_table(info))
     drivers = top_drivers(info)
     if drivers:

@@ -1,8 +1,8 @@
 """What-if sections of the report: a sweep read point by point and our public price against the market
 ([OUT-12], [OUT-14], [OUT-18]); the stresses sit on the verdict page (report/verdict.py, `stress_tests`).
 
-All three read run.duckdb only: `whatif_kpis` (p10/p50/p90 per scenario and grid point), the market rows
-`input_market_api_prices` and the priced models `public_price` of the representative parameter set.
+All three read run.duckdb only: `whatif_kpis` (p10/p50/p90 per scenario and grid point) with `grid_axes`, the
+market rows `input_market_api_prices` and the priced models `public_price` of the representative parameter set.
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ VALUE_COLUMNS = [Column("p10", "p10", BY_UNIT), Column("p50", "p50", BY_UNIT), C
 
 
 def _grid_columns(info: RunInfo) -> list[str]:
-    fixed = {"scenario", "scenario_name", "grid_index", "metric_order", "metric", "unit", "p10", "p50", "p90"}
-    return [c for c in info.db.columns("whatif_kpis") if c not in fixed]
+    """scope.variable_id of every grid axis, in axis order (the `grid_axes` model)."""
+    if not info.db.has("grid_axes"):
+        return []
+    axes = info.db.rows("SELECT DISTINCT axis, column_name FROM grid_axes ORDER BY axis")
+    return [str(r["column_name"]) for r in axes]
 
 
 def sweep_section(info: RunInfo) -> Section:
@@ -33,10 +36,13 @@ def sweep_section(info: RunInfo) -> Section:
     if len(points) < 2:
         section.add(Paragraph("The plan has one grid point: no variable is swept (treatment low_to_high)."))
         return section
-    quoted = ", ".join(f'"{c}"' for c in grid)
+    axes = ", ".join(
+        f'(SELECT value_text FROM grid_axes AS a WHERE a.grid_index = w.grid_index AND a.axis = {i}) AS "{c}"'
+        for i, c in enumerate(grid)
+    )
     rows = info.db.rows(
-        f"SELECT grid_index, {quoted}, metric, unit, p10, p50, p90 FROM whatif_kpis WHERE scenario = 0 "
-        "ORDER BY grid_index, metric_order"
+        f"SELECT w.grid_index, {axes}, w.metric, w.unit, w.p10, w.p50, w.p90 FROM whatif_kpis AS w "
+        "WHERE w.scenario = 0 ORDER BY w.grid_index, w.metric_order"
     )
     section.add(
         Paragraph(

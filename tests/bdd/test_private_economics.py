@@ -19,6 +19,7 @@ from harness import InputsCopy, copy_bundle, run_on_copy
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from d3_engine.export import private as export_private
+from d3_engine.export.artefacts import PRIVATE_CUSTOMERS, PRIVATE_ECONOMICS, PRIVATE_VENDORS
 from d3_engine.export.context import RunContext
 from d3_engine.pipeline.validation import validate_inputs
 
@@ -68,7 +69,7 @@ def run_succeeds(result: dict[str, Any], tmp_path: Path) -> None:
     outcome = result["outcome"]
     assert outcome.exit_code == 0, outcome.stderr
     run_dir: Path = result["run_dir"].resolve()
-    if all((run_dir / f).exists() for f in (export_private.ECONOMICS_FILE, export_private.CUSTOMERS_FILE)):
+    if all((run_dir / f).exists() for f in (PRIVATE_ECONOMICS.file, PRIVATE_CUSTOMERS.file)):
         result["artefacts"] = run_dir
         return
     spare = tmp_path / "artefacts"
@@ -90,7 +91,7 @@ def read_csv(result: dict[str, Any], name: str) -> list[dict[str, str]]:
 
 @then(parsers.parse('private_tap_economics.csv has for GPU "{gpu}"'))
 def economics_row(result: dict[str, Any], gpu: str, datatable: list[list[str]]) -> None:
-    rows = [r for r in read_csv(result, export_private.ECONOMICS_FILE) if r["gpu"] == gpu]
+    rows = [r for r in read_csv(result, PRIVATE_ECONOMICS.file) if r["gpu"] == gpu]
     assert len(rows) == 1, f"one row expected for {gpu}"
     assert {c: rows[0][c] for c, _ in datatable[1:]} == dict((c, v) for c, v in datatable[1:])
 
@@ -98,13 +99,13 @@ def economics_row(result: dict[str, Any], gpu: str, datatable: list[list[str]]) 
 @then("private_vendor_recommendation.csv ranks")
 def vendor_rows(result: dict[str, Any], datatable: list[list[str]]) -> None:
     header, *expected = datatable
-    got = [[r[c] for c in header] for r in read_csv(result, export_private.VENDORS_FILE)]
+    got = [[r[c] for c in header] for r in read_csv(result, PRIVATE_VENDORS.file)]
     assert got == expected
 
 
 @then("the rep rows of private_tap_customers_by_month.csv read")
 def rep_rows(result: dict[str, Any], datatable: list[list[str]]) -> None:
     header, *expected = datatable
-    reps = {r["month"]: r for r in read_csv(result, export_private.CUSTOMERS_FILE) if r["series"] == "rep"}
+    reps = {r["month"]: r for r in read_csv(result, PRIVATE_CUSTOMERS.file) if r["series"] == "rep"}
     got = [[reps[row[0]][c] for c in header] for row in expected]
     assert got == expected

@@ -17,12 +17,13 @@ import pytest
 from harness import second_minimal_run, standard_run
 
 from d3_engine.export import private as export_private
+from d3_engine.export.artefacts import PRIVATE_CUSTOMERS, PRIVATE_ECONOMICS, PRIVATE_VENDORS
 from d3_engine.export.context import RunContext
 from d3_engine.pipeline.validation import validate_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "minimal_001"
-FILES = (export_private.ECONOMICS_FILE, export_private.VENDORS_FILE, export_private.CUSTOMERS_FILE)
+FILES = (PRIVATE_ECONOMICS.file, PRIVATE_VENDORS.file, PRIVATE_CUSTOMERS.file)
 
 ECONOMICS = """\
 gpu,providers,provider_eur_hr_med,markup_pct,sell_eur_hr,margin_eur_hr,margin_pct,recommended_provider,recommended_eur_hr,realised_margin_pct,management_fee_eur_per_month,base_fee_eur_per_month,client_mix_share
@@ -80,16 +81,16 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_private_tap_economics_reproduces_ex6(runs: dict[str, Path]) -> None:
     # medians 0.396 / 1.54, sell 0.594 / 2.31, margin 33.3333 %, Alpha both, realised 25.9259 / 42.8571 %
-    assert (runs["first"] / export_private.ECONOMICS_FILE).read_text(encoding="utf-8") == ECONOMICS
+    assert (runs["first"] / PRIVATE_ECONOMICS.file).read_text(encoding="utf-8") == ECONOMICS
 
 
 def test_private_vendor_recommendation_reproduces_ex6(runs: dict[str, Path]) -> None:
     # scores 0.88 / 0.80 (GPU-A) and 0.96 / 0.85 (GPU-B)
-    assert (runs["first"] / export_private.VENDORS_FILE).read_text(encoding="utf-8") == VENDORS
+    assert (runs["first"] / PRIVATE_VENDORS.file).read_text(encoding="utf-8") == VENDORS
 
 
 def test_private_customers_by_month_reproduces_ex6(runs: dict[str, Path]) -> None:
-    assert (runs["first"] / export_private.CUSTOMERS_FILE).read_text(encoding="utf-8") == CUSTOMERS
+    assert (runs["first"] / PRIVATE_CUSTOMERS.file).read_text(encoding="utf-8") == CUSTOMERS
 
 
 @pytest.mark.e2e

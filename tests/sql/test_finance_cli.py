@@ -12,7 +12,8 @@ import duckdb
 import pytest
 from harness import second_minimal_run
 
-from d3_engine.export.finance import LOAN_HEADER, MONTHLY_FILES
+from d3_engine.export.artefacts import LOAN_SCHEDULE
+from d3_engine.export.finance import MONTHLY_FILES
 
 FILES = [f"{name}.csv" for name in MONTHLY_FILES] + ["loan_schedule.csv"]
 
@@ -37,7 +38,7 @@ def test_minimal_run_publishes_the_ex8_rows(minimal_run: Path) -> None:
     pnl = _lines(minimal_run, "pnl_by_month.csv")
     assert [line.split(",", 1)[1] for line in pnl[4:7]] == [line.split(",", 1)[1] for line in pnl[10:13]]
     loan = _lines(minimal_run, "loan_schedule.csv")
-    assert loan[0] == ",".join(LOAN_HEADER) and len(loan) == 13
+    assert loan[0] == ",".join(LOAN_SCHEDULE.columns()) and len(loan) == 13
     assert loan[-1] == "12,2026-12,repayment,1145.99,11.46,1145.99,1157.45,0.00"
     sums = (minimal_run / "SHA256SUMS").read_text(encoding="utf-8")
     assert all(f"  {name}\n" in sums for name in FILES)

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import duckdb
 
 from d3_engine.export import finance as export_finance
+from d3_engine.export.artefacts import LOAN_SCHEDULE
 from d3_engine.export.context import RunContext
 from d3_engine.models.graph import discover_models
 
@@ -31,7 +32,7 @@ OUT4 = {
 
 def test_headers_are_those_of_out4() -> None:
     got = {name: ",".join(header) for name, header in export_finance.MONTHLY_FILES.items()}
-    got["loan_schedule"] = ",".join(export_finance.LOAN_HEADER)
+    got["loan_schedule"] = ",".join(LOAN_SCHEDULE.columns())
     assert got == OUT4
 
 

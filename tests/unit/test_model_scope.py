@@ -17,6 +17,7 @@ def test_the_shipped_dag_splits_into_plan_path_and_across_models() -> None:
     scoped = split_by_scope(engine_models(["public", "private"]))
     plan, path, across = ({m.name for m in ms} for ms in (scoped.plan, scoped.path, scoped.across))
     assert {"public_price", "private_economics", "loan_schedule", "finance_fixed_month"} <= plan
+    assert {"variable_draws", "grid_axes"} <= plan  # over the plan table `params` only
     assert {"paths", "public_demand", "public_model_month", "finance_cash", "finance_month", "risk_path"} <= path
     assert across == {
         "representative_path",
@@ -25,6 +26,10 @@ def test_the_shipped_dag_splits_into_plan_path_and_across_models() -> None:
         "breach_verdict",
         "risk_by_month",
         "consolidated_kpis",
+        "sensitivity",
+        "scenario_path_kpis",
+        "whatif_kpis",
+        "stress_tests",
     }
     # every table a run keeps or parks in scratch is a per-path table of the DAG
     assert set(scoped.path_tables()) >= KEPT_PER_PATH | SCRATCH_PER_PATH

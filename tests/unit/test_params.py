@@ -327,3 +327,33 @@ def test_unselected_scope_has_no_tables(build: Build) -> None:
     assert {"params_general", "params_private_tap", "params"} <= tables
     assert rows(con, "SELECT count(*) FROM params WHERE scope = 'public_tap'") == [(0,)]
     assert rows(con, "SELECT count(DISTINCT param_set_id) FROM params") == [(8,)]
+
+
+# --------------------------------------------------------------------------------------------------
+# variable_levels: the order [FIN-13] ranks a discrete variable by
+# --------------------------------------------------------------------------------------------------
+
+
+def test_variable_levels_hold_values_in_their_stated_order(con: duckdb.DuckDBPyConnection) -> None:
+    """grid_001's repayment_type has values=annuity|linear|bullet: levels 0, 1, 2 in that order (not text order),
+    and every value a parameter set holds has its level."""
+    got = rows(
+        con, "SELECT scope, variable_id, value_text, level FROM variable_levels ORDER BY scope, variable_id, level"
+    )
+    assert got == [
+        ("general", "repayment_type", "annuity", 0),
+        ("general", "repayment_type", "linear", 1),
+        ("general", "repayment_type", "bullet", 2),
+    ]
+    unmatched = rows(
+        con,
+        """SELECT count(*) FROM params AS p JOIN (SELECT DISTINCT scope, variable_id FROM variable_levels) USING
+           (scope, variable_id) ANTI JOIN variable_levels AS l USING (scope, variable_id, value_text)""",
+    )
+    assert unmatched == [(0,)]
+
+
+def test_no_discrete_variable_gives_an_empty_typed_levels_table(build: Build) -> None:
+    con = build(general=[], drop=("repayment_type",))
+    assert rows(con, "SELECT count(*) FROM variable_levels") == [(0,)]
+    assert [r[1] for r in rows(con, "DESCRIBE variable_levels")] == ["VARCHAR", "VARCHAR", "VARCHAR", "BIGINT"]

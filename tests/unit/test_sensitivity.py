@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 from d3_engine.core.formats import percentile_exact
-from d3_engine.export import sensitivity
+from d3_engine.models.python import sensitivity
 
 LEVELS = [("general", "repayment_type", v, i) for i, v in enumerate(["annuity", "linear", "bullet"])]
 PARAMS = [
@@ -39,8 +39,13 @@ PARAMS = [
 KPIS = [(0, "10", "5", None), (1, "20", "5", "1.5"), (2, "30", "5", "0.5"), (3, "40", "5", "2.5")]
 
 
-def synthetic(params: list[tuple[object, ...]] = PARAMS) -> duckdb.DuckDBPyConnection:
+def synthetic(
+    params: list[tuple[object, ...]] = PARAMS, levels: list[tuple[str, str, str, int]] = LEVELS
+) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
+    con.execute("CREATE TABLE variable_levels (scope VARCHAR, variable_id VARCHAR, value_text VARCHAR, level BIGINT)")
+    for level in levels:
+        con.execute("INSERT INTO variable_levels VALUES (?, ?, ?, ?)", list(level))
     con.execute(
         """CREATE TABLE params (param_set_id BIGINT, grid_index BIGINT, replicate_index BIGINT, scope VARCHAR,
            variable_id VARCHAR, path VARCHAR, treatment VARCHAR, value_text VARCHAR, value_num DOUBLE)"""
@@ -63,13 +68,13 @@ def synthetic(params: list[tuple[object, ...]] = PARAMS) -> duckdb.DuckDBPyConne
 
 @pytest.fixture(scope="module")
 def rows() -> dict[tuple[str, str], list[object]]:
-    out = sensitivity.sensitivity_rows(synthetic(), LEVELS)
+    out = sensitivity.sensitivity_rows(synthetic())
     return {(r[0], r[4]): r for r in out}
 
 
 def test_one_row_per_non_fixed_variable_and_kpi_in_file_order() -> None:
     """scope_id order (general, public_tap), then KPIs in [FIN-13] order; the fixed variable has no row."""
-    got = [(r[1], r[0], r[4]) for r in sensitivity.sensitivity_rows(synthetic(), LEVELS)]
+    got = [(r[1], r[0], r[4]) for r in sensitivity.sensitivity_rows(synthetic())]
     assert got == [
         ("general", "repayment_type", "net_income_eur"),
         ("general", "repayment_type", "cash_min_eur"),
@@ -147,9 +152,9 @@ def test_mean_of_nothing_is_null() -> None:
 
 def test_no_non_fixed_variable_gives_no_rows() -> None:
     only_fixed = [p for p in PARAMS if p[2] == "fixed_one"]
-    assert sensitivity.sensitivity_rows(synthetic(only_fixed), []) == []
+    assert sensitivity.sensitivity_rows(synthetic(only_fixed, [])) == []
 
 
 def test_a_discrete_value_without_index_is_an_engine_error() -> None:
     with pytest.raises(duckdb.Error, match="has no index"):
-        sensitivity.sensitivity_rows(synthetic(), LEVELS[:2])
+        sensitivity.sensitivity_rows(synthetic(levels=LEVELS[:2]))

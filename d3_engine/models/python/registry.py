@@ -5,14 +5,17 @@ Each declares the tables it writes with a header (`python_tables`), checked like
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from d3_engine.models.graph import Model, discover_models
-from d3_engine.models.python import autoscaler, finance_cash, loan
+from d3_engine.models.header import ModelHeader
+from d3_engine.models.python import autoscaler, finance_cash, loan, sensitivity
 
 
 def python_models() -> list[Model]:
-    """The autoscaler [PUB-12], the loan schedule [FIN-3], the CPI-indexed fixed costs [FIN-1] and the funding
-    recurrence [FIN-7a]."""
-    return [autoscaler.model(), loan.model(), loan.cpi_model(), finance_cash.model()]
+    """The autoscaler [PUB-12], the loan schedule [FIN-3], the CPI-indexed fixed costs [FIN-1], the funding
+    recurrence [FIN-7a] and the sensitivity [FIN-13]."""
+    return [autoscaler.model(), loan.model(), loan.cpi_model(), finance_cash.model(), sensitivity.model()]
 
 
 def all_models() -> dict[str, Model]:
@@ -21,3 +24,9 @@ def all_models() -> dict[str, Model]:
     for model in python_models():
         found[model.name] = model
     return found
+
+
+@lru_cache(maxsize=1)
+def table_headers() -> dict[str, ModelHeader]:
+    """The header of every table a model builds, keyed by table name (what exporters and comments read)."""
+    return {h.name: h for m in all_models().values() for h in m.tables}

@@ -1,4 +1,5 @@
-"""Sensitivity of the horizon KPIs to every non-fixed variable (DOMAIN FIN-13): the `sensitivity` table.
+"""Sensitivity of the horizon KPIs to every non-fixed variable (DOMAIN FIN-13) as an engine model: table
+`sensitivity` (the rows of sensitivity.csv; columns: `HEADER`).
 
 For each used variable with treatment ≠ fixed and each KPI in [FIN-13] order (`net_income_eur` =
 net_income_h, `cash_min_eur`, `dscr_min`), over the paths whose KPI is not null (their count is n_paths):
@@ -8,30 +9,62 @@ net_income_h, `cash_min_eur`, `dscr_min`), over the paths whose KPI is not null 
   sums (their order cannot matter) and rho = float(S_xy) / sqrt(float(S_xx)·float(S_yy)), each step one
   correctly rounded float64 operation; null when S_xx or S_yy is 0 (either side constant).
 - Q25, Q75: the [GEN-5] p = 25 and p = 75 quantiles, in exact decimal, of the variable's values on those
-  paths (a discrete variable's value is the index of its value in `values=`).
+  paths (a discrete variable's value is its `level`, the index of its value in `values=`, from the plan table
+  `variable_levels`).
 - `kpi_mean_low` / `kpi_mean_high`: the exact decimal mean of the KPI over the paths whose value ≤ Q25 /
   ≥ Q75, rounded once, half away from zero, to 6 decimals; `swing` = high − low.
 
 The work over all paths (ranks, integer sums, quantiles, decimal sums) is one SQL query; Python only turns
-the few group results into rho and rounded means.
+the few group results into rho and rounded means (Python's int → float conversion is correctly rounded, which
+DuckDB's HUGEINT → DOUBLE cast does not promise). The model reads `params`, `variable_levels` (plan tables)
+and `finance_path_kpis`; it runs once, after the path batches.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 import string
+import sys
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core.db import comment_on, create_table, sql_literal
+from d3_engine.core.db import create_table
+from d3_engine.models.graph import Model
+from d3_engine.models.header import parse_header
 from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
     import duckdb
 
-    from d3_engine.plan.scenarios import Plan
+MODEL_NAME = "sensitivity"
+MODEL_VERSION = 1
+LAYER = "60_consolidation"
+DEPS = ["finance_path_kpis"]
 
+HEADER = parse_header(
+    """
+-- model: sensitivity
+-- version: 1
+-- purpose: each horizon KPI's response to each non-fixed variable, the rows of sensitivity.csv [FIN-13] [OUT-4]
+-- pipelines: public, private
+-- scope: across paths
+-- grain: scope, variable_id, kpi
+-- columns:
+--   variable_id VARCHAR <id>  a used variable whose treatment is not fixed [FIN-13]
+--   scope VARCHAR <id>  scope of the variable: general, public_tap or private_tap [IN-13]
+--   path VARCHAR <id>  key path the variable overlays [IN-15]
+--   treatment VARCHAR <text>  low_to_high or random [IN-16]
+--   kpi VARCHAR <text>  net_income_eur (horizon net income), cash_min_eur (lowest cash) or dscr_min [FIN-13]
+--   n_paths BIGINT <count>  paths with a non-null KPI value [FIN-13]
+--   spearman_rho DOUBLE <ratio>  rank correlation of the variable's path values with the KPI; null if constant [FIN-13]
+--   kpi_mean_low DECIMAL(18,6) <KPI unit>  mean KPI over paths whose variable value <= its p25 [FIN-13]
+--   kpi_mean_high DECIMAL(18,6) <KPI unit>  mean KPI over paths whose variable value >= its p75 [FIN-13]
+--   swing DECIMAL(18,6) <KPI unit>  kpi_mean_high - kpi_mean_low [FIN-13]
+""",
+    "d3_engine/models/python/sensitivity.py",
+)
 KPIS: tuple[tuple[str, str], ...] = (
     ("net_income_eur", "net_income_h_eur"),
     ("cash_min_eur", "cash_min_eur"),
@@ -39,56 +72,11 @@ KPIS: tuple[tuple[str, str], ...] = (
 )
 """(kpi name in sensitivity.csv, column of finance_path_kpis), in [FIN-13] order."""
 
-HEADER = [
-    "variable_id",
-    "scope",
-    "path",
-    "treatment",
-    "kpi",
-    "n_paths",
-    "spearman_rho",
-    "kpi_mean_low",
-    "kpi_mean_high",
-    "swing",
-]
-TYPES = dict(
-    zip(
-        HEADER,
-        ["VARCHAR"] * 5 + ["BIGINT", "DOUBLE", "DECIMAL(18,6)", "DECIMAL(18,6)", "DECIMAL(18,6)"],
-        strict=True,
-    )
-)
-SENSITIVITY_COMMENTS = {
-    "variable_id": "a used variable whose treatment is not fixed [FIN-13] [unit: id]",
-    "scope": "scope of the variable: general, public_tap or private_tap [IN-13] [unit: id]",
-    "path": "key path the variable overlays [IN-15] [unit: id]",
-    "treatment": "low_to_high or random [IN-16] [unit: text]",
-    "kpi": "net_income_eur (net income over the horizon), cash_min_eur (lowest closing cash) or dscr_min [FIN-13] "
-    "[unit: text]",
-    "n_paths": "paths with a non-null KPI value [FIN-13] [unit: count]",
-    "spearman_rho": "Spearman rank correlation of the variable's path values with the KPI; null if either side is "
-    "constant [FIN-13] [unit: ratio]",
-    "kpi_mean_low": "mean KPI over paths whose variable value <= its p25 [FIN-13] [unit: EUR, ratio for dscr_min]",
-    "kpi_mean_high": "mean KPI over paths whose variable value >= its p75 [FIN-13] [unit: EUR, ratio for dscr_min]",
-    "swing": "kpi_mean_high - kpi_mean_low [FIN-13] [unit: EUR, ratio for dscr_min]",
-}
 SCOPE_ID = {"general": 0, "public_tap": 1, "private_tap": 2}
-Level = tuple[str, str, str, int]
-
-
-def _levels_sql(levels: list[Level]) -> str:
-    """The discrete variables' value → index table (typed, possibly empty)."""
-    if not levels:
-        return (
-            "SELECT NULL::VARCHAR AS scope, NULL::VARCHAR AS variable_id, NULL::VARCHAR AS value_text, "
-            "NULL::BIGINT AS level WHERE false"
-        )
-    rows = ", ".join(f"({sql_literal(s)}, {sql_literal(v)}, {sql_literal(t)}, {i})" for s, v, t, i in levels)
-    return f"SELECT * FROM (VALUES {rows}) AS t(scope, variable_id, value_text, level)"
 
 
 SQL = string.Template("""
-WITH levels AS ($levels),
+WITH levels AS (SELECT scope, variable_id, value_text, level FROM variable_levels),
 variables AS (SELECT DISTINCT scope, variable_id, path, treatment FROM params WHERE treatment <> 'fixed'),
 chosen AS (SELECT param_set_id, scope, variable_id, value_text FROM params WHERE treatment <> 'fixed'),
 is_discrete AS (SELECT DISTINCT scope, variable_id FROM levels),
@@ -142,22 +130,21 @@ FROM variables AS v CROSS JOIN kpi_list AS l
 LEFT JOIN corr AS c USING (scope, variable_id, kpi)
 LEFT JOIN means AS m USING (scope, variable_id, kpi)
 """)
-"""The one query of [FIN-13]: `$levels` (discrete value → index), `$kpis` (the KPI columns unpivoted), `$part`
+"""The one query of [FIN-13]: `$kpis` (the KPI columns unpivoted), `$part`
 (the window partition), `$kpi_list` (KPI order); rendered with the macros afterwards (the `pctl` call)."""
 
 
-def sensitivity_sql(levels: list[Level], kpi_source: str = "finance_path_kpis") -> str:
+def sensitivity_sql(kpi_source: str = "finance_path_kpis") -> str:
     """One row per (non-fixed variable, KPI): n_paths, the integer rank sums, Q25/Q75 sums and counts.
 
-    Variable values are exact DECIMAL(38,16) (lattice texts) or the discrete index; a discrete value
-    missing from `levels` is an engine bug and raises.
+    Variable values are exact DECIMAL(38,16) (lattice texts) or the discrete level; a discrete value
+    missing from `variable_levels` is an engine bug and raises.
     """
     kpis = "\n    UNION ALL ".join(
         f"SELECT path_id, param_set_id, {i} AS kpi_order, '{name}' AS kpi, {column} AS k FROM {kpi_source}"
         for i, (name, column) in enumerate(KPIS)
     )
     return SQL.substitute(
-        levels=_levels_sql(levels),
         kpis=kpis,
         part="PARTITION BY scope, variable_id, kpi",
         kpi_list=", ".join(f"({i}, '{name}')" for i, (name, _) in enumerate(KPIS)),
@@ -180,21 +167,9 @@ def mean_6(total: Decimal | None, count: int | None) -> Decimal | None:
     return Decimal(magnitude if scaled >= 0 else -magnitude).scaleb(-6)
 
 
-def discrete_levels(plan: Plan) -> list[Level]:
-    """(scope, variable_id, value text, index in values=) of every non-fixed discrete variable."""
-    return [
-        (v.scope, v.variable_id, str(value), i)
-        for v in plan.used
-        if v.kind == "discrete" and v.treatment != "fixed"
-        for i, value in enumerate(v.values)
-    ]
-
-
-def sensitivity_rows(
-    con: duckdb.DuckDBPyConnection, levels: list[Level], kpi_source: str = "finance_path_kpis"
-) -> list[list[Any]]:
+def sensitivity_rows(con: duckdb.DuckDBPyConnection, kpi_source: str = "finance_path_kpis") -> list[list[Any]]:
     """The rows of sensitivity.csv, ordered by scope_id, variable_id (bytes), KPI ([OUT-4], [GEN-6])."""
-    raw = con.execute(render_text(sensitivity_sql(levels, kpi_source), {}, "sensitivity")).fetchall()
+    raw = con.execute(render_text(sensitivity_sql(kpi_source), {}, "sensitivity")).fetchall()
     raw.sort(key=lambda r: (SCOPE_ID[r[1]], r[0].encode(), r[5]))
     rows = []
     for variable_id, scope, path, treatment, kpi, _, n, sxy, sxx, syy, low_sum, low_n, high_sum, high_n in raw:
@@ -204,19 +179,26 @@ def sensitivity_rows(
     return rows
 
 
-def build_sensitivity(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[list[Any]]:
-    """Create the `sensitivity` table (columns of sensitivity.csv) and return its rows in file order."""
-    rows = sensitivity_rows(con, discrete_levels(plan))
-    columns: dict[str, list[Any]] = {name: [] for name in HEADER}
-    for row in rows:
-        for name, value in zip(HEADER, row, strict=True):
+def build_sensitivity(con: duckdb.DuckDBPyConnection) -> int:
+    """Create the `sensitivity` table (the columns of `HEADER`, rows in file order); returns its row count."""
+    names = [c.name for c in HEADER.columns]
+    columns: dict[str, list[Any]] = {name: [] for name in names}
+    for row in sensitivity_rows(con):
+        for name, value in zip(names, row, strict=True):
             # Decimals travel as their exact text so that the DECIMAL column receives them unrounded.
             columns[name].append(format(value, "f") if isinstance(value, Decimal) else value)
-    create_table(con, "sensitivity", TYPES, columns)
-    comment_on(
-        con,
-        "sensitivity",
-        "rows of sensitivity.csv: each KPI's response to each variable [FIN-13]",
-        SENSITIVITY_COMMENTS,
+    return create_table(con, MODEL_NAME, HEADER.schema(), columns)
+
+
+def model() -> Model:
+    """[FIN-13] sensitivity as an engine model (fingerprint: this module's source)."""
+    return Model(
+        name=MODEL_NAME,
+        version=MODEL_VERSION,
+        deps=list(DEPS),
+        layer=LAYER,
+        python=build_sensitivity,
+        fingerprint_source=inspect.getsource(sys.modules[__name__]),
+        pipelines=list(HEADER.pipelines),
+        python_tables=[HEADER],
     )
-    return rows

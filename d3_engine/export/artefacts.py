@@ -1,0 +1,104 @@
+"""The artefacts that copy a model's table, and which of its columns they leave out ([OUT-4], [OUT-12]).
+
+An artefact's header is its model's header (`writers.model_columns`): a column is declared once, in the model
+(name, type, unit, DOMAIN id), and the CSV takes the names in the model's order. What an artefact leaves out is
+the parameter-set coordinates (the file shows one parameter set, [FIN-12]) or a column the model keeps only for
+run.duckdb. `tests/unit/test_artefact_headers.py` compares every file below with its model's header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from d3_engine.export.writers import SCOPE_ORDER, export_model, model_columns
+
+if TYPE_CHECKING:
+    import duckdb
+
+PARAMETER_SET_KEYS = ("param_set_id", "grid_index", "replicate_index")
+VENDOR_WEIGHTS = ("weight_cost", "weight_availability", "weight_reputation")
+
+
+@dataclass(frozen=True)
+class ModelArtefact:
+    """A CSV artefact whose rows are one model's table.
+
+    `optional` columns are in the file only when the run needs them (grid_index when G > 1).
+    """
+
+    file: str
+    table: str
+    drop: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+    def columns(self, with_optional: bool = True) -> list[str]:
+        """The artefact's header: the model's columns without `drop` (and without `optional` unless asked)."""
+        return model_columns(self.table, self.drop + (() if with_optional else self.optional))
+
+    def export(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        run_dir: Path,
+        order_by: str,
+        where: str = "TRUE",
+        with_optional: bool = True,
+        **csv: Any,
+    ) -> int:
+        """Write the file from the model's table, ordered; returns the row count."""
+        drop = self.drop + (() if with_optional else self.optional)
+        return export_model(con, self.table, run_dir / self.file, order_by, drop, where, **csv)
+
+
+@dataclass(frozen=True)
+class SeriesArtefact:
+    """A CSV artefact of `p<q>`/`rep` rows over a per-path model: `series`, the keys, then the model's value
+    columns in its order (every column but the path and the keys)."""
+
+    file: str
+    source: str
+    keys: tuple[str, ...]
+    drop: tuple[str, ...] = ("path_id",)
+
+    def values(self) -> list[str]:
+        """The value columns aggregated per series, in the model's order."""
+        return model_columns(self.source, self.drop + self.keys)
+
+    def columns(self) -> list[str]:
+        """The artefact's header."""
+        return ["series", *self.keys, *self.values()]
+
+
+VARIABLE_DRAWS = ModelArtefact("variable_draws.csv", "variable_draws")
+SENSITIVITY = ModelArtefact("sensitivity.csv", "sensitivity")
+ANNUAL_SUMMARY = ModelArtefact("annual_summary.csv", "annual_summary")
+RISK_BY_MONTH = ModelArtefact("risk_by_month.csv", "risk_by_month", optional=("grid_index",))
+LOAN_SCHEDULE = ModelArtefact("loan_schedule.csv", "loan_schedule", PARAMETER_SET_KEYS)
+PRIVATE_ECONOMICS = ModelArtefact("private_tap_economics.csv", "private_economics", PARAMETER_SET_KEYS)
+PRIVATE_VENDORS = ModelArtefact(
+    "private_vendor_recommendation.csv", "private_vendor_recommendation", PARAMETER_SET_KEYS + VENDOR_WEIGHTS
+)
+STRESS_TESTS = ModelArtefact(
+    "stress_tests.csv", "stress_tests", ("scenario_index", "metric_order"), optional=("grid_index",)
+)
+PRIVATE_CUSTOMERS = SeriesArtefact("private_tap_customers_by_month.csv", "private_customers_by_month", ("month",))
+
+MODEL_ARTEFACTS: tuple[ModelArtefact | SeriesArtefact, ...] = (
+    VARIABLE_DRAWS,
+    SENSITIVITY,
+    ANNUAL_SUMMARY,
+    RISK_BY_MONTH,
+    STRESS_TESTS,
+    LOAN_SCHEDULE,
+    PRIVATE_ECONOMICS,
+    PRIVATE_VENDORS,
+    PRIVATE_CUSTOMERS,
+)
+"""Every artefact whose header a model's header drives (the test reads this list)."""
+
+
+def export_variable_draws(con: duckdb.DuckDBPyConnection, run_dir: Path) -> int:
+    """variable_draws.csv [RNG-6]: the `variable_draws` model, one row per (grid_index, replicate_index, used
+    variable), sets ascending, then scope, then variable_id."""
+    return VARIABLE_DRAWS.export(con, run_dir, f"grid_index, replicate_index, {SCOPE_ORDER}, variable_id")
