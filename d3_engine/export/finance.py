@@ -15,95 +15,27 @@ from d3_engine.export.artefacts import LOAN_SCHEDULE
 from d3_engine.export.series import build_series
 from d3_engine.export.series_comments import comment_series
 from d3_engine.export.writers import export_query
+from d3_engine.models.python.registry import table_headers
 
 if TYPE_CHECKING:
     from d3_engine.export.context import RunContext
 
 SERIES_KEYS = ["series", "month", "period"]
 
-PNL_HEADER = [
-    *SERIES_KEYS,
-    "revenue_public_eur",
-    "revenue_private_eur",
-    "revenue_total_eur",
-    "cogs_public_eur",
-    "cogs_private_eur",
-    "gross_profit_eur",
-    "acquisition_public_eur",
-    "acquisition_private_eur",
-    "fixed_opex_eur",
-    "insurance_eur",
-    "bizdev_eur",
-    "payment_fees_eur",
-    "support_eur",
-    "contingency_eur",
-    "opex_total_eur",
-    "ebitda_eur",
-    "depreciation_eur",
-    "ebit_eur",
-    "interest_eur",
-    "ebt_eur",
-    "tax_eur",
-    "net_income_eur",
-    "loss_carryforward_eur",
-]
+SOURCE = "finance_month"
 
-CASHFLOW_HEADER = [
-    *SERIES_KEYS,
-    "cash_opening_eur",
-    "ebitda_eur",
-    "tax_paid_eur",
-    "delta_receivables_eur",
-    "delta_payables_eur",
-    "delta_deferred_revenue_eur",
-    "delta_vat_payable_eur",
-    "cash_from_operations_eur",
-    "capex_eur",
-    "capex_operating_eur",
-    "capex_financed_eur",
-    "cfads_eur",
-    "overdraft_interest_eur",
-    "interest_paid_eur",
-    "principal_repaid_eur",
-    "debt_service_eur",
-    "net_cash_flow_eur",
-    "cash_closing_eur",
-    "output_vat_eur",
-    "input_vat_eur",
-    "vat_remitted_eur",
-    "dscr",
-    "dscr_ltm",
-    "dscr_ebitda",
-    "icr",
-]
 
-BALANCE_HEADER = [
-    *SERIES_KEYS,
-    "cash_eur",
-    "receivables_eur",
-    "fixed_assets_net_eur",
-    "total_assets_eur",
-    "overdraft_eur",
-    "payables_eur",
-    "vat_payable_eur",
-    "tax_payable_eur",
-    "deferred_revenue_eur",
-    "loan_balance_eur",
-    "total_liabilities_eur",
-    "paid_in_capital_eur",
-    "retained_earnings_eur",
-    "total_equity_eur",
-    "balance_check_eur",
-]
+def monthly_header(name: str) -> list[str]:
+    """The header of `<name>.csv`: the series keys, then the columns finance_month's header lists for the file
+    (`-- artefact: <name>.csv: …`, in file order): each column is declared once, in the model [OUT-4] [OUT-9]."""
+    header = table_headers()[SOURCE]
+    return [*SERIES_KEYS, *header.artefacts[f"{name}.csv"]]
+
 
 MONTHLY_FILES: dict[str, list[str]] = {
-    "pnl_by_month": PNL_HEADER,
-    "cashflow_by_month": CASHFLOW_HEADER,
-    "balance_sheet_by_month": BALANCE_HEADER,
+    name: monthly_header(name) for name in ("pnl_by_month", "cashflow_by_month", "balance_sheet_by_month")
 }
 """Series table (kept in run.duckdb for the report) and CSV header of each monthly file."""
-
-SOURCE = "finance_month"
 
 
 def export_monthly(ctx: RunContext, name: str, header: list[str]) -> int:

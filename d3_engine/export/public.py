@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from d3_engine.core.formats import PACKS_INT_COLUMNS, write_csv
+from d3_engine.export.artefacts import SeriesArtefact
 from d3_engine.export.context import RunContext
 from d3_engine.export.series import build_series
 from d3_engine.export.series_comments import comment_like, comment_series
-from d3_engine.export.writers import export_query
+from d3_engine.export.writers import export_query, model_columns
+from d3_engine.models.python.registry import table_headers
 
 VENDOR_CHOICE_HEADER = [
     "model", "gpu", "provider", "vram_gb", "usd_hr", "eur_hr", "tps", "tps_source", "tps_source_tag",
@@ -26,36 +28,26 @@ PRICES_HEADER = [
     "target_margin_pct", "raw_sell_eur_per_1k", "sell_eur_per_1k", "sell_eur_per_1M", "price_rule", "margin_pct",
     "margin_p90_stress_pct", "admitted", "traffic_share",
 ]  # fmt: skip
-SCENARIOS_HEADER = [
-    "series", "tokens", "revenue_eur", "cogs_eur", "gross_margin_eur", "acquisition_eur",
-    "contribution_before_overhead_eur",
-]  # fmt: skip
-CUSTOMERS_HEADER = [
-    "series", "month", "budget_eur", "cac_eur", "new_customers", "active_customers", "tokens",
-    "blended_sell_eur_per_1k", "credits_sold_eur", "revenue_eur", "breakage_eur", "credit_balance_eur", "cogs_eur",
-    "gross_margin_eur",
-]  # fmt: skip
-CAPACITY_HEADER = [
-    "series", "month", "model", "gpu", "tokens", "avg_tokens_per_hour", "peak_tokens_per_hour", "tps",
-    "cap_tokens_per_hour_per_instance", "instances_needed", "instances", "instance_hours", "eur_hr", "gpu_cost_eur",
-    "capacity_violation", "violating_paths_pct",
-]  # fmt: skip
-EVENTS_HEADER = [
-    "timestamp_s", "model", "gpu", "month", "demand_tokens_per_hour", "effective_capacity", "replicas_prev",
-    "replicas_new", "reason", "util_pct",
-]  # fmt: skip
-AUTOSCALING_HEADER = [
-    "model", "gpu", "months_simulated", "steps", "avg_util_pct", "p95_util_pct", "sla_violations", "scale_events",
-    "max_replicas",
-]  # fmt: skip
-PACKS_HEADER = ["pack_eur", "blended_sell_eur_per_1k", "tokens", "value_eur", "error_pct"]
+# The files that copy one model's columns take them from its header ([OUT-9]: the per-path tables carry the CSV
+# names), so each column is declared once, in the model.
+SCENARIOS_HEADER = ["series", *table_headers()["public_horizon"].artefacts["public_tap_scenarios.csv"]]
+CUSTOMERS = SeriesArtefact(
+    "public_tap_customers_by_month.csv", "public_customers_path", ("month",), ("path_id", "param_set_id")
+)
+CUSTOMERS_HEADER = CUSTOMERS.columns()
+CUSTOMER_COLUMNS = CUSTOMERS.values()
+CAPACITY_VALUES = model_columns(
+    "public_capacity_path", ("path_id", "param_set_id", "month", "model", "max_instances_per_model")
+)
+CAPACITY_HEADER = ["series", "month", "model", *CAPACITY_VALUES, "violating_paths_pct"]
+EVENTS_HEADER = model_columns("public_scaling_events", ("path_id",))
+AUTOSCALING_HEADER = model_columns("public_autoscaling_summary", ("path_id", "row_order"))
+PACKS_HEADER = model_columns("public_credit_packs", ("path_id",))
 
-CUSTOMER_COLUMNS = CUSTOMERS_HEADER[2:]
-CAPACITY_COLUMNS = [
-    "tokens", "avg_tokens_per_hour", "peak_tokens_per_hour", "instances_needed", "instances", "instance_hours",
-    "gpu_cost_eur",
-]  # fmt: skip
 CAPACITY_PASSTHROUGH = ["gpu", "tps", "cap_tokens_per_hour_per_instance", "eur_hr"]
+"""Parameter-level capacity columns: a percentile row shows the representative path's value ([OUT-3])."""
+CAPACITY_COLUMNS = [c for c in CAPACITY_VALUES if c not in CAPACITY_PASSTHROUGH and c != "capacity_violation"]
+"""The per-path capacity quantities taken as percentiles across paths ([GEN-5])."""
 CAPACITY_PLAN_PURPOSE = "rows of public_tap_capacity_plan.csv: the capacity series and its violations [PUB-11] [OUT-3]"
 CAPACITY_PLAN_EXTRA = {
     "capacity_violation": "the row's instances_needed, rounded half away from zero, exceeds the representative "

@@ -24,7 +24,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 FILE_NAME = re.compile(r"^(?P<name>[a-z0-9_]+)_v(?P<version>\d+)\.sql$")
-HEADER_KEY = re.compile(r"^--\s*(model|version|purpose|grain|pipelines|scope):\s*(.*)$")
+HEADER_KEY = re.compile(r"^--\s*(model|version|purpose|grain|pipelines|scope|artefact):\s*(.*)$")
+#: `-- artefact: <file>.csv: a, b, …`: the columns (in file order) a CSV artefact takes from this model; several
+#: lines for one file continue its list. The exporter reads them, so a file's columns are declared here only.
+ARTEFACT_VALUE = re.compile(r"^([a-z0-9_]+\.csv):\s*(.*)$")
 #: `-- scope:` values; without the line a model whose grain leads with path_id is computed path by path.
 SCOPES = ("across paths",)
 COLUMNS_KEY = re.compile(r"^--\s*columns:\s*$")
@@ -85,6 +88,7 @@ class ModelHeader:
     pipelines: list[str] = field(default_factory=list)
     scope: str = ""  # "across paths": reads many paths although its grain is per path (models/scope.py)
     columns: list[Column] = field(default_factory=list)
+    artefacts: dict[str, list[str]] = field(default_factory=dict)  # `-- artefact:` file → its columns, in order
     owner: str = ""  # the file or module the header came from (for messages)
     problems: list[str] = field(default_factory=list)  # what the parser could not read
 
@@ -146,6 +150,13 @@ def _set_key(header: ModelHeader, key: str, value: str, name: str | None, versio
         header.purpose = value
     elif key == "scope":
         header.scope = value
+    elif key == "artefact":
+        listed = ARTEFACT_VALUE.match(value)
+        if listed is None:
+            header.problems.append(f"artefact line '{value}' is not `<file>.csv: column, column, …`")
+        else:
+            columns = [c.strip() for c in listed[2].split(",") if c.strip()]
+            header.artefacts.setdefault(listed[1], []).extend(columns)
     elif key == "model":
         if name is not None and value != name:
             header.problems.append(f"header model '{value}' disagrees with the file name ({name})")
@@ -180,6 +191,10 @@ def header_problems(header: ModelHeader) -> list[str]:
     declared = [c.name for c in header.columns]
     problems += [f"grain column {g} is not a declared column" for g in header.grain if g not in declared]
     problems += [f"column {n} is declared twice" for n in sorted({n for n in declared if declared.count(n) > 1})]
+    for file, listed in header.artefacts.items():
+        problems += [f"artefact {file}: column {c} is not a declared column" for c in listed if c not in declared]
+        twice = sorted({c for c in listed if listed.count(c) > 1})
+        problems += [f"artefact {file}: column {c} is listed twice" for c in twice]
     for column in header.columns:
         problems += _column_problems(column)
     return problems

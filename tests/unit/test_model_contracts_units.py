@@ -79,3 +79,17 @@ def test_the_units_vocabulary_is_the_one_in_the_spec() -> None:
     section = spec.split("### Units", 1)[1].split("\n## ", 1)[0]
     listed = [line.split("|")[1].strip().strip("`") for line in section.splitlines() if line.startswith("| `")]
     assert listed == list(UNITS)
+
+
+def test_artefact_lines_list_declared_columns_in_file_order() -> None:
+    """`-- artefact: <file>.csv: …` lines (several continue one list) give the file's columns; a column the header
+    does not declare, a repeated column or a malformed line is a contract error."""
+    good = GOOD + "-- artefact: demo.csv: sell_eur_per_1k,\n-- artefact: demo.csv: revenue_eur\n"
+    header = parse_header(good, "demo.sql", "demo", 1)
+    assert header.artefacts == {"demo.csv": ["sell_eur_per_1k", "revenue_eur"]}
+    assert header_problems(header) == []
+    bad = GOOD + "-- artefact: demo.csv: revenue_eur, missing_eur, revenue_eur\n-- artefact: demo csv without colon\n"
+    found = header_problems(parse_header(bad, "demo.sql", "demo", 1))
+    assert "artefact demo.csv: column missing_eur is not a declared column" in found
+    assert "artefact demo.csv: column revenue_eur is listed twice" in found
+    assert any(p.startswith("artefact line 'demo csv without colon'") for p in found), found

@@ -16,6 +16,8 @@
 --   payment_fees_eur DECIMAL(18,6) <EUR>  Σ_t the public part of the payment fees [FIN-1a]
 --   contribution_before_overhead_eur DECIMAL(18,6) <EUR>  gross margin − acquisition − public payment fees (before the FIN-10 overhead) [FIN-1a]
 --   instance_hours DOUBLE <GPU-hours>  Σ_t instance hours [PUB-11]
+-- artefact: public_tap_scenarios.csv: tokens, revenue_eur, cogs_eur, gross_margin_eur, acquisition_eur,
+-- artefact: public_tap_scenarios.csv: contribution_before_overhead_eur
 WITH totals AS (
     SELECT path_id, any_value(param_set_id) AS param_set_id,
            list_reduce(list(tokens ORDER BY month), lambda a, b: a + b, 0.0::DOUBLE) AS tokens,

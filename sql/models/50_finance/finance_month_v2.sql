@@ -71,6 +71,20 @@
 --   retained_earnings_eur DECIMAL(18,6) <EUR>  Σ net_income [FIN-8]
 --   total_equity_eur DECIMAL(18,6) <EUR>  paid_in_capital + retained_earnings [FIN-8]
 --   balance_check_eur DECIMAL(18,6) <EUR>  assets − liabilities − equity, exactly 0 [FIN-8] (ACC-A10)
+-- artefact: pnl_by_month.csv: revenue_public_eur, revenue_private_eur, revenue_total_eur, cogs_public_eur, cogs_private_eur,
+-- artefact: pnl_by_month.csv: gross_profit_eur, acquisition_public_eur, acquisition_private_eur, fixed_opex_eur,
+-- artefact: pnl_by_month.csv: insurance_eur, bizdev_eur, payment_fees_eur, support_eur, contingency_eur, opex_total_eur,
+-- artefact: pnl_by_month.csv: ebitda_eur, depreciation_eur, ebit_eur, interest_eur, ebt_eur, tax_eur, net_income_eur,
+-- artefact: pnl_by_month.csv: loss_carryforward_eur
+-- artefact: cashflow_by_month.csv: cash_opening_eur, ebitda_eur, tax_paid_eur, delta_receivables_eur, delta_payables_eur,
+-- artefact: cashflow_by_month.csv: delta_deferred_revenue_eur, delta_vat_payable_eur, cash_from_operations_eur, capex_eur,
+-- artefact: cashflow_by_month.csv: capex_operating_eur, capex_financed_eur, cfads_eur, overdraft_interest_eur, interest_paid_eur,
+-- artefact: cashflow_by_month.csv: principal_repaid_eur, debt_service_eur, net_cash_flow_eur, cash_closing_eur, output_vat_eur,
+-- artefact: cashflow_by_month.csv: input_vat_eur, vat_remitted_eur, dscr, dscr_ltm, dscr_ebitda, icr
+-- artefact: balance_sheet_by_month.csv: cash_eur, receivables_eur, fixed_assets_net_eur, total_assets_eur, overdraft_eur, payables_eur,
+-- artefact: balance_sheet_by_month.csv: vat_payable_eur, tax_payable_eur, deferred_revenue_eur, loan_balance_eur,
+-- artefact: balance_sheet_by_month.csv: total_liabilities_eur, paid_in_capital_eur, retained_earnings_eur, total_equity_eur,
+-- artefact: balance_sheet_by_month.csv: balance_check_eur
 -- Column names are those of pnl_by_month / cashflow_by_month / balance_sheet_by_month without `series` [OUT-9];
 -- the few lines two files share under different names are both present (interest_paid = interest). Interest,
 -- EBT, tax and cash come from the recurrence finance_cash; everything else is closed form.
