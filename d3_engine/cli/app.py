@@ -23,6 +23,8 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain click help: it wraps long words instead of cutting them with "…" in an 80-column terminal.
+    rich_markup_mode=None,
 )
 
 
