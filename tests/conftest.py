@@ -31,6 +31,9 @@ from harness import (
 
 __all__ = ["BUNDLES", "CliOutcome", "InputsCopy"]
 
+# The xdist scheduler of `make test`: modules sharing one expensive cached run together, heaviest first.
+pytest_plugins = ["scheduling"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def standard_runs_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:

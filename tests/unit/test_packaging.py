@@ -65,12 +65,12 @@ def test_the_wheel_carries_its_data_and_runs_the_shipped_plan_from_any_folder(in
         text=True,
         check=False,
     )
-    shipped_std = small_shipped_run()  # this checkout's inputs/, in-process, with the same sets
-    assert run.returncode == shipped_std.exit_code == 0, run.stderr
+    reference = small_shipped_run()  # this checkout's inputs/, in-process, with the same sets
+    assert run.returncode == reference.exit_code == 0, run.stderr
     published = (tmp_path / "X" / "latest").resolve()
-    assert published.name == shipped_std.run_dir.name  # same inputs, same engine, same run id [OUT-1]
+    assert published.name == reference.run_dir.name  # same inputs, same engine, same run id [OUT-1]
     sums = (published / "SHA256SUMS").read_text(encoding="utf-8")
-    assert sums == (shipped_std.run_dir / "SHA256SUMS").read_text(encoding="utf-8")  # byte-identical artefacts
+    assert sums == (reference.run_dir / "SHA256SUMS").read_text(encoding="utf-8")  # byte-identical artefacts
     assert list(tmp_path.iterdir()) == [tmp_path / "X"]
 
 
