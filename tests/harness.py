@@ -219,6 +219,10 @@ def standard_run(bundle: str = "minimal_001", *extra: str) -> StandardRun:
     return STANDARD_RUNS.get(bundle, "--quiet", *extra)
 
 
+#: `--set` that switches the shipped stress tests off. The base artefacts are byte-identical with or without them
+#: (test_whatif_runs proves it on the small plan), and the four stressed plans are most of a full-size run's time.
+NO_STRESS = ("--set", "simulation.stress_tests=null")
+
 #: `--set` options that shrink the shipped plan to 3 replicates × 2 MC paths of 6 months (inputs and stress tests
 #: as shipped): for tests of the shipped inputs whose point is not the full size of 5 000 paths × 60 months.
 SMALL_PLAN = (

@@ -23,22 +23,21 @@ import pytest
 
 #: Module → the work unit it joins (modules not listed are a unit of their own, as in loadscope).
 GROUPS = {
-    # The one full run of the shipped inputs (conftest `shipped_std` / `shipped_run`).
-    "tests/sql/test_finance_cli.py": "full shipped run",
-    "tests/sql/test_model_contracts.py": "full shipped run",
-    "tests/unit/test_table_comments.py": "full shipped run",
-    "tests/unit/test_published_internals.py": "full shipped run",
-    # The small runs of the shipped inputs (harness.small_shipped_run).
-    "tests/unit/test_whatif_runs.py": "small shipped runs",
-    "tests/unit/test_packaging.py": "small shipped runs",
+    # The cached runs of the shipped inputs: the full-size one (conftest `shipped_std`, `shipped_run`) and the
+    # small ones (harness.small_shipped_run, conftest `shipped_small_run`).
+    "tests/sql/test_finance_cli.py": "shipped runs",
+    "tests/sql/test_model_contracts.py": "shipped runs",
+    "tests/unit/test_table_comments.py": "shipped runs",
+    "tests/unit/test_published_internals.py": "shipped runs",
+    "tests/unit/test_whatif_runs.py": "shipped runs",
+    "tests/unit/test_packaging.py": "shipped runs",
 }
 
 #: Seconds of the heaviest units on a quiet 2-core machine, for a session with no cached timings (a fresh clone).
 HINT_SECONDS = {
-    "full shipped run": 60.0,
+    "shipped runs": 90.0,
     "tests/bdd/test_rng_determinism.py": 70.0,
     "tests/chaos/test_kills.py": 50.0,
-    "small shipped runs": 45.0,
     "tests/chaos/test_fuzz.py": 30.0,
     "tests/unit/test_ledger.py": 20.0,
     "tests/unit/test_properties_growth.py": 20.0,

@@ -12,10 +12,7 @@ import pytest
 from scheduling import GROUPS, HINT_SECONDS, _scheduler_class, unit_of
 
 ROOT = Path(__file__).resolve().parents[2]
-READERS = {
-    "full shipped run": re.compile(r"\bshipped_(run|std)\b"),
-    "small shipped runs": re.compile(r"\bsmall_shipped_run\("),
-}
+READERS = {"shipped runs": re.compile(r"\b(shipped_run|shipped_std|shipped_small_run|small_shipped_run)\b")}
 
 
 def test_every_grouped_module_exists_and_every_hint_is_a_unit() -> None:
@@ -37,7 +34,7 @@ def test_every_module_that_reads_a_grouped_run_is_in_its_group(group: str) -> No
 def test_units_are_modules_classes_or_groups() -> None:
     assert unit_of("tests/unit/test_cli.py::test_x[a-b]") == "tests/unit/test_cli.py"
     assert unit_of("tests/unit/test_cli.py::TestX::test_y") == "tests/unit/test_cli.py::TestX"
-    assert unit_of("tests/sql/test_finance_cli.py::test_x") == "full shipped run"
+    assert unit_of("tests/sql/test_finance_cli.py::test_x") == "shipped runs"
 
 
 class _Node:

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from harness import SMALL_PLAN, copy_bundle, run_d3, small_shipped_run
+from harness import NO_STRESS, SMALL_PLAN, copy_bundle, run_d3, small_shipped_run
 
 from d3_engine.core.errors import ERROR, ValidationFailed
 from d3_engine.pipeline.validation import validate_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = list(SMALL_PLAN)
-NO_STRESS = ["--set", "simulation.stress_tests=null"]
 SWEEP = "loan_rate,general,loan.interest_rate_pct,numeric,percent,6.5,9.95,3.45,9.95,low_to_high,,,sweep\n"
 HEADER = "variable_id,scope,path,type,unit,min,max,step,default,treatment,distribution,dist_params,notes\n"
 PATHS = 3 * 2  # R × M of one grid point
