@@ -19,17 +19,22 @@ from typing import Any
 import pytest
 from harness import (
     BUNDLES,
+    NO_STRESS,
     STANDARD_RUNS,
     CliOutcome,
     InputsCopy,
     StandardRun,
     copy_bundle,
     run_d3,
+    small_shipped_run,
     standard_run,
     tree_digest,
 )
 
 __all__ = ["BUNDLES", "CliOutcome", "InputsCopy"]
+
+# The xdist scheduler of `make test`: modules sharing one expensive cached run together, heaviest first.
+pytest_plugins = ["scheduling"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -73,8 +78,9 @@ def minimal_std() -> StandardRun:
 
 @pytest.fixture(scope="session")
 def shipped_std() -> StandardRun:
-    """The cached `d3 run --quiet` of the shipped inputs (read only; `.copy_to()` before writing)."""
-    return standard_run("inputs")
+    """The cached full-size `d3 run --quiet` of the shipped inputs (5 000 paths × 60 months) with the stress
+    tests off (harness.NO_STRESS: they never change the base; `shipped_small_run` has them). Read only."""
+    return standard_run("inputs", *NO_STRESS)
 
 
 @pytest.fixture(scope="session")
@@ -92,9 +98,18 @@ def minimal_run(minimal_std: StandardRun) -> Path:
 
 @pytest.fixture(scope="session")
 def shipped_run(shipped_std: StandardRun) -> Path:
-    """The published run folder of the cached shipped-inputs run (read only)."""
+    """The published run folder of the cached full-size shipped-inputs run (read only)."""
     assert shipped_std.exit_code in (0, 4), shipped_std.outcome.stderr
     return shipped_std.run_dir
+
+
+@pytest.fixture(scope="session")
+def shipped_small_run() -> Path:
+    """The published run folder of the cached small run of the shipped inputs, stress tests included
+    (harness.SMALL_PLAN; read only)."""
+    small = small_shipped_run()
+    assert small.exit_code == 0, small.outcome.stderr
+    return small.run_dir
 
 
 def _assert_finding(

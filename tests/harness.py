@@ -219,6 +219,27 @@ def standard_run(bundle: str = "minimal_001", *extra: str) -> StandardRun:
     return STANDARD_RUNS.get(bundle, "--quiet", *extra)
 
 
+#: `--set` that switches the shipped stress tests off. The base artefacts are byte-identical with or without them
+#: (test_whatif_runs proves it on the small plan), and the four stressed plans are most of a full-size run's time.
+NO_STRESS = ("--set", "simulation.stress_tests=null")
+
+#: `--set` options that shrink the shipped plan to 3 replicates × 2 MC paths of 6 months (inputs and stress tests
+#: as shipped): for tests of the shipped inputs whose point is not the full size of 5 000 paths × 60 months.
+SMALL_PLAN = (
+    "--set",
+    "simulation.run.random_runs_per_simulation=3",
+    "--set",
+    "simulation.stochastic.simulations_per_run=2",
+    "--set",
+    "simulation.targets.horizon_months=6",
+)
+
+
+def small_shipped_run(*extra: str) -> StandardRun:
+    """The session's cached `d3 run --quiet <SMALL_PLAN> <extra>` of the shipped inputs (see RunCache)."""
+    return STANDARD_RUNS.get("inputs", "--quiet", *SMALL_PLAN, *extra)
+
+
 def second_minimal_run() -> StandardRun:
     """A second, independent `d3 run --quiet --max-concurrency 2` of minimal_001, for the determinism tests
     [RNG-7]: its own cache entry, computed apart from `standard_run("minimal_001")`, so comparing the two

@@ -101,15 +101,8 @@ def append_rows(
         con.unregister(view)
 
 
-def comment_on(
-    con: duckdb.DuckDBPyConnection, table: str, comment: str, columns: Mapping[str, str] | None = None
-) -> None:
-    """COMMENT ON a table and some of its columns, so `duckdb_tables()`/`duckdb_columns()` explain them.
-
-    Args:
-        comment: what the table holds (one line).
-        columns: column name → what it holds and its unit.
-    """
+def comment_statements(table: str, comment: str, columns: Mapping[str, str] | None = None) -> list[str]:
+    """The COMMENT ON statements of a table and some of its columns (see `comment_on`)."""
 
     def quote(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
@@ -118,7 +111,28 @@ def comment_on(
     statements += [
         f"COMMENT ON COLUMN {quote(table)}.{quote(c)} IS {sql_literal(text)}" for c, text in (columns or {}).items()
     ]
-    con.execute(";\n".join(statements))
+    return statements
+
+
+def comment_on(
+    con: duckdb.DuckDBPyConnection, table: str, comment: str, columns: Mapping[str, str] | None = None
+) -> None:
+    """COMMENT ON a table and some of its columns, so `duckdb_tables()`/`duckdb_columns()` explain them.
+
+    One transaction: each COMMENT is a catalog change, and committing each alone costs a write to disk
+    (a tenth of a second for a wide table). Call it outside a transaction (inside one: `comment_statements`).
+
+    Args:
+        comment: what the table holds (one line).
+        columns: column name → what it holds and its unit.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(";\n".join(comment_statements(table, comment, columns)))
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 Described = Mapping[str, tuple[str, str]]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import TYPE_CHECKING
 
-from d3_engine.core.db import comment_on
+from d3_engine.core.db import comment_statements
 from d3_engine.core.errors import RuntimeFailure
 from d3_engine.models.header import ModelHeader, column_comment
 
@@ -108,7 +108,8 @@ def comment_tables(con: duckdb.DuckDBPyConnection, headers: list[ModelHeader]) -
     con.execute("BEGIN TRANSACTION")
     try:
         for header in headers:
-            comment_on(con, header.name, header.comment(), {c.name: column_comment(c) for c in header.columns})
+            described = {c.name: column_comment(c) for c in header.columns}
+            con.execute(";\n".join(comment_statements(header.name, header.comment(), described)))
     except BaseException:
         con.execute("ROLLBACK")
         raise

@@ -45,6 +45,7 @@ Feature: Deterministic scenarios and random draws
     And variable_draws.csv reads "private_tap,vendor_weight_cost,pricing_policy.private_tap.vendor_weights.cost,5,3,0.7"
     And variable_draws.csv reads "public_tap,target_margin_pct,pricing_policy.public_tap.target_margin_pct,5,3,60"
 
+  @e2e
   Scenario: Grid values hit the lattice endpoints exactly and discrete draws cover every value [IN-13] [RNG-4]
     # Every grid point shares the replicates' draws [RNG-9], so coverage needs replicates, not grid points.
     Given run.random_runs_per_simulation is set to 24

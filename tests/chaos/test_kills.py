@@ -38,6 +38,8 @@ DRIVER = Path(__file__).with_name("driver.py")
 SEED_B = "8"
 LEFTOVER_PREFIXES = (".staging-", ".latest-", ".old-")
 
+pytestmark = pytest.mark.e2e  # every case runs (and kills) real `d3 run` processes
+
 
 class Driver:
     """The warm process that forks the runs to kill."""

@@ -54,7 +54,8 @@ def test_finance_artefacts_are_byte_identical_on_a_second_run(minimal_run: Path)
 
 
 def test_shipped_plan_keeps_its_books_on_every_path(shipped_run: Path) -> None:
-    """ACC-A10 on all 5 000 paths × 60 months of the shipped inputs (§11.4), and the 60-month loan of [IN-7]."""
+    """ACC-A10 on all 5 000 paths × 60 months of the shipped inputs (§11.4), and the 60-month loan of [IN-7]
+    (the cached full-size run has the stress tests off: they never change the base scenario)."""
     con = duckdb.connect(str(shipped_run / "run.duckdb"), read_only=True)
     got = con.execute("""
         SELECT count(*), count(DISTINCT path_id),

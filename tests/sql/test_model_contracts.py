@@ -18,7 +18,7 @@ def _describe(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str
     return [(r[0], r[1]) for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
 
 
-@pytest.mark.parametrize("run_name", ["minimal_run", "shipped_run"])
+@pytest.mark.parametrize("run_name", ["minimal_run", "shipped_run", "shipped_small_run"])
 def test_every_built_model_matches_its_header(run_name: str, request: pytest.FixtureRequest) -> None:
     run_dir: Path = request.getfixturevalue(run_name)
     con = duckdb.connect(str(run_dir / "run.duckdb"), read_only=True)

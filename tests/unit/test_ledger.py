@@ -104,6 +104,7 @@ def test_a_rerun_reuses_the_verified_run_and_points_latest_at_it(
     assert '"funding_gap_p50_eur":0.00' in read_lines(previous_out)[-1][0]  # [OUT-3] exact decimals
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("tamper", ["artefact", "duckdb", "engine"])
 def test_a_run_that_does_not_verify_is_computed_again(
     tamper: str,
@@ -131,6 +132,7 @@ def test_a_run_that_does_not_verify_is_computed_again(
     assert verify_problem(run_dir) is None and _ledger(previous_out)[-1]["reused"] is False
 
 
+@pytest.mark.e2e
 def test_force_recomputes_and_a_recorded_exit_4_is_reported_on_reuse(
     minimal: Any, previous_out: Path, d3: Callable[..., Any]
 ) -> None:
@@ -167,6 +169,7 @@ def test_d3_runs_prints_the_ledger(previous_out: Path, d3: Callable[..., Any], t
     assert "Example: d3 runs --out outputs" in d3("runs", "--help").stdout
 
 
+@pytest.mark.e2e
 def test_a_set_run_has_its_own_id_and_is_never_reused_for_a_run_without_it(
     minimal: Any, previous_out: Path, d3: Callable[..., Any]
 ) -> None:

@@ -20,6 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 D3 = Path(sys.executable).parent / "d3"
 
+pytestmark = pytest.mark.e2e  # two whole runs of the `d3` executable
+
 
 def _run(inputs: str, out: Path, *extra: str) -> Path:
     proc = subprocess.run(

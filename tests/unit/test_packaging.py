@@ -4,7 +4,9 @@
 The wheel test builds the wheel offline (no build isolation: setuptools is pinned in requirements.lock),
 installs it with `pip install --no-index --no-deps` into a new venv whose only other packages are the pinned
 dependencies of this venv (a .pth line, so the editable d3 of this venv is not seen), then runs `d3 validate`
-and `d3 run --out X` in an empty folder: no ./inputs, so the shipped bundle packed in the wheel is used.
+and `d3 run --out X` in an empty folder: no ./inputs, so the shipped bundle packed in the wheel is used. The run
+shrinks the shipped plan with `--set` (harness.SMALL_PLAN: what is packed, not how many paths, is the point) and
+must publish the same run id and bytes as the session's cached run of this checkout's inputs/ with the same sets.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from harness import ROOT, StandardRun, run_d3, tree_digest
+from harness import ROOT, SMALL_PLAN, run_d3, small_shipped_run, tree_digest
 
 from d3_engine.core.files import shipped_inputs_dir
 from d3_engine.pipeline.starter import START_HERE
@@ -51,25 +53,24 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.e2e
-def test_the_wheel_carries_its_data_and_runs_the_shipped_plan_from_any_folder(
-    installed: Path, shipped_std: StandardRun, tmp_path: Path
-) -> None:
+def test_the_wheel_carries_its_data_and_runs_the_shipped_plan_from_any_folder(installed: Path, tmp_path: Path) -> None:
     where = _sh(installed / "python", "-c", "import d3_engine; print(d3_engine.__file__)", cwd=tmp_path).stdout
     assert Path(where.strip()).is_relative_to(installed.parent), where  # the wheel, not this checkout
     validate = _sh(installed / "d3", "validate", "--quiet", cwd=tmp_path)
     assert '"exit_code": 0' in validate.stdout.splitlines()[-1]
     run = subprocess.run(
-        [str(installed / "d3"), "run", "--out", "X", "--quiet"],
+        [str(installed / "d3"), "run", "--out", "X", "--quiet", *SMALL_PLAN],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert run.returncode == shipped_std.exit_code, run.stderr
+    reference = small_shipped_run()  # this checkout's inputs/, in-process, with the same sets
+    assert run.returncode == reference.exit_code == 0, run.stderr
     published = (tmp_path / "X" / "latest").resolve()
-    assert published.name == shipped_std.run_dir.name  # same inputs, same engine, same run id [OUT-1]
+    assert published.name == reference.run_dir.name  # same inputs, same engine, same run id [OUT-1]
     sums = (published / "SHA256SUMS").read_text(encoding="utf-8")
-    assert sums == (shipped_std.run_dir / "SHA256SUMS").read_text(encoding="utf-8")  # byte-identical artefacts
+    assert sums == (reference.run_dir / "SHA256SUMS").read_text(encoding="utf-8")  # byte-identical artefacts
     assert list(tmp_path.iterdir()) == [tmp_path / "X"]
 
 

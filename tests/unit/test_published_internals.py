@@ -11,7 +11,7 @@ import pytest
 INTERNAL = (".scratch", ".duckdb-tmp", ".stress-")
 
 
-@pytest.mark.parametrize("fixture", ["minimal_run", "shipped_run"])
+@pytest.mark.parametrize("fixture", ["minimal_run", "shipped_run", "shipped_small_run"])
 def test_a_published_run_keeps_no_staging_internals(fixture: str, request: pytest.FixtureRequest) -> None:
     run_dir: Path = request.getfixturevalue(fixture)
     names = [p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*")]

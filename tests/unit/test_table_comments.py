@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-RUNS = ["minimal_run", "shipped_run"]
+RUNS = ["minimal_run", "shipped_run", "shipped_small_run"]  # the small one has the stress tests
 
 
 def _open(request: pytest.FixtureRequest, run_name: str) -> duckdb.DuckDBPyConnection:

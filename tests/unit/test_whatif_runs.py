@@ -10,21 +10,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from harness import STANDARD_RUNS, copy_bundle, run_d3
+from harness import NO_STRESS, SMALL_PLAN, copy_bundle, run_d3, small_shipped_run
 
 from d3_engine.core.errors import ERROR, ValidationFailed
 from d3_engine.pipeline.validation import validate_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
-SMALL = [
-    "--set",
-    "simulation.run.random_runs_per_simulation=3",
-    "--set",
-    "simulation.stochastic.simulations_per_run=2",
-    "--set",
-    "simulation.targets.horizon_months=6",
-]
-NO_STRESS = ["--set", "simulation.stress_tests=null"]
+SMALL = list(SMALL_PLAN)
 SWEEP = "loan_rate,general,loan.interest_rate_pct,numeric,percent,6.5,9.95,3.45,9.95,low_to_high,,,sweep\n"
 HEADER = "variable_id,scope,path,type,unit,min,max,step,default,treatment,distribution,dist_params,notes\n"
 PATHS = 3 * 2  # R × M of one grid point
@@ -36,9 +28,9 @@ def run(inputs: Path, out: Path, *extra: str) -> Path:
     return Path(result.events[-1]["run_dir"])
 
 
-def small_shipped_run(*extra: str) -> Path:
-    """The session-cached small run of the shipped inputs (read only)."""
-    std = STANDARD_RUNS.get("inputs", "--quiet", *SMALL, *extra)
+def small_shipped_folder(*extra: str) -> Path:
+    """The published folder of the session-cached small run of the shipped inputs (read only)."""
+    std = small_shipped_run(*extra)
     assert std.exit_code == 0, std.outcome.stdout + std.outcome.stderr
     return std.run_dir
 
@@ -116,8 +108,8 @@ def test_compare_names_a_set_and_refuses_a_folder_that_is_not_a_run(tmp_path: Pa
 
 @pytest.mark.e2e
 def test_a_stress_changes_only_its_scenario_and_never_the_base_artefacts() -> None:
-    base = small_shipped_run(*NO_STRESS)
-    stressed = small_shipped_run()
+    base = small_shipped_folder(*NO_STRESS)
+    stressed = small_shipped_folder()
     sums = {}
     for folder in (base, stressed):
         lines = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
