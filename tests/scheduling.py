@@ -31,6 +31,7 @@ GROUPS = {
     "tests/unit/test_published_internals.py": "shipped runs",
     "tests/unit/test_whatif_runs.py": "shipped runs",
     "tests/unit/test_packaging.py": "shipped runs",
+    "tests/unit/test_artefact_headers.py": "shipped runs",
 }
 
 #: Seconds of the heaviest units on a quiet 2-core machine, for a session with no cached timings (a fresh clone).

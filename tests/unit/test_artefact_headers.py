@@ -15,7 +15,7 @@ import pytest
 from d3_engine.export.artefacts import MODEL_ARTEFACTS, ModelArtefact, SeriesArtefact
 from d3_engine.models.python.registry import table_headers
 
-RUNS = ["minimal_run", "shipped_run"]
+RUNS = ["minimal_run", "shipped_run", "shipped_small_run"]
 
 
 def _expected(artefact: ModelArtefact | SeriesArtefact, run_dir: Path) -> list[str]:
@@ -37,8 +37,10 @@ def test_artefact_header_is_its_model_header(run_name: str, request: pytest.Fixt
         header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
         assert header == _expected(artefact, run_dir), f"{artefact.file} disagrees with its model's header"
         checked.append(artefact.file)
-    if run_name == "shipped_run":  # both pipelines run: every listed artefact exists
+    if run_name == "shipped_small_run":  # both pipelines and the stress tests run: every listed artefact exists
         assert checked == [a.file for a in MODEL_ARTEFACTS]
+    if run_name == "shipped_run":  # the full-size run has its stress tests off (harness.NO_STRESS)
+        assert checked == [a.file for a in MODEL_ARTEFACTS if a.file != "stress_tests.csv"]
 
 
 def test_every_listed_artefact_copies_a_model_table() -> None:

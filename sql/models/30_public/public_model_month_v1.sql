@@ -27,7 +27,7 @@
 --   cogs_eur DECIMAL(18,6) <EUR>  round6(gpu_cost_eur × (1 + infra/100)) + DEC(tokens/1e6 × base_eur_per_1M) [GEN-4]
 -- Every admitted model has a row in every month, also with 0 tokens: a warm minimum pool
 -- (min_instances > 0) costs money without demand. The formulas live in the `public_model_rows` macro
--- (sql/macros/public_rows.sql), shared with public_served_month and public_idle_model. Nothing across
+-- (sql/macros/public_model_rows.sql), shared with public_served_month and public_idle_model. Nothing across
 -- paths reads this table (issue 13): it is built for the representative path (every path with
 -- --keep-path-tables), for the autoscaler, the report and the user.
 {{ public_model_rows(ref('public_demand'), ref('public_admission'), ref('public_price'), 'all') }}

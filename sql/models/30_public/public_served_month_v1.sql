@@ -28,5 +28,5 @@
 -- Speed (issue 13): of the 15 shipped models 3 carry traffic, so 4/5 of public_model_month's rows are a
 -- model with 0 tokens whose row is the same on every path of a parameter set. Those are computed once per
 -- set (public_idle_model); the per-path work covers the served models only. Same formulas: the
--- `public_model_rows` macro (sql/macros/public_rows.sql).
+-- `public_model_rows` macro (sql/macros/public_model_rows.sql).
 {{ public_model_rows(ref('public_demand'), ref('public_admission'), ref('public_price'), 'served') }}
