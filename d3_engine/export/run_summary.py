@@ -16,7 +16,7 @@ from typing import Any
 from d3_engine import ENGINE_VERSION, SCHEMA_VERSION
 from d3_engine.core.formats import draw_value_text, dumps_json
 from d3_engine.inputs.overrides import SetOverride
-from d3_engine.inputs.variables import leaf_value
+from d3_engine.inputs.variable_keys import leaf_value
 from d3_engine.models.runner import ModelRun
 from d3_engine.plan.validate import Validated
 

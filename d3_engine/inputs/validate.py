@@ -32,7 +32,8 @@ from d3_engine.inputs.rules import (
     loc,
 )
 from d3_engine.inputs.stresses import Stress, check_stresses
-from d3_engine.inputs.variables import Variable, load_variables
+from d3_engine.inputs.variable_keys import Variable
+from d3_engine.inputs.variables import load_variables
 
 VALID_PIPELINES = ("public", "private")
 

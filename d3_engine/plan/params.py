@@ -19,7 +19,7 @@ from d3_engine.inputs.key_docs import file_title, key_comment
 from d3_engine.inputs.offers import gpu_key
 from d3_engine.inputs.schemas import load_schema
 from d3_engine.inputs.stresses import Stress
-from d3_engine.inputs.variables import leaf_value
+from d3_engine.inputs.variable_keys import leaf_value
 from d3_engine.plan.scenarios import ParamValues, Value, overlay_column
 from d3_engine.plan.stress_params import stress_column
 

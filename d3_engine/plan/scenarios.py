@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from d3_engine.core.formats import draw_value_text
 from d3_engine.core.rng import CRN_GRID_POSITION, SCOPE_IDS, draw_variable
-from d3_engine.inputs.variables import Variable
+from d3_engine.inputs.variable_keys import Variable
 
 PIPELINE_SCOPES = {"public": "public_tap", "private": "private_tap"}
 

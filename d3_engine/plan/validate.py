@@ -19,7 +19,7 @@ from d3_engine.inputs.resolved import ResolvedInputs
 from d3_engine.inputs.rules import SIM, check_funding_sources, check_loan_terms, check_public_policy, get, loc, num
 from d3_engine.inputs.stresses import Stress
 from d3_engine.inputs.validate import CheckedInputs
-from d3_engine.inputs.variables import Variable
+from d3_engine.inputs.variable_keys import Variable
 from d3_engine.plan.scenarios import Plan, build_plan
 
 
