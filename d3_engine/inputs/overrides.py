@@ -16,6 +16,7 @@ from typing import Any
 from d3_engine.core.errors import Findings
 from d3_engine.inputs.parse import YamlDoc, YamlProblem, parse_yaml
 from d3_engine.inputs.schemas import did_you_mean, load_schema
+from d3_engine.inputs.variable_keys import key_schema
 
 #: FILE of `--set FILE.KEY=VALUE` → the YAML document it edits.
 SET_FILES = {
@@ -101,18 +102,7 @@ def schema_paths(name: str) -> list[str]:
 
 def known_key(name: str, key: str) -> bool:
     """True when the schema of `name` allows the dotted mapping path `key` (map entries included)."""
-    node: Any = load_schema(name)
-    for part in key.split("."):
-        if not isinstance(node, dict):
-            return False
-        props = node.get("properties") or {}
-        if part in props:
-            node = props[part]
-        elif isinstance(node.get("additionalProperties"), dict):
-            node = node["additionalProperties"]
-        else:
-            return False
-    return True
+    return key_schema(name, key) is not None
 
 
 def parse_sets(texts: list[str], findings: Findings) -> list[SetOverride]:

@@ -13,6 +13,7 @@ from typing import Any
 from d3_engine.inputs.load import Bundle
 from d3_engine.inputs.offers import GPU_FILE, gpu_key, reported
 from d3_engine.inputs.schemas import did_you_mean, num
+from d3_engine.inputs.variable_keys import leaf_value
 
 SIM = "simulation.yaml"
 GEN = "operator/general.yaml"
@@ -71,7 +72,7 @@ def check_simulation(bundle: Bundle) -> None:
 
 def check_fx(bundle: Bundle) -> float | None:
     """The EUR/USD rate of market_env.yaml (IN-12), or None with `missing_fx`."""
-    found, value = _lookup(bundle.data("market_env"), "finance.eur_usd_fx_rate.value")
+    found, value = leaf_value(bundle.data("market_env"), "finance.eur_usd_fx_rate.value")
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
         return float(value)
     if "market_env" in bundle.docs:
@@ -84,16 +85,6 @@ def check_fx(bundle: Bundle) -> float | None:
             "set it, e.g. finance: {eur_usd_fx_rate: {value: 1.10, unit: ratio}}",
         )
     return None
-
-
-def _lookup(data: Any, dotted: str) -> tuple[bool, Any]:
-    """(present, value) of a dotted key path."""
-    node = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False, None
-        node = node[part]
-    return True, node
 
 
 def check_general(bundle: Bundle) -> None:
