@@ -77,7 +77,7 @@ QuietOpt = Annotated[
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on stderr.")]
 
 
-@app.command("run")
+@app.command("run", short_help="Validate, simulate, check and publish a run.")
 def run_command(
     inputs: InputsOpt = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
@@ -119,6 +119,7 @@ def run_command(
 ) -> None:
     """Validate, simulate, check and publish a run (or reuse the same run already published).
 
+    \b
     Example: d3 run --inputs inputs --out outputs --seed 424242
     """
     from d3_engine.cli.commands import cmd_run
@@ -141,7 +142,7 @@ def run_command(
     )
 
 
-@app.command("validate")
+@app.command("validate", short_help="Check every input file and rule; write nothing.")
 def validate_command(
     inputs: InputsOpt = None,
     pipelines: PipelinesOpt = None,
@@ -152,6 +153,7 @@ def validate_command(
 ) -> None:
     """Check every input file and rule; write nothing. Exit 0 valid, 2 invalid.
 
+    \b
     Example: d3 validate --inputs inputs
     """
     from d3_engine.cli.commands import cmd_validate
@@ -159,7 +161,7 @@ def validate_command(
     raise typer.Exit(cmd_validate(inputs, pipelines, fail_on_warning, quiet, debug, set_))
 
 
-@app.command("schema")
+@app.command("schema", short_help="Print (or write) the JSON Schemas of the input files.")
 def schema_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write one file per schema into this folder.", show_default=False)
@@ -167,6 +169,7 @@ def schema_command(
 ) -> None:
     """Print the JSON Schemas of all input files (or write them for your editor).
 
+    \b
     Example: d3 schema --out .schemas
     """
     from d3_engine.cli.commands import cmd_schema
@@ -174,7 +177,7 @@ def schema_command(
     raise typer.Exit(cmd_schema(out))
 
 
-@app.command("report")
+@app.command("report", short_help="Re-render the report and charts of a run.")
 def report_command(
     run: Annotated[Path, typer.Option("--run", help="A published run folder.")] = Path("outputs/latest"),
     quiet: QuietOpt = False,
@@ -182,6 +185,7 @@ def report_command(
 ) -> None:
     """Re-render report.md, report.html and the charts of a run from its run.duckdb.
 
+    \b
     Example: d3 report --run outputs/latest
     """
     from d3_engine.cli.commands import cmd_report
@@ -189,7 +193,7 @@ def report_command(
     raise typer.Exit(cmd_report(run, quiet, debug))
 
 
-@app.command("compare")
+@app.command("compare", short_help="Compare two runs: inputs, overrides and key figures.")
 def compare_command(
     run_a: Annotated[Path, typer.Argument(help="First run folder <out>/<run_id>.")],
     run_b: Annotated[Path, typer.Argument(help="Second run folder <out>/<run_id>.")],
@@ -199,6 +203,7 @@ def compare_command(
 ) -> None:
     """Compare two runs: inputs that differ, --set lists, and the what-if metrics side by side.
 
+    \b
     Example: d3 compare outputs/<run_a> outputs/<run_b>
     """
     from d3_engine.cli.commands import cmd_compare
@@ -206,7 +211,7 @@ def compare_command(
     raise typer.Exit(cmd_compare(run_a, run_b, as_json, grid_index, debug))
 
 
-@app.command("sql")
+@app.command("sql", short_help="Query a run's run.duckdb, read-only.")
 def sql_command(
     run: Annotated[Path, typer.Option("--run", help="A run folder (or its run.duckdb file).")] = Path("outputs/latest"),
     command: Annotated[
@@ -224,6 +229,7 @@ def sql_command(
 
     `.tables` lists the tables with their comments, `.schema TABLE` the columns with type, unit and meaning.
 
+    \b
     Example: d3 sql --run outputs/latest -c "SELECT month, revenue_total_eur FROM finance_month LIMIT 3;"
     """
     from d3_engine.cli.commands import cmd_sql
@@ -231,13 +237,14 @@ def sql_command(
     raise typer.Exit(cmd_sql(run, command, max_rows))
 
 
-@app.command("init")
+@app.command("init", short_help="Write a starter inputs folder to edit.")
 def init_command(
     folder: Annotated[Path, typer.Argument(help="A new or empty folder for your inputs.", show_default=False)],
 ) -> None:
     """Write a starter inputs folder to edit: a copy of the shipped inputs and START_HERE.md on what to edit
     first. Refuses a folder that is not empty (exit 2).
 
+    \b
     Example: d3 init my-inputs && d3 validate --inputs my-inputs
     """
     from d3_engine.cli.commands import cmd_init
@@ -245,7 +252,7 @@ def init_command(
     raise typer.Exit(cmd_init(folder))
 
 
-@app.command("backtest")
+@app.command("backtest", short_help="Compare a plan with what happened (actuals).")
 def backtest_command(
     run: Annotated[Path, typer.Option("--run", help="A published run folder, e.g. outputs/latest.")],
     actuals: Annotated[Path, typer.Option("--actuals", help="CSV period,metric,value of what happened.")],
@@ -258,6 +265,7 @@ def backtest_command(
 ) -> None:
     """Compare a plan with what happened: bands, PIT, MAE, RMSE, WAPE, sMAPE, bias, coverage.
 
+    \b
     Example: d3 backtest --run outputs/latest --actuals examples/actuals_example.csv
     """
     from d3_engine.cli.backtest import cmd_backtest
@@ -265,13 +273,14 @@ def backtest_command(
     raise typer.Exit(cmd_backtest(run, actuals, out, grid_index, debug))
 
 
-@app.command("runs")
+@app.command("runs", short_help="List the runs recorded in <out>/ledger.jsonl.")
 def runs_command(
     out: Annotated[Path, typer.Option("--out", help="The output folder given to d3 run.")] = Path("outputs"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the ledger's JSON lines instead of a table.")] = False,
 ) -> None:
     """List every `d3 run` recorded in <out>/ledger.jsonl, oldest first.
 
+    \b
     Example: d3 runs --out outputs
     """
     from d3_engine.cli.commands import cmd_runs
