@@ -44,6 +44,15 @@ def check_catalogue(bundle: Bundle, offers: list[Offer], public_runs: bool) -> l
     if not offers or not models:
         return models
     measured = measured_throughput(bundle, bundle.findings)
+    if "tps_model_gpu" not in bundle.tables:  # optional [IN-1], but without it every throughput is a guess
+        bundle.findings.warning(
+            "no_measured_throughput",
+            "facts/tps_model_gpu.csv",
+            "",
+            "the file is absent, so no model has a measured throughput: every tokens/s is a heuristic from "
+            "facts/gpu_baselines.yaml (or the model has none)",
+            "add facts/tps_model_gpu.csv with aggregate measurements (see the shipped inputs/)",
+        )
     ref, per_gpu = baselines(bundle)
     allow = bool(get(bundle.data("public_tap"), "allow_tps_heuristic", False))
     cands = candidates(models, offers, measured, ref, per_gpu, allow)

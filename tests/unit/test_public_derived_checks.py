@@ -96,3 +96,15 @@ def test_heuristic_g_star_is_reported_once_per_model(minimal: Any) -> None:
     assert [(f.code, f.location) for f in got] == [("tps_heuristic", "line 3")]
     # GPU-A: 0.352 €/h over 533.33 tokens/s is cheaper per token than GPU-B: 1.32 €/h over 1066.67
     assert "GPU-A (Beta)" in got[0].message and "2000 × 8 / 30" in got[0].message
+
+
+def test_an_absent_throughput_file_is_a_warning_naming_it(minimal: Any) -> None:
+    """facts/tps_model_gpu.csv is optional [IN-1], but without it every tokens/s is a heuristic: say so once."""
+    minimal.set_key(PUB, "allow_tps_heuristic", True)
+    minimal.write("facts/gpu_baselines.yaml", "ref_params_b: 8\ntokens_per_s: {GPU-A: 2000, GPU-B: 4000}\n")
+    minimal.remove("facts/tps_model_gpu.csv")
+    warned = [f for f in validate_inputs(Path(str(minimal))).warnings if f.code == "no_measured_throughput"]
+    assert [(f.file, f.severity) for f in warned] == [("facts/tps_model_gpu.csv", WARNING)]
+    assert "every tokens/s is a heuristic" in warned[0].message
+    assert not [f for f in validate_inputs(ROOT / "tests" / "fixtures" / "minimal_001").warnings
+                if f.code == "no_measured_throughput"]  # fmt: skip
