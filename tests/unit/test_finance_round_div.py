@@ -93,3 +93,40 @@ def test_out_of_range_quotient_raises_instead_of_rounding_wrongly() -> None:
     """Beyond ~10^14 units the float proposal may be more than 1 off: the macro raises."""
     with pytest.raises(duckdb.Error, match="round_div"):
         _divide(duckdb.connect(), "999999999999", 6, "0.000003", 6)
+
+
+def _near_ties(rng: random.Random, places: int) -> list[tuple[str, str]]:
+    """Numerators within a few units of the last numerator digit of a tie (k + ½)·10^-places·den: the rows the
+    fast path must hand to the exact products."""
+    cases = []
+    with localcontext(prec=60):
+        for _ in range(2000):
+            den = Decimal(rng.randint(1, 10**10)).scaleb(-6)
+            k = rng.randint(-(10**9), 10**9)
+            tie = (Decimal(k) + Decimal("0.5")).scaleb(-places) * den
+            num = (tie + Decimal(rng.randint(-3, 3)).scaleb(-20)).quantize(Decimal(1).scaleb(-20))
+            cases.append((str(num), str(den)))
+    return cases
+
+
+@pytest.mark.parametrize("places", [2, 6])
+def test_fast_path_and_exact_products_agree_with_exact_arithmetic(places: int) -> None:
+    """Issue 13 item 3: 10 000 random quotients over many magnitudes plus 2 000 near ties, both branches taken."""
+    rng = random.Random(f"fast-{places}")
+    cases = [
+        (str(Decimal(rng.randint(-(10**15), 10**15)).scaleb(-rng.choice([6, 12, 20]))),
+         str(Decimal(rng.randint(1, 10 ** rng.choice([1, 6, 12]))).scaleb(-6)))
+        for _ in range(10_000)
+    ] + _near_ties(rng, places)  # fmt: skip
+    con = duckdb.connect()
+    con.execute("CREATE TABLE q (i INTEGER, n DECIMAL(38,20), d DECIMAL(18,6))")
+    con.executemany("INSERT INTO q VALUES (?, CAST(? AS DECIMAL(38,20)), CAST(? AS DECIMAL(18,6)))",
+                    [(i, n, d) for i, (n, d) in enumerate(cases)])  # fmt: skip
+    q = f"CAST(n AS DOUBLE) / CAST(d AS DOUBLE) * {10**places}"
+    fast = con.execute(f"SELECT count(*) FROM q WHERE abs({q}) < 1e12 AND abs({q} - round({q})) < 0.49").fetchall()
+    assert 5_000 < fast[0][0] < len(cases) - 1_500  # most rows take the fast path, the near ties do not
+    sql = f"SELECT i, {{{{ round_div('n', 'd', {places}) }}}} FROM q WHERE abs({q}) < 1e13 ORDER BY i"
+    got = con.execute(render_text(next(iter(_copies().values())) + sql, {}, "test")).fetchall()
+    exact = {i: _exact(n, d, places) for i, (n, d) in enumerate(cases)}
+    assert len(got) > 8_000
+    assert [v for _, v in got] == [exact[i] for i, _ in got]
