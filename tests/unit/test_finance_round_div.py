@@ -130,3 +130,21 @@ def test_fast_path_and_exact_products_agree_with_exact_arithmetic(places: int) -
     exact = {i: _exact(n, d, places) for i, (n, d) in enumerate(cases)}
     assert len(got) > 8_000
     assert [v for _, v in got] == [exact[i] for i, _ in got]
+
+
+def test_num_float_from_the_factors_gives_the_same_quotients() -> None:
+    """segment_month passes num = a·b with its float from the factors; 5 000 random products, exact results."""
+    rng = random.Random("num_float")
+    rows = []
+    for i in range(5_000):  # an overhead a, a driver b and a total d ≥ b (the FIN-10 share a·b/d)
+        b = rng.randint(0, 10 ** rng.choice([3, 9, 12]))
+        rows.append((i, str(Decimal(rng.randint(-(10**12), 10**12)).scaleb(-6)), str(Decimal(b).scaleb(-6)),
+                     str(Decimal(b + rng.randint(1, 10**12)).scaleb(-6))))  # fmt: skip
+    con = duckdb.connect()
+    con.execute("CREATE TABLE q (i INTEGER, a DECIMAL(38,6), b DECIMAL(18,6), d DECIMAL(18,6))")
+    con.executemany("INSERT INTO q VALUES (?, ?, ?, ?)", rows)
+    macro = "{{ round_div('a * b', 'd', num_float='CAST(a AS DOUBLE) * CAST(b AS DOUBLE)') }}"
+    sql = f"SELECT i, {macro} FROM q ORDER BY i"
+    got = [v for _, v in con.execute(render_text(next(iter(_copies().values())) + sql, {}, "test")).fetchall()]
+    with localcontext(prec=80):
+        assert got == [_exact(str(Decimal(a) * Decimal(b)), d, 6) for _, a, b, d in rows]

@@ -135,6 +135,5 @@ SELECT
     CAST(revenue_public_eur - cogs_public_eur AS DECIMAL(18, 6)) AS gross_margin_eur,
     CAST(instance_hours AS DOUBLE) AS instance_hours,
     -- Fees are charged on the money received: credits sold (cash in), rounded once per month [FIN-1a] [GEN-4].
-    CAST(payment_fee_pct * CAST(credits_sold_eur AS DECIMAL(38, 6)) * CAST('0.01' AS DECIMAL(3, 2)) AS DECIMAL(18, 6))
-        AS payment_fee_eur
+    {{ pct_of('payment_fee_pct', 'CAST(credits_sold_eur AS DECIMAL(38, 6))') }} AS payment_fee_eur
 FROM final

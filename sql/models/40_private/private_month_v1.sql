@@ -68,10 +68,7 @@ final AS (
         CAST(cogs_private_eur AS DECIMAL(18, 6)) AS cogs_private_eur,
         CAST(revenue_hours_eur + revenue_fees_eur - cogs_private_eur AS DECIMAL(18, 6)) AS gross_margin_private_eur,
         -- Fees are charged on the money received, rounded once per month [FIN-1a] [GEN-4].
-        CAST(
-            payment_fee_pct * CAST(revenue_hours_eur + revenue_fees_eur AS DECIMAL(38, 6)) * CAST('0.01' AS DECIMAL(3, 2))
-            AS DECIMAL(18, 6)
-        ) AS payment_fee_eur
+        {{ pct_of('payment_fee_pct', 'CAST(revenue_hours_eur + revenue_fees_eur AS DECIMAL(38, 6))') }} AS payment_fee_eur
     FROM joined
 )
 

@@ -84,8 +84,7 @@ SELECT
     insurance_eur,
     bizdev_eur,
     CAST(payables_x3000 AS DECIMAL(38,26)) AS payables_x3000,
-    CAST(vat_pct * (vatable_fixed + bizdev_eur + capex) * CAST('0.01' AS DECIMAL(3,2)) AS DECIMAL(18,6))
-        AS input_vat_eur,
+    {{ pct_of('vat_pct', '(vatable_fixed + bizdev_eur + capex)') }} AS input_vat_eur,
     CAST(capex AS DECIMAL(18,6)) AS capex_eur,
     CAST(CASE WHEN month = 1 THEN capex_financed_eur ELSE 0 END AS DECIMAL(18,6)) AS capex_financed_eur,
     CAST(capex - CASE WHEN month = 1 THEN capex_financed_eur ELSE 0 END AS DECIMAL(18,6)) AS capex_operating_eur,

@@ -93,7 +93,7 @@ costs AS (
 lines AS (
     SELECT *,
         revenue_public_eur + revenue_private_eur AS revenue_total_eur,
-        CAST(contingency_pct * contingency_base * CAST('0.01' AS DECIMAL(3,2)) AS DECIMAL(18,6)) AS contingency
+        {{ pct_of('contingency_pct', 'contingency_base') }} AS contingency
     FROM costs
 ),
 pnl AS (

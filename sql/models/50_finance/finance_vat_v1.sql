@@ -16,8 +16,7 @@ WITH
 base AS (
     SELECT
         p.path_id, p.month, f.vat_period_key, f.vat_period_end, fp.vat_payment_lag_months AS lag_months,
-        CAST(fp.vat_pct * (p.credits_sold_eur + p.revenue_private_eur) * CAST('0.01' AS DECIMAL(3,2))
-            AS DECIMAL(18,6)) AS output_vat,
+        {{ pct_of('fp.vat_pct', '(p.credits_sold_eur + p.revenue_private_eur)') }} AS output_vat,
         f.input_vat_eur AS input_vat
     FROM {{ ref('finance_pnl') }} AS p
     JOIN {{ ref('finance_fixed_month') }} AS f USING (param_set_id, month)

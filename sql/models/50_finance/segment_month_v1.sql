@@ -91,7 +91,8 @@ split AS (
     SELECT *, overhead * w_pub AS overhead_x_w FROM weights
 ),
 allocated AS (
-    SELECT *, CAST({{ round_div('overhead_x_w', 'w_total') }} AS DECIMAL(18,6)) AS overhead_public_eur
+    SELECT *, CAST({{ round_div('overhead_x_w', 'w_total', num_float='CAST(overhead AS DOUBLE) * CAST(w_pub AS DOUBLE)') }}
+        AS DECIMAL(18,6)) AS overhead_public_eur
     FROM split
 )
 SELECT

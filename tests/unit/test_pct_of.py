@@ -1,0 +1,64 @@
+"""The `pct_of` macro (sql/macros/pct_of.sql): round6(pct/100 × amount) with a float fast path, issue 13 item 3.
+
+Compared with Python's exact decimal arithmetic on random values over many magnitudes, on rows built to sit
+within a few units of the 18th decimal of a tie (which the fast path must hand to the exact product), and on
+NULLs; the share of rows that take each branch is checked so that neither branch goes untested.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+import duckdb
+
+from d3_engine.core.files import sql_dir
+from d3_engine.models.render import render_text
+
+MACRO = (sql_dir() / "macros" / "pct_of.sql").read_text("utf-8")
+
+
+def _exact(pct: str, amount: str) -> Decimal:
+    with localcontext(prec=80):
+        return (Decimal(pct) * Decimal(amount) / 100).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+def _cases(rng: random.Random) -> list[tuple[str, str]]:
+    cases = []
+    for _ in range(10_000):
+        pct = Decimal(rng.randint(0, 10**12)).scaleb(-10)  # 0 … 100 with 10 decimals (DEC(38,10) rates)
+        digits = rng.choice([6, 9, 12, 15, 17])
+        amount = Decimal(rng.randint(-(10**digits), 10**digits)).scaleb(-6)
+        cases.append((str(pct), str(amount)))
+    with localcontext(prec=80):
+        for _ in range(2_000):  # amount·pct/100 within 10^-18 of a tie k + ½ micro-euros
+            pct = Decimal(rng.randint(1, 10**4)).scaleb(-2)
+            k = rng.randint(-(10**11), 10**11)
+            amount = ((Decimal(k) + Decimal("0.5")).scaleb(-6) * 100 / pct).quantize(Decimal(1).scaleb(-6))
+            cases.append((str(pct), str(amount)))
+    return cases
+
+
+def test_fast_path_equals_the_exact_product_on_random_values_and_near_ties() -> None:
+    cases = _cases(random.Random("pct_of"))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE q (i INTEGER, p DECIMAL(38,10), a DECIMAL(38,6))")
+    con.executemany("INSERT INTO q VALUES (?, CAST(? AS DECIMAL(38,10)), CAST(? AS DECIMAL(38,6)))",
+                    [(i, p, a) for i, (p, a) in enumerate(cases)])  # fmt: skip
+    q = "abs(CAST(p AS DOUBLE) * CAST(a AS DOUBLE) * 10000)"
+    fast = con.execute(f"SELECT count(*) FROM q WHERE {q} < 1e12 AND abs({q} - round({q})) < 0.49").fetchall()[0][0]
+    assert 5_000 < fast < len(cases) - 3_000  # both branches are exercised
+    within = "abs(CAST(p AS DOUBLE) * CAST(a AS DOUBLE)) < 1e13"  # DECIMAL(18,6) holds the result
+    sql = MACRO + f"SELECT i, {{{{ pct_of('p', 'a') }}}} FROM q WHERE {within} ORDER BY i"
+    got = con.execute(render_text(sql, {}, "test")).fetchall()
+    stored = {i: (p, a) for i, p, a in con.execute("SELECT i, p, a FROM q").fetchall()}
+    assert len(got) > 11_000
+    assert [v for _, v in got] == [_exact(str(stored[i][0]), str(stored[i][1])) for i, _ in got]
+
+
+def test_null_operands_give_null_and_type_is_decimal_18_6() -> None:
+    con = duckdb.connect()
+    sql = MACRO + "SELECT {{ pct_of('p', 'a') }} AS x FROM (SELECT CAST(NULL AS DECIMAL(38,10)) AS p, 5.0 AS a)"
+    rendered = render_text(sql, {}, "test")
+    assert con.execute(rendered).fetchall() == [(None,)]
+    assert con.execute(f"DESCRIBE {rendered}").fetchall()[0][1] == "DECIMAL(18,6)"
