@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from d3_engine.core.db import sql_literal
+from d3_engine.core.formats import scaled_int_sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -79,12 +80,8 @@ def fetch_expr(column: str, scale: int | None) -> str:
     """SQL fetching `column` as float64 (scale None) or as the int64 of its value times 10^scale."""
     if scale is None:
         return f'CAST("{column}" AS DOUBLE)'
-    if scale == 0:
-        return f'CAST("{column}" AS BIGINT)'
     if scale <= 9:
-        # Whole part and fraction apart: DECIMAL(18, s) · 10^s overflows DECIMAL(18) for values ≥ 10^(18−2s),
-        # and widening to DECIMAL(38) makes the fetch ~6× slower. trunc and % both round toward zero.
-        return f'CAST(trunc("{column}") AS BIGINT) * {10**scale} + CAST(("{column}" % 1) * {10**scale} AS BIGINT)'
+        return scaled_int_sql(f'"{column}"', scale)
     return f'CAST(CAST("{column}" AS DECIMAL(38,{scale})) * {10**scale} AS BIGINT)'
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from d3_engine.core.db import create_table
 from d3_engine.core.errors import RuntimeFailure
-from d3_engine.core.formats import float_to_decimal
+from d3_engine.core.formats import float_to_decimal, scaled_int_sql
 from d3_engine.models.graph import Model
 from d3_engine.models.header import parse_header
 
@@ -62,6 +62,9 @@ HEADER = parse_header(
 --   net_cash_flow_eur DECIMAL(18,6) <EUR>  cfads − capex_financed − interest − principal [FIN-7a]
 --   cash_opening_eur DECIMAL(18,6) <EUR>  loan + equity in month 1, else cash_closing_{t−1} [FIN-7]
 --   cash_closing_eur DECIMAL(18,6) <EUR>  cash_opening + net_cash_flow; negative = overdraft [FIN-7a]
+--   retained_earnings_eur DECIMAL(18,6) <EUR>  Σ_{s≤t} (ebt − tax), the net income to date [FIN-8]
+--   cfads_ltm_eur DECIMAL(18,6) <EUR>  Σ cfads over months max(1, t−11)..t [FIN-9]
+--   debt_service_ltm_eur DECIMAL(18,6) <EUR>  Σ (interest + principal) over months max(1, t−11)..t [FIN-9]
 """,
     "d3_engine/models/python/finance_cash.py",
 )
@@ -74,10 +77,11 @@ INPUT_SQL = """
     ORDER BY o.path_id, o.month
 """
 INPUT_MONEY = ("ebit_eur", "loan_interest_eur", "principal_eur", "cfads_before_tax_eur", "capex_financed_eur")
+LTM_MONTHS = 12  # the window of the LTM DSCR [FIN-9]
 
 
 def _micro_sql(column: str) -> str:
-    return f"CAST(CAST(o.{column} AS DECIMAL(38,6)) * 1000000 AS BIGINT) AS {column}"
+    return f"{scaled_int_sql(f'o.{column}', 6)} AS {column}"
 
 
 def scaled(values: list[Decimal]) -> tuple[np.ndarray, int]:
@@ -205,7 +209,19 @@ def recurrence(inputs: dict[str, np.ndarray], params: dict[str, Any], tax: TaxRu
         for name, value in columns.items():
             out[name][:, t] = value
         cash = cash + flow
+    _running_sums(out, inputs["principal_eur"])
     return out
+
+
+def _running_sums(out: dict[str, np.ndarray], principal: np.ndarray) -> None:
+    """The balance-sheet and LTM sums of [FIN-8]/[FIN-9], exact in int64 (finance_month reads them; a window
+    there sorted every wide row, issue 13)."""
+    out["retained_earnings_eur"][:] = np.cumsum(out["ebt_eur"] - out["tax_eur"], axis=1)
+    debt_service = out["interest_eur"] + principal
+    for name, monthly in (("cfads_ltm_eur", out["cfads_eur"]), ("debt_service_ltm_eur", debt_service)):
+        to_date = np.cumsum(monthly, axis=1)
+        out[name][:] = to_date
+        out[name][:, LTM_MONTHS:] -= to_date[:, :-LTM_MONTHS]
 
 
 def _load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:

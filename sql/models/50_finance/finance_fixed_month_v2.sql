@@ -22,6 +22,7 @@
 --   loan_interest_eur DECIMAL(18,6) <EUR>  loan interest of schedule month s = t (0 after the term), EUR [FIN-3]
 --   principal_eur DECIMAL(18,6) <EUR>  loan principal of schedule month s = t, EUR [FIN-3]
 --   loan_balance_eur DECIMAL(18,6) <EUR>  B_t, the loan balance after month t (0 after the term), EUR [FIN-3]
+--   fixed_assets_net_eur DECIMAL(18,6) <EUR>  Σ_{s≤t} (capex_eur − depreciation_eur), the net book value of the assets, EUR [FIN-8]
 WITH
 months AS (
     SELECT CAST(range AS BIGINT) AS month FROM range(1, {{ var('horizon_months') }} + 1)
@@ -91,6 +92,8 @@ SELECT
     CAST(depreciation AS DECIMAL(18,6)) AS depreciation_eur,
     CAST(interest AS DECIMAL(18,6)) AS loan_interest_eur,
     CAST(principal AS DECIMAL(18,6)) AS principal_eur,
-    CAST(loan_balance AS DECIMAL(18,6)) AS loan_balance_eur
+    CAST(loan_balance AS DECIMAL(18,6)) AS loan_balance_eur,
+    CAST(sum(CAST(capex AS DECIMAL(18,6)) - CAST(depreciation AS DECIMAL(18,6))) OVER (PARTITION BY param_set_id
+        ORDER BY month ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS DECIMAL(18,6)) AS fixed_assets_net_eur
 FROM joined
 ORDER BY param_set_id, month

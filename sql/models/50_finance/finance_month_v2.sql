@@ -87,19 +87,22 @@
 -- artefact: balance_sheet_by_month.csv: balance_check_eur
 -- Column names are those of pnl_by_month / cashflow_by_month / balance_sheet_by_month without `series` [OUT-9];
 -- the few lines two files share under different names are both present (interest_paid = interest). Interest,
--- EBT, tax and cash come from the recurrence finance_cash; everything else is closed form.
+-- EBT, tax, cash and the running sums (retained earnings, the LTM cfads and debt service) come from the
+-- recurrence finance_cash, the net fixed assets from finance_fixed_month (issue 13: a window here sorted every
+-- wide row); everything else is closed form.
 WITH
 joined AS (
     SELECT
         p.*,
         c.overdraft_interest_eur, c.interest_eur, c.ebt_eur, c.tax_eur, c.tax_paid_eur, c.tax_payable_eur,
         c.ebt_ytd_eur, c.loss_carryforward_eur, c.cfads_eur, c.net_cash_flow_eur, c.cash_opening_eur,
-        c.cash_closing_eur,
+        c.cash_closing_eur, c.retained_earnings_eur,
+        c.cfads_ltm_eur AS cfads_ltm, c.debt_service_ltm_eur AS debt_service_ltm,
         o.receivables_eur, o.payables_eur, o.delta_receivables_eur, o.delta_payables_eur,
         o.delta_deferred_revenue_eur, o.delta_vat_payable_eur, o.capex_eur, o.capex_operating_eur,
         o.capex_financed_eur, o.principal_eur,
         v.output_vat_eur, v.input_vat_eur, v.vat_remitted_eur, v.vat_payable_eur,
-        f.loan_balance_eur,
+        f.loan_balance_eur, f.fixed_assets_net_eur,
         fp.equity_injection_eur
     FROM {{ ref('finance_pnl') }} AS p
     JOIN {{ ref('finance_cash') }} AS c ON c.path_id = p.path_id AND c.month = p.month
@@ -118,30 +121,13 @@ lines AS (
         greatest(-cash_closing_eur, 0) AS overdraft_eur
     FROM joined
 ),
-running AS (
-    -- Speed (issue 13): the running sums are taken over the few columns they need, not over the whole wide
-    -- row (a window sorts what it carries), and joined back; exact DECIMAL sums, so the same values.
-    SELECT path_id, month,
-        sum(capex_eur - depreciation_eur) OVER to_date AS fixed_assets_net_eur,
-        sum(net_income_eur) OVER to_date AS retained_earnings_eur,
-        sum(cfads_eur) OVER ltm AS cfads_ltm,
-        sum(debt_service_eur) OVER ltm AS debt_service_ltm
-    FROM (SELECT path_id, month, capex_eur, depreciation_eur, net_income_eur, cfads_eur, debt_service_eur FROM lines)
-    WINDOW
-        to_date AS (PARTITION BY path_id ORDER BY month ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
-        ltm AS (PARTITION BY path_id ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
-),
-windowed AS (
-    SELECT l.*, r.fixed_assets_net_eur, r.retained_earnings_eur, r.cfads_ltm, r.debt_service_ltm
-    FROM lines AS l JOIN running AS r USING (path_id, month)
-),
 sheet AS (
     SELECT *,
         cash_eur + receivables_eur + fixed_assets_net_eur AS total_assets_eur,
         overdraft_eur + payables_eur + vat_payable_eur + tax_payable_eur + deferred_revenue_eur + loan_balance_eur
             AS total_liabilities_eur,
         equity_injection_eur + retained_earnings_eur AS total_equity_eur
-    FROM windowed
+    FROM lines
 )
 SELECT
     path_id, param_set_id, month, period, fiscal_year,
