@@ -14,6 +14,7 @@
 --   insurance_eur DECIMAL(18,6) <EUR>  Σ_insurers round6(premium × (1 + buffer/100)), EUR [FIN-1]
 --   bizdev_eur DECIMAL(18,6) <EUR>  bizdev budget, EUR [FIN-1]
 --   payables_x3000 DECIMAL(38,26) <EUR x3000>  ap_days × (Σ_{not AP-exempt} item × (100 + v_item%) + bizdev × (100 + vat%)), exact; payables = round6(payables_x3000 / 3000) [FIN-6]
+--   payables_eur DECIMAL(18,6) <EUR>  round6(payables_x3000 / 3000): the same on every path of the set, so computed once here [FIN-6]
 --   input_vat_eur DECIMAL(18,6) <EUR>  round6(vat/100 × (vatable fixed + bizdev + capex)), EUR [FIN-5]
 --   capex_eur DECIMAL(18,6) <EUR>  Σ asset amounts bought this month, EUR [FIN-2]
 --   capex_financed_eur DECIMAL(18,6) <EUR>  the part of month-1 capex paid by the loan or the equity (0 after month 1), EUR [FIN-2a]
@@ -85,6 +86,7 @@ SELECT
     insurance_eur,
     bizdev_eur,
     CAST(payables_x3000 AS DECIMAL(38,26)) AS payables_x3000,
+    CAST({{ round_div('CAST(payables_x3000 AS DECIMAL(38,26))', 3000) }} AS DECIMAL(18,6)) AS payables_eur,
     {{ pct_of('vat_pct', '(vatable_fixed + bizdev_eur + capex)') }} AS input_vat_eur,
     CAST(capex AS DECIMAL(18,6)) AS capex_eur,
     CAST(CASE WHEN month = 1 THEN capex_financed_eur ELSE 0 END AS DECIMAL(18,6)) AS capex_financed_eur,

@@ -28,8 +28,10 @@ joined AS (
     SELECT
         p.path_id, p.param_set_id, p.month, p.fiscal_year, p.ebitda_eur, p.ebit_eur, p.loan_interest_eur,
         p.deferred_revenue_eur, v.vat_payable_eur,
-        f.payables_x3000, f.capex_eur, f.capex_financed_eur, f.capex_operating_eur, f.principal_eur,
-        p.revenue_fees_eur * (100 + fp.vat_pct) * fp.ar_days AS receivables_x3000
+        f.payables_eur, f.capex_eur, f.capex_financed_eur, f.capex_operating_eur, f.principal_eur,
+        p.revenue_fees_eur * (100 + fp.vat_pct) * fp.ar_days AS receivables_x3000,
+        CAST(p.revenue_fees_eur AS DOUBLE) * CAST(100 + fp.vat_pct AS DOUBLE) * CAST(fp.ar_days AS DOUBLE)
+            AS receivables_x3000_float
     FROM {{ ref('finance_pnl') }} AS p
     JOIN {{ ref('finance_vat') }} AS v USING (path_id, month)
     JOIN {{ ref('finance_fixed_month') }} AS f USING (param_set_id, month)
@@ -37,18 +39,23 @@ joined AS (
 ),
 balances AS (
     SELECT *,
-        CAST({{ round_div('receivables_x3000', 3000) }} AS DECIMAL(18,6)) AS receivables_eur,
-        CAST({{ round_div('payables_x3000', 3000) }} AS DECIMAL(18,6)) AS payables_eur
+        CAST({{ round_div('receivables_x3000', 3000, num_float='receivables_x3000_float') }} AS DECIMAL(18,6))
+            AS receivables_eur
     FROM joined
 ),
 deltas AS (
-    SELECT *,
-        receivables_eur - coalesce(lag(receivables_eur) OVER by_month, 0) AS delta_receivables,
-        payables_eur - coalesce(lag(payables_eur) OVER by_month, 0) AS delta_payables,
-        deferred_revenue_eur - coalesce(lag(deferred_revenue_eur) OVER by_month, 0) AS delta_deferred_revenue,
-        vat_payable_eur - coalesce(lag(vat_payable_eur) OVER by_month, 0) AS delta_vat_payable
-    FROM balances
-    WINDOW by_month AS (PARTITION BY path_id ORDER BY month)
+    -- Each month against the month before (months run 1..H without gaps; month 1 has none, so 0): a join on
+    -- month − 1 rather than lag() windows, which sorted every wide row (issue 13).
+    SELECT b.*,
+        b.receivables_eur - coalesce(prev.receivables_eur, 0) AS delta_receivables,
+        b.payables_eur - coalesce(prev.payables_eur, 0) AS delta_payables,
+        b.deferred_revenue_eur - coalesce(prev.deferred_revenue_eur, 0) AS delta_deferred_revenue,
+        b.vat_payable_eur - coalesce(prev.vat_payable_eur, 0) AS delta_vat_payable
+    FROM balances AS b
+    LEFT JOIN (
+        SELECT path_id, month + 1 AS month, receivables_eur, payables_eur, deferred_revenue_eur, vat_payable_eur
+        FROM balances
+    ) AS prev USING (path_id, month)
 )
 SELECT
     path_id, param_set_id, month, fiscal_year, ebitda_eur, ebit_eur, loan_interest_eur, principal_eur,
