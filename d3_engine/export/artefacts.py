@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from d3_engine.core.formats import write_csv
 from d3_engine.export.writers import (
     SCOPE_ORDER,
     artefact_columns,
@@ -79,6 +80,40 @@ class SeriesArtefact:
         return export_columns(con, self.table, run_dir / self.file, self.columns(), order)
 
 
+@dataclass(frozen=True)
+class GridArtefact:
+    """grid_kpis.csv ([OUT-12]): a model's `-- artefact:` list in which the list column `spread` stands for one
+    column per grid axis, named scope.variable_id by the `grid_axes` model (`column_name`, in axis order). The axis
+    names are data of the run (one per swept variable); every other column is the model header's."""
+
+    file: str
+    table: str
+    spread: str
+    order_by: str
+
+    def columns(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """The artefact's header for this run, in file order."""
+        names = axis_names(con)
+        return [n for c in artefact_columns(self.table, self.file) for n in (names if c == self.spread else [c])]
+
+    def export(self, con: duckdb.DuckDBPyConnection, run_dir: Path, **csv: Any) -> int:
+        """Write the file from the model's table, the list spread over its axis columns; returns the row count."""
+        axes = range(1, len(axis_names(con)) + 1)
+        cells = [
+            cell
+            for c in artefact_columns(self.table, self.file)
+            for cell in ([f'"{c}"[{i}]' for i in axes] if c == self.spread else [f'"{c}"'])
+        ]
+        rows = con.execute(f'SELECT {", ".join(cells)} FROM "{self.table}" ORDER BY {self.order_by}').fetchall()
+        write_csv(run_dir / self.file, self.columns(con), rows, **csv)
+        return len(rows)
+
+
+def axis_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One column name per grid axis, scope.variable_id, in axis order ([OUT-12]; the `grid_axes` model)."""
+    return [r[1] for r in con.execute("SELECT DISTINCT axis, column_name FROM grid_axes ORDER BY axis").fetchall()]
+
+
 VARIABLE_DRAWS = ModelArtefact("variable_draws.csv", "variable_draws")
 SENSITIVITY = ModelArtefact("sensitivity.csv", "sensitivity")
 ANNUAL_SUMMARY = ModelArtefact("annual_summary.csv", "annual_summary")
@@ -97,6 +132,7 @@ PUBLIC_PRICES = ModelArtefact("public_tap_prices_per_model.csv", "public_tap_pri
 PUBLIC_SCENARIOS = SeriesArtefact("public_tap_scenarios.csv", "public_tap_scenarios", ())
 PUBLIC_CUSTOMERS = SeriesArtefact("public_tap_customers_by_month.csv", "public_tap_customers_by_month", ("month",))
 CAPACITY_PLAN = SeriesArtefact("public_tap_capacity_plan.csv", "public_tap_capacity_plan", ("month", "model"))
+GRID_KPIS = GridArtefact("grid_kpis.csv", "grid_kpis", "grid_values", "grid_index, metric_order")
 MONTHLY_FINANCE = tuple(
     SeriesArtefact(f"{name}.csv", name, ("month",))
     for name in ("pnl_by_month", "cashflow_by_month", "balance_sheet_by_month")
