@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from d3_engine.export.artefacts import GRID_KPIS, STRESS_TESTS
 
 if TYPE_CHECKING:
-
     from d3_engine.export.context import RunContext
 
 LABELS = ("p10", "p50", "p90")
