@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.export.writers import SCOPE_ORDER, export_model, model_columns
+from d3_engine.core.formats import write_csv
+from d3_engine.export.writers import (
+    SCOPE_ORDER,
+    artefact_columns,
+    export_columns,
+    export_model,
+    file_column,
+    model_columns,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -34,8 +42,9 @@ class ModelArtefact:
     optional: tuple[str, ...] = ()
 
     def columns(self, with_optional: bool = True) -> list[str]:
-        """The artefact's header: the model's columns without `drop` (and without `optional` unless asked)."""
-        return model_columns(self.table, self.drop + (() if with_optional else self.optional))
+        """The artefact's header: the model's columns without `drop` (and without `optional` unless asked), in the
+        file's spelling (`writers.file_column`)."""
+        return [file_column(c) for c in model_columns(self.table, self.drop + (() if with_optional else self.optional))]
 
     def export(
         self,
@@ -53,21 +62,56 @@ class ModelArtefact:
 
 @dataclass(frozen=True)
 class SeriesArtefact:
-    """A CSV artefact of `p<q>`/`rep` rows over a per-path model: `series`, the keys, then the model's value
-    columns in its order (every column but the path and the keys)."""
+    """A CSV artefact of the `p<q>`/`rep` rows of a series model (`models/python/series.py`, the capacity plan):
+    its columns are the model header's `-- artefact:` list for the file (generated from the per-path model's
+    header), its rows ordered by series, then `keys`."""
 
     file: str
-    source: str
+    table: str
     keys: tuple[str, ...]
-    drop: tuple[str, ...] = ("path_id",)
-
-    def values(self) -> list[str]:
-        """The value columns aggregated per series, in the model's order."""
-        return model_columns(self.source, self.drop + self.keys)
 
     def columns(self) -> list[str]:
-        """The artefact's header."""
-        return ["series", *self.keys, *self.values()]
+        """The artefact's header, in file order."""
+        return artefact_columns(self.table, self.file)
+
+    def export(self, con: duckdb.DuckDBPyConnection, run_dir: Path) -> int:
+        """Write the file from the model's table, ordered; returns the row count."""
+        order = ", ".join(["series_order", *self.keys])
+        return export_columns(con, self.table, run_dir / self.file, self.columns(), order)
+
+
+@dataclass(frozen=True)
+class GridArtefact:
+    """grid_kpis.csv ([OUT-12]): a model's `-- artefact:` list in which the list column `spread` stands for one
+    column per grid axis, named scope.variable_id by the `grid_axes` model (`column_name`, in axis order). The axis
+    names are data of the run (one per swept variable); every other column is the model header's."""
+
+    file: str
+    table: str
+    spread: str
+    order_by: str
+
+    def columns(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """The artefact's header for this run, in file order."""
+        names = axis_names(con)
+        return [n for c in artefact_columns(self.table, self.file) for n in (names if c == self.spread else [c])]
+
+    def export(self, con: duckdb.DuckDBPyConnection, run_dir: Path, **csv: Any) -> int:
+        """Write the file from the model's table, the list spread over its axis columns; returns the row count."""
+        axes = range(1, len(axis_names(con)) + 1)
+        cells = [
+            cell
+            for c in artefact_columns(self.table, self.file)
+            for cell in ([f'"{c}"[{i}]' for i in axes] if c == self.spread else [f'"{c}"'])
+        ]
+        rows = con.execute(f'SELECT {", ".join(cells)} FROM "{self.table}" ORDER BY {self.order_by}').fetchall()
+        write_csv(run_dir / self.file, self.columns(con), rows, **csv)
+        return len(rows)
+
+
+def axis_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One column name per grid axis, scope.variable_id, in axis order ([OUT-12]; the `grid_axes` model)."""
+    return [r[1] for r in con.execute("SELECT DISTINCT axis, column_name FROM grid_axes ORDER BY axis").fetchall()]
 
 
 VARIABLE_DRAWS = ModelArtefact("variable_draws.csv", "variable_draws")
@@ -82,7 +126,17 @@ PRIVATE_VENDORS = ModelArtefact(
 STRESS_TESTS = ModelArtefact(
     "stress_tests.csv", "stress_tests", ("scenario_index", "metric_order"), optional=("grid_index",)
 )
-PRIVATE_CUSTOMERS = SeriesArtefact("private_tap_customers_by_month.csv", "private_customers_by_month", ("month",))
+PRIVATE_CUSTOMERS = SeriesArtefact("private_tap_customers_by_month.csv", "private_tap_customers_by_month", ("month",))
+VENDOR_CHOICE = ModelArtefact("public_vendor_choice.csv", "public_gpu_choice", ("param_set_id", "choice_rank"))
+PUBLIC_PRICES = ModelArtefact("public_tap_prices_per_model.csv", "public_tap_prices_per_model", ("param_set_id",))
+PUBLIC_SCENARIOS = SeriesArtefact("public_tap_scenarios.csv", "public_tap_scenarios", ())
+PUBLIC_CUSTOMERS = SeriesArtefact("public_tap_customers_by_month.csv", "public_tap_customers_by_month", ("month",))
+CAPACITY_PLAN = SeriesArtefact("public_tap_capacity_plan.csv", "public_tap_capacity_plan", ("month", "model"))
+GRID_KPIS = GridArtefact("grid_kpis.csv", "grid_kpis", "grid_values", "grid_index, metric_order")
+MONTHLY_FINANCE = tuple(
+    SeriesArtefact(f"{name}.csv", name, ("month",))
+    for name in ("pnl_by_month", "cashflow_by_month", "balance_sheet_by_month")
+)
 
 MODEL_ARTEFACTS: tuple[ModelArtefact | SeriesArtefact, ...] = (
     VARIABLE_DRAWS,
@@ -94,6 +148,12 @@ MODEL_ARTEFACTS: tuple[ModelArtefact | SeriesArtefact, ...] = (
     PRIVATE_ECONOMICS,
     PRIVATE_VENDORS,
     PRIVATE_CUSTOMERS,
+    VENDOR_CHOICE,
+    PUBLIC_PRICES,
+    PUBLIC_SCENARIOS,
+    PUBLIC_CUSTOMERS,
+    CAPACITY_PLAN,
+    *MONTHLY_FINANCE,
 )
 """Every artefact whose header a model's header drives (the test reads this list)."""
 

@@ -2,20 +2,14 @@
 
 The numbers come from the `sql/models/40_private` models; this module only selects and orders
 them, with the models' columns (`export/artefacts.py`). Parameter-level files show the representative
-path's parameter set ([FIN-12], [OUT-3]); the monthly file has one `p<q>` row per configured percentile and
-a `rep` row per month ([FIN-11]).
+path's parameter set ([FIN-12], [OUT-3]); the monthly file copies the series model
+`private_tap_customers_by_month`: one `p<q>` row per configured percentile and a `rep` row per month ([FIN-11]).
 """
 
 from __future__ import annotations
 
 from d3_engine.export.artefacts import PRIVATE_CUSTOMERS, PRIVATE_ECONOMICS, PRIVATE_VENDORS
 from d3_engine.export.context import RunContext
-from d3_engine.export.series import build_series
-from d3_engine.export.series_comments import comment_series
-from d3_engine.export.writers import export_query
-
-CUSTOMERS_SERIES = "private_tap_customers_by_month"
-"""Table of the series rows, kept in run.duckdb beside the per-path rows."""
 
 
 def rep_param_set(ctx: RunContext) -> int:
@@ -35,14 +29,7 @@ def export_vendors(ctx: RunContext, param_set: int) -> int:
 
 def export_customers(ctx: RunContext) -> int:
     """private_tap_customers_by_month.csv: series (`p<q>` ascending, then `rep`) × month ([PRV-5], [PRV-7])."""
-    artefact, keys = PRIVATE_CUSTOMERS, list(PRIVATE_CUSTOMERS.keys)
-    source = artefact.source
-    build_series(ctx.con, CUSTOMERS_SERIES, source, keys, artefact.values(), ctx.percentiles, ctx.rep_path_id)
-    comment_series(ctx.con, CUSTOMERS_SERIES, source, f"{artefact.file} by month", keys)
-    header = artefact.columns()
-    sql = f"""SELECT {", ".join(header)} FROM {CUSTOMERS_SERIES}
-              ORDER BY series_order, month"""
-    return export_query(ctx.con, sql, ctx.run_dir / artefact.file, header)
+    return PRIVATE_CUSTOMERS.export(ctx.con, ctx.run_dir)
 
 
 def export(ctx: RunContext) -> None:

@@ -1,10 +1,10 @@
 """Public Tap artefacts (OUT-4) and their run_summary blocks (OUT-7).
 
-Parameter-level files (vendor choice, prices) show the representative path's parameter set
-([FIN-12]); monthly files hold the `p<q>` series of every configured percentile ([GEN-5], [FIN-11])
-and the `rep` rows of the representative path; the autoscaler files and the packs are of the
-representative path only ([PUB-10], [PUB-12]). Until the finance issue lands, the representative path
-is the provisional one of `representative_path_v1` (path 0). Every query has a total ORDER BY.
+Every file copies a model's table (`export/artefacts.py`), ordered: parameter-level files (vendor choice,
+prices) show the representative path's parameter set ([FIN-12]); the scenario, customer and capacity files copy
+the series models (`models/python/series.py`, `capacity_plan.py`: the `p<q>` rows of every configured
+percentile, [GEN-5] [FIN-11], and the `rep` rows of the representative path); the autoscaler files and the
+packs are of the representative path only ([PUB-10], [PUB-12]). Every query has a total ORDER BY.
 """
 
 from __future__ import annotations
@@ -12,60 +12,25 @@ from __future__ import annotations
 from typing import Any
 
 from d3_engine.core.formats import PACKS_INT_COLUMNS, write_csv
-from d3_engine.export.artefacts import SeriesArtefact
+from d3_engine.export.artefacts import CAPACITY_PLAN, PUBLIC_CUSTOMERS, PUBLIC_PRICES, PUBLIC_SCENARIOS, VENDOR_CHOICE
 from d3_engine.export.context import RunContext
-from d3_engine.export.series import build_series
-from d3_engine.export.series_comments import comment_like, comment_series
 from d3_engine.export.writers import export_query, model_columns
-from d3_engine.models.python.registry import table_headers
 
-VENDOR_CHOICE_HEADER = [
-    "model", "gpu", "provider", "vram_gb", "usd_hr", "eur_hr", "tps", "tps_source", "tps_source_tag",
-    "cost_eur_per_1M", "chosen",
-]  # fmt: skip
-PRICES_HEADER = [
-    "model", "gpu", "provider", "tps", "tps_source", "eur_hr", "gpu_cost_eur_per_1M", "cost_eur_per_1M",
-    "target_margin_pct", "raw_sell_eur_per_1k", "sell_eur_per_1k", "sell_eur_per_1M", "price_rule", "margin_pct",
-    "margin_p90_stress_pct", "admitted", "traffic_share",
-]  # fmt: skip
-# The files that copy one model's columns take them from its header ([OUT-9]: the per-path tables carry the CSV
-# names), so each column is declared once, in the model.
-SCENARIOS_HEADER = ["series", *table_headers()["public_horizon"].artefacts["public_tap_scenarios.csv"]]
-CUSTOMERS = SeriesArtefact(
-    "public_tap_customers_by_month.csv", "public_customers_path", ("month",), ("path_id", "param_set_id")
-)
-CUSTOMERS_HEADER = CUSTOMERS.columns()
-CUSTOMER_COLUMNS = CUSTOMERS.values()
-CAPACITY_VALUES = model_columns(
-    "public_capacity_path", ("path_id", "param_set_id", "month", "model", "max_instances_per_model")
-)
-CAPACITY_HEADER = ["series", "month", "model", *CAPACITY_VALUES, "violating_paths_pct"]
 EVENTS_HEADER = model_columns("public_scaling_events", ("path_id",))
 AUTOSCALING_HEADER = model_columns("public_autoscaling_summary", ("path_id", "row_order"))
 PACKS_HEADER = model_columns("public_credit_packs", ("path_id",))
-
-CAPACITY_PASSTHROUGH = ["gpu", "tps", "cap_tokens_per_hour_per_instance", "eur_hr"]
-"""Parameter-level capacity columns: a percentile row shows the representative path's value ([OUT-3])."""
-CAPACITY_COLUMNS = [c for c in CAPACITY_VALUES if c not in CAPACITY_PASSTHROUGH and c != "capacity_violation"]
-"""The per-path capacity quantities taken as percentiles across paths ([GEN-5])."""
-CAPACITY_PLAN_PURPOSE = "rows of public_tap_capacity_plan.csv: the capacity series and its violations [PUB-11] [OUT-3]"
-CAPACITY_PLAN_EXTRA = {
-    "capacity_violation": "the row's instances_needed, rounded half away from zero, exceeds the representative "
-    "set's max_instances_per_model [OUT-3] [unit: flag]",
-    "violating_paths_pct": "share of all paths whose capacity is violated in this month and model, rounded once "
-    "to 4 decimals [OUT-3] [GEN-4] [unit: percent]",
-}
 
 
 def export(ctx: RunContext) -> None:
     """Write the eight public artefacts and the `throughput`, `heuristics`, `capacity_violations` and
     `autoscaling` blocks of run_summary."""
     rep_set = _rep_param_set(ctx)
-    _vendor_choice(ctx, rep_set)
-    _prices(ctx, rep_set)
-    _scenarios(ctx)
-    _customers(ctx)
-    _capacity(ctx, rep_set)
+    where = f"param_set_id = {rep_set}"
+    VENDOR_CHOICE.export(ctx.con, ctx.run_dir, "model, gpu", where=where)  # every candidate GPU [PUB-1]–[PUB-4]
+    PUBLIC_PRICES.export(ctx.con, ctx.run_dir, "model", where=where)  # [PUB-5]–[PUB-7], [PUB-9]
+    PUBLIC_SCENARIOS.export(ctx.con, ctx.run_dir)  # horizon totals [FIN-11]
+    PUBLIC_CUSTOMERS.export(ctx.con, ctx.run_dir)  # [PUB-8]–[PUB-11]
+    CAPACITY_PLAN.export(ctx.con, ctx.run_dir)  # [PUB-11], violations per [OUT-3]
     _autoscaler_files(ctx)
     _packs(ctx)
     ctx.summary_extra.update(summary_blocks(ctx, rep_set))
@@ -73,119 +38,6 @@ def export(ctx: RunContext) -> None:
 
 def _rep_param_set(ctx: RunContext) -> int:
     return int(ctx.con.execute("SELECT param_set_id FROM representative_path").fetchall()[0][0])
-
-
-def _vendor_choice(ctx: RunContext, rep_set: int) -> None:
-    """public_vendor_choice.csv: every candidate GPU of every model [PUB-1]–[PUB-4]."""
-    sql = f"""SELECT model, gpu, provider, vram_gb, usd_hr, eur_hr, tps, tps_source, tps_source_tag,
-                     cost_eur_per_1m, chosen
-              FROM public_gpu_choice WHERE param_set_id = {rep_set} ORDER BY model, gpu"""
-    export_query(ctx.con, sql, ctx.run_dir / "public_vendor_choice.csv", VENDOR_CHOICE_HEADER)
-
-
-def _prices(ctx: RunContext, rep_set: int) -> None:
-    """public_tap_prices_per_model.csv: the price derivation of every curated model [PUB-5]–[PUB-7], [PUB-9]."""
-    sql = f"""SELECT p.model, p.gpu, p.provider, p.tps, p.tps_source, p.eur_hr, p.gpu_cost_eur_per_1m,
-                     p.cost_eur_per_1m, p.target_margin_pct, p.raw_sell_eur_per_1k, p.sell_eur_per_1k,
-                     p.sell_eur_per_1m, p.price_rule, p.margin_pct, s.margin_p90_stress_pct, a.admitted,
-                     a.traffic_share
-              FROM public_price AS p
-              JOIN public_stress AS s USING (param_set_id, model)
-              JOIN public_admission AS a USING (param_set_id, model)
-              WHERE p.param_set_id = {rep_set}
-              ORDER BY p.model"""
-    export_query(ctx.con, sql, ctx.run_dir / "public_tap_prices_per_model.csv", PRICES_HEADER)
-
-
-def _scenarios(ctx: RunContext) -> None:
-    """public_tap_scenarios.csv: horizon totals per path, aggregated per column [FIN-11]."""
-    columns = SCENARIOS_HEADER[1:]
-    build_series(ctx.con, "public_tap_scenarios", "public_horizon", [], columns, ctx.percentiles, ctx.rep_path_id)
-    comment_series(ctx.con, "public_tap_scenarios", "public_horizon", "public_tap_scenarios.csv: horizon totals", [])
-    sql = f"SELECT {', '.join(SCENARIOS_HEADER)} FROM public_tap_scenarios ORDER BY series_order"
-    export_query(ctx.con, sql, ctx.run_dir / "public_tap_scenarios.csv", SCENARIOS_HEADER)
-
-
-def _customers(ctx: RunContext) -> None:
-    """public_tap_customers_by_month.csv [PUB-8]–[PUB-11]."""
-    build_series(
-        ctx.con,
-        "public_tap_customers_by_month",
-        "public_customers_path",
-        ["month"],
-        CUSTOMER_COLUMNS,
-        ctx.percentiles,
-        ctx.rep_path_id,
-    )
-    purpose = "public_tap_customers_by_month.csv by month"
-    comment_series(ctx.con, "public_tap_customers_by_month", "public_customers_path", purpose, ["month"])
-    sql = f"SELECT {', '.join(CUSTOMERS_HEADER)} FROM public_tap_customers_by_month ORDER BY series_order, month"
-    export_query(ctx.con, sql, ctx.run_dir / "public_tap_customers_by_month.csv", CUSTOMERS_HEADER)
-
-
-def capacity_rows_sql(ctx: RunContext, columns: list[str]) -> str:
-    """Every path's capacity rows as weighted rows: each served model's row of each path (weight 1) and,
-    per parameter set, month and model without traffic, the one row all M paths of the set hold (weight M,
-    path_id NULL). The same multiset of values as public_capacity_path over every path (issue 13)."""
-    listed = ", ".join(columns)
-    horizon = int(ctx.validated.simulation["targets"]["horizon_months"])
-    return f"""
-        SELECT path_id, month, model, {listed}, CAST(1 AS BIGINT) AS _weight FROM public_served_month
-        UNION ALL
-        SELECT CAST(NULL AS BIGINT) AS path_id, CAST(t.month AS BIGINT) AS month, i.model, {listed},
-               CAST({int(ctx.validated.plan.mc)} AS BIGINT) AS _weight
-        FROM public_idle_model AS i CROSS JOIN (SELECT range AS month FROM range(1, {horizon + 1})) AS t"""
-
-
-def _capacity(ctx: RunContext, rep_set: int) -> None:
-    """public_tap_capacity_plan.csv [PUB-11]; capacity_violation and violating_paths_pct per [OUT-3]."""
-    con = ctx.con
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW public_capacity_weighted AS "
-        + capacity_rows_sql(ctx, [*CAPACITY_COLUMNS, "capacity_violation"])
-    )
-    build_series(
-        con,
-        "public_tap_capacity_series",
-        "public_capacity_weighted",
-        ["month", "model"],
-        CAPACITY_COLUMNS,
-        ctx.percentiles,
-        ctx.rep_path_id,
-        CAPACITY_PASSTHROUGH,
-        weight="_weight",
-        rep_source="public_capacity_path",
-    )
-    purpose = "capacity by month and model (public_tap_capacity_plan before its violation columns)"
-    keys = ["month", "model"]
-    comment_series(con, "public_tap_capacity_series", "public_capacity_path", purpose, keys, CAPACITY_PASSTHROUGH)
-    # A percentile row's instances_needed is exported rounded half away from zero to an integer; its
-    # violation flag compares that integer with the representative set's maximum ([OUT-3]).
-    # violating_paths_pct = 100 · violating paths / all N paths, the exact quotient rounded once to 4
-    # decimals ([GEN-4]), computed in integers: round_half_up(v · 10^6 / N) · 10^-4.
-    con.execute(f"""
-        CREATE OR REPLACE TABLE public_tap_capacity_plan AS
-        WITH n AS (SELECT count(*) AS n_paths FROM public_horizon),
-        violating AS (
-            SELECT month, model, sum(_weight) FILTER (WHERE capacity_violation) AS v
-            FROM public_capacity_weighted GROUP BY month, model
-        ),
-        rep AS (SELECT max_instances_per_model AS max_rep FROM params_public_tap WHERE param_set_id = {rep_set})
-        SELECT s.*,
-               round(CAST(s.instances_needed AS DECIMAL(38, 2))) > rep.max_rep AS capacity_violation,
-               CAST(CAST((2 * CAST(coalesce(v.v, 0) AS HUGEINT) * 1000000 + n.n_paths) // (2 * n.n_paths)
-                         AS DECIMAL(38, 0)) * CAST('0.0001' AS DECIMAL(5, 4)) AS DECIMAL(18, 4))
-                   AS violating_paths_pct
-        FROM public_tap_capacity_series AS s
-        CROSS JOIN n CROSS JOIN rep
-        LEFT JOIN violating AS v USING (month, model)
-    """)
-    con.execute("DROP VIEW public_capacity_weighted")
-    comment_like(
-        con, "public_tap_capacity_plan", "public_tap_capacity_series", CAPACITY_PLAN_PURPOSE, CAPACITY_PLAN_EXTRA
-    )
-    sql = f"SELECT {', '.join(CAPACITY_HEADER)} FROM public_tap_capacity_plan ORDER BY series_order, month, model"
-    export_query(con, sql, ctx.run_dir / "public_tap_capacity_plan.csv", CAPACITY_HEADER)
 
 
 def _autoscaler_files(ctx: RunContext) -> None:

@@ -37,10 +37,51 @@ def model_columns(table: str, drop: Iterable[str] = ()) -> list[str]:
     return [n for n in names if n not in set(drop)]
 
 
+def file_column(name: str) -> str:
+    """A column's name in a CSV artefact: the model's, except that a per-million rate is spelled `_per_1M` (DOMAIN
+    §1: costs per 1 000 000 tokens are `_per_1M`; a model header declares lower-case names, so run.duckdb says
+    `_per_1m`)."""
+    return name[: -len("1m")] + "1M" if name.endswith("_per_1m") else name
+
+
+def artefact_columns(table: str, file: str) -> list[str]:
+    """The columns the model header of `table` lists for the artefact `file` (`-- artefact: <file>: …`), in file order.
+
+    Raises:
+        RuntimeFailure: no model builds `table`, or its header lists no columns for `file` (an engine bug).
+    """
+    header = table_headers().get(table)
+    if header is None:
+        raise RuntimeFailure(f"no model builds table {table}; an artefact can only copy a model's table")
+    if file not in header.artefacts:
+        raise RuntimeFailure(f"model {header.name} lists no columns for the artefact {file}")
+    return list(header.artefacts[file])
+
+
 def export_query(con: duckdb.DuckDBPyConnection, sql: str, path: Path, header: list[str]) -> int:
     """Write the rows of an ordered query as a CSV artefact; returns the row count."""
     rows = con.execute(sql).fetchall()
     write_csv(path, header, rows)
+    return len(rows)
+
+
+def export_columns(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    columns: list[str],
+    order_by: str,
+    where: str = "TRUE",
+    **csv: Any,
+) -> int:
+    """Copy `columns` of a model's table into a CSV artefact, ordered, with a header in the file's spelling
+    (`file_column`); returns the row count.
+
+    `csv` goes to `formats.write_csv` (int_columns, column_places).
+    """
+    cells = ", ".join(f'"{c}"' for c in columns)
+    rows = con.execute(f'SELECT {cells} FROM "{table}" WHERE {where} ORDER BY {order_by}').fetchall()
+    write_csv(path, [file_column(c) for c in columns], rows, **csv)
     return len(rows)
 
 
@@ -57,8 +98,4 @@ def export_model(
 
     `csv` goes to `formats.write_csv` (int_columns, column_places). Returns the row count.
     """
-    header = model_columns(table, drop)
-    cells = ", ".join(f'"{c}"' for c in header)
-    rows = con.execute(f'SELECT {cells} FROM "{table}" WHERE {where} ORDER BY {order_by}').fetchall()
-    write_csv(path, header, rows, **csv)
-    return len(rows)
+    return export_columns(con, table, path, model_columns(table, drop), order_by, where, **csv)

@@ -31,7 +31,8 @@ ARTEFACT_VALUE = re.compile(r"^([a-z0-9_]+\.csv):\s*(.*)$")
 #: `-- scope:` values; without the line a model whose grain leads with path_id is computed path by path.
 SCOPES = ("across paths",)
 COLUMNS_KEY = re.compile(r"^--\s*columns:\s*$")
-COLUMN_LINE = re.compile(r"^--\s{2,}([a-z0-9_]+)\s+([A-Z]+(?:\(\d+,\s*\d+\))?)\s*(.*)$")
+#: A column line: name, DuckDB type (a list type ends in `[]`), then `<unit>  description`.
+COLUMN_LINE = re.compile(r"^--\s{2,}([a-z0-9_]+)\s+([A-Z]+(?:\(\d+,\s*\d+\))?(?:\[\])?)\s*(.*)$")
 UNIT = re.compile(r"^<([^>]*)>\s*(.*)$")
 
 # The fixed vocabulary of column units (specs/engine.md "Units"). Money amounts are `EUR`; a rate

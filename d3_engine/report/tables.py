@@ -5,7 +5,7 @@ connection of `d3 run` and on a read-only connection of `d3 report` alike, so bo
 bytes. A `ReportTable` is what a section shows: typed columns whose *name* gives the CSV format of
 [OUT-3] (`_eur` → 2 decimals, `_pct` → 4, *int* columns integers, else 6) and whose *kind* gives the
 text for people (`report_format`). Monthly series (`p<q>` rows per [GEN-5], then `rep`, [FIN-11]) come
-from the exporter's series table when it exists, else from the same `series.series_sql` over the
+from the series model's table when it exists, else from the same `series.series_sql` over the
 per-path table, so the report and the CSVs agree to the last digit.
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.formats import INT_COLUMNS, ColumnPlaces, places_for_unit, write_csv
-from d3_engine.export.series import series_sql
 from d3_engine.models.render import render_text
+from d3_engine.models.series import series_sql
 from d3_engine.report.format import KINDS, format_value
 
 if TYPE_CHECKING:

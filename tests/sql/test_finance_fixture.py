@@ -20,6 +20,8 @@ import pytest
 
 from d3_engine.models import graph, runner
 from d3_engine.models.python import finance_cash, loan
+from d3_engine.models.python.registry import all_models
+from d3_engine.models.python.series import FINANCE_FILES
 
 PUBLIC_COLUMNS = {
     "path_id": "BIGINT",
@@ -130,13 +132,15 @@ def write_rows(
 
 
 def finance_models() -> list[graph.Model]:
-    """The finance engine models in DAG order; tap tables are given rows, so their refs are dropped."""
+    """The finance engine models in DAG order, with the series models of the monthly files; tap tables are given
+    rows, so their refs are dropped."""
     models = {
         name: m
         for name, m in graph.discover_models().items()
         if m.layer == "50_finance" or name == "representative_path"
     }
-    for python_model in (loan.model(), loan.cpi_model(), finance_cash.model()):
+    registry = all_models()
+    for python_model in (loan.model(), loan.cpi_model(), finance_cash.model(), *(registry[n] for n in FINANCE_FILES)):
         models[python_model.name] = python_model
     for model in models.values():
         model.deps = [d for d in model.deps if d in models]
@@ -229,7 +233,9 @@ def test_every_finance_model_ran(ex8_con: duckdb.DuckDBPyConnection) -> None:
         "segment_month",
         "finance_path_kpis",
         "representative_path",
+        *FINANCE_FILES,
     }
+    assert all(names.index("representative_path") < names.index(n) for n in FINANCE_FILES)
     assert names.index("loan_schedule") < names.index("finance_fixed_month") < names.index("finance_month")
     assert names.index("finance_operating_cash") < names.index("finance_cash") < names.index("finance_month")
     assert names.index("finance_path_kpis") < names.index("representative_path")

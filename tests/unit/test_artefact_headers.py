@@ -12,8 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from d3_engine.export.artefacts import MODEL_ARTEFACTS, ModelArtefact, SeriesArtefact
+from d3_engine.export.artefacts import GRID_KPIS, MODEL_ARTEFACTS, ModelArtefact, SeriesArtefact
 from d3_engine.models.python.registry import table_headers
+from tests.harness import StandardRun
 
 RUNS = ["minimal_run", "shipped_run", "shipped_small_run"]
 
@@ -43,12 +44,31 @@ def test_artefact_header_is_its_model_header(run_name: str, request: pytest.Fixt
         assert checked == [a.file for a in MODEL_ARTEFACTS if a.file != "stress_tests.csv"]
 
 
+def test_grid_kpis_header_is_its_model_header_with_one_column_per_axis(grid_std: StandardRun) -> None:
+    """grid_kpis.csv: the `grid_kpis` model's artefact list, its `grid_values` list spread over one column per
+    swept variable named by the `grid_axes` model ([OUT-12]); the grid fixture sweeps two variables."""
+    assert grid_std.exit_code == 0
+    run_dir = grid_std.run_dir
+    header = (run_dir / "grid_kpis.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    with duckdb.connect(str(run_dir / "run.duckdb"), read_only=True) as con:
+        names = [r[1] for r in con.execute("SELECT DISTINCT axis, column_name FROM grid_axes ORDER BY axis").fetchall()]
+        assert header == GRID_KPIS.columns(con)
+    listed = table_headers()["grid_kpis"].artefacts["grid_kpis.csv"]
+    assert names == ["public_tap.target_margin_pct", "private_tap.vendor_weight_cost"]
+    assert header == ["grid_index", *names, *listed[2:]]
+    assert listed[:2] == ["grid_index", "grid_values"]
+
+
 def test_every_listed_artefact_copies_a_model_table() -> None:
-    """The table behind each listed artefact is built by a model (SQL or Python) of the DAG."""
+    """The table behind each listed artefact is built by a model (SQL or Python) of the DAG; a series file's columns
+    are its model header's artefact list."""
     headers = table_headers()
-    tables = [a.table if isinstance(a, ModelArtefact) else a.source for a in MODEL_ARTEFACTS]
+    tables = [a.table for a in (*MODEL_ARTEFACTS, GRID_KPIS)]
     assert [t for t in tables if t not in headers] == []
-    assert {"sensitivity", "variable_draws"} <= set(tables)
+    assert {"sensitivity", "variable_draws", "pnl_by_month", "public_tap_capacity_plan", "grid_kpis"} <= set(tables)
+    for artefact in MODEL_ARTEFACTS:
+        if isinstance(artefact, SeriesArtefact):
+            assert artefact.columns() == headers[artefact.table].artefacts[artefact.file]
 
 
 def test_a_dropped_column_must_be_declared() -> None:

@@ -29,7 +29,16 @@ def test_the_shipped_dag_splits_into_plan_path_and_across_models() -> None:
         "sensitivity",
         "scenario_path_kpis",
         "whatif_kpis",
+        "grid_kpis",
         "stress_tests",
+        # the series of the monthly files and the capacity plan [GEN-5] [FIN-11]
+        "pnl_by_month",
+        "cashflow_by_month",
+        "balance_sheet_by_month",
+        "public_tap_scenarios",
+        "public_tap_customers_by_month",
+        "private_tap_customers_by_month",
+        "public_tap_capacity_plan",
     }
     # every table a run keeps or parks in scratch is a per-path table of the DAG
     assert set(scoped.path_tables()) >= KEPT_PER_PATH | SCRATCH_PER_PATH

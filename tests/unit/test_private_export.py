@@ -16,6 +16,8 @@ import pytest
 
 from d3_engine.export import private as export_private
 from d3_engine.export.context import RunContext
+from d3_engine.models.python.registry import all_models
+from d3_engine.models.runner import build_model
 from d3_engine.pipeline.validation import validate_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,6 +93,7 @@ def test_monthly_file_has_percentile_rows_then_rep(ctx: RunContext) -> None:
     # Path 1 doubles path 0's budget: p10 = 600 + 0.1·600 = 660, p50 = 900, p90 = 1140; rep = path 0.
     ctx.con.execute("""INSERT INTO private_customers_by_month
                        SELECT * REPLACE (1 AS path_id, budget_eur * 2 AS budget_eur) FROM private_customers_by_month""")
+    build_model(ctx.con, all_models()["private_tap_customers_by_month"], {})  # the series model reads every path
     export_private.export(ctx)
     rows = [line.split(",") for line in lines(ctx.run_dir / "private_tap_customers_by_month.csv")[1:]]
     assert [(r[0], r[1]) for r in rows] == [(s, str(m)) for s in ("p10", "p50", "p90", "rep") for m in (1, 2, 3)]

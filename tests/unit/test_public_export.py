@@ -15,10 +15,13 @@ import pytest
 
 from d3_engine.checks.preflight import default_set_db, run_model_closure
 from d3_engine.export import public as export_public
+from d3_engine.export.artefacts import CAPACITY_PLAN, PUBLIC_CUSTOMERS, PUBLIC_PRICES, PUBLIC_SCENARIOS, VENDOR_CHOICE
 from d3_engine.export.context import RunContext
 from d3_engine.models.graph import discover_models
 from d3_engine.models.python import autoscaler as autoscaler_model
+from d3_engine.models.python.registry import all_models
 from d3_engine.models.render import model_variables
+from d3_engine.models.runner import build_model
 from d3_engine.pipeline.validation import validate_inputs
 
 if TYPE_CHECKING:
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
 MINIMAL = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "minimal_001"
 BUDGETS = (1000.0, 2000.0, 4000.0)
+SERIES_MODELS = ("public_tap_scenarios", "public_tap_customers_by_month", "public_tap_capacity_plan")
 
 
 def three_paths(con: duckdb.DuckDBPyConnection) -> None:
@@ -59,6 +63,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> RunContext:
     run_model_closure(con, public, model_variables(validated, replicates=len(BUDGETS), mc=1))
     con.execute("CREATE TABLE representative_path AS SELECT 0::BIGINT AS path_id, 0::BIGINT AS param_set_id")
     autoscaler_model.run_autoscaler(con)
+    models = all_models()
+    for name in SERIES_MODELS:  # the across-paths models the exporter copies (checked against their headers)
+        build_model(con, models[name], {})
     ctx = RunContext(con, tmp_path_factory.mktemp("run"), validated)
     export_public.export(ctx)
     return ctx
@@ -70,11 +77,11 @@ def read(ctx: RunContext, name: str) -> list[list[str]]:
 
 
 HEADERS = {
-    "public_vendor_choice.csv": export_public.VENDOR_CHOICE_HEADER,
-    "public_tap_prices_per_model.csv": export_public.PRICES_HEADER,
-    "public_tap_scenarios.csv": export_public.SCENARIOS_HEADER,
-    "public_tap_customers_by_month.csv": export_public.CUSTOMERS_HEADER,
-    "public_tap_capacity_plan.csv": export_public.CAPACITY_HEADER,
+    "public_vendor_choice.csv": VENDOR_CHOICE.columns(),
+    "public_tap_prices_per_model.csv": PUBLIC_PRICES.columns(),
+    "public_tap_scenarios.csv": PUBLIC_SCENARIOS.columns(),
+    "public_tap_customers_by_month.csv": PUBLIC_CUSTOMERS.columns(),
+    "public_tap_capacity_plan.csv": CAPACITY_PLAN.columns(),
     "public_tap_scaling_events.csv": export_public.EVENTS_HEADER,
     "public_tap_autoscaling_summary.csv": export_public.AUTOSCALING_HEADER,
     "public_tap_credit_packs.csv": export_public.PACKS_HEADER,

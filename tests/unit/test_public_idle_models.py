@@ -14,9 +14,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from d3_engine.export.public import CAPACITY_COLUMNS, CAPACITY_PASSTHROUGH
-from d3_engine.export.series import series_sql
+from d3_engine.models.graph import discover_models
+from d3_engine.models.python.capacity_plan import PASSTHROUGH, value_columns
 from d3_engine.models.render import render_text
+from d3_engine.models.series import series_sql
 from tests.harness import copy_bundle, run_d3
 
 pytestmark = pytest.mark.e2e
@@ -92,9 +93,11 @@ def test_capacity_percentiles_equal_those_over_every_path(run_db: duckdb.DuckDBP
             )
         )[1:-1].split(", ")
     ]
-    sql = series_sql("public_capacity_path", ["month", "model"], CAPACITY_COLUMNS, percentiles, rep,
-                     CAPACITY_PASSTHROUGH)  # fmt: skip
-    listed = ", ".join(["series", "series_order", "month", "model", *CAPACITY_COLUMNS, *CAPACITY_PASSTHROUGH])
+    source = discover_models()["public_capacity_path"].header
+    assert source is not None
+    columns, passthrough = value_columns(source), list(PASSTHROUGH)
+    sql = series_sql("public_capacity_path", ["month", "model"], columns, percentiles, rep, passthrough)
+    listed = ", ".join(["series", "series_order", "month", "model", *columns, *passthrough])
     want = f"SELECT {listed} FROM ({render_text(sql, {}, 'want')})"
     got = f"SELECT {listed} FROM public_tap_capacity_series"
     assert one(run_db, f"SELECT count(*) FROM ({got})") == (len(percentiles) + 1) * 12 * 15

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from d3_engine.core.db import connect
-from d3_engine.export import series, series_select
+from d3_engine.models import series, series_select
 from d3_engine.models.render import render_text
 
 PERCENTILES = [0, 1, 5, 10, 25, 33, 50, 67, 75, 90, 95, 99, 100]

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from d3_engine.export.series_select import GROUPS_TABLE, Cells, read_groups, select_percentiles, value_scale
 from d3_engine.models.render import render_text
+from d3_engine.models.series_select import GROUPS_TABLE, Cells, read_groups, select_percentiles, value_scale
 
 if TYPE_CHECKING:
     import duckdb
