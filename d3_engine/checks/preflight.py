@@ -18,7 +18,8 @@ from d3_engine.core.db import connect
 from d3_engine.core.errors import Finding, Findings
 from d3_engine.core.formats import float_to_decimal
 from d3_engine.inputs.market import MARKET_FILE
-from d3_engine.models.graph import discover_models, order_models
+from d3_engine.models.graph import order_models
+from d3_engine.models.python.registry import all_models
 from d3_engine.models.render import model_variables
 from d3_engine.models.runner import ModelRun, run_models
 from d3_engine.plan.draws import write_noise
@@ -49,8 +50,8 @@ def default_values(plan: Plan, pipelines: list[str]) -> ParamValues:
 def run_model_closure(
     con: duckdb.DuckDBPyConnection, targets: tuple[str, ...] | list[str], variables: dict[str, Any]
 ) -> list[ModelRun]:
-    """Run the named SQL models and every model they depend on, in DAG order."""
-    available = discover_models()
+    """Run the named models (SQL or Python) and every model they depend on, in DAG order."""
+    available = all_models()
     needed: set[str] = set()
     todo = list(targets)
     while todo:

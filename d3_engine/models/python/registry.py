@@ -10,16 +10,17 @@ from functools import lru_cache
 
 from d3_engine.models.graph import Model, discover_models
 from d3_engine.models.header import ModelHeader
-from d3_engine.models.python import autoscaler, capacity_plan, finance_cash, loan, sensitivity, series
+from d3_engine.models.python import autoscaler, capacity_plan, finance_cash, loan, public_fold, sensitivity, series
 
 
 def python_models(sql_models: dict[str, Model]) -> list[Model]:
-    """The autoscaler [PUB-12], the loan schedule [FIN-3], the CPI-indexed fixed costs [FIN-1], the funding
-    recurrence [FIN-7a], the sensitivity [FIN-13], the series tables [GEN-5] [FIN-11] and the capacity plan
-    [PUB-11] (these two over the headers of `sql_models`)."""
+    """The autoscaler [PUB-12], the ordered token fold of the public month [PUB-9], the loan schedule [FIN-3],
+    the CPI-indexed fixed costs [FIN-1], the funding recurrence [FIN-7a], the sensitivity [FIN-13], the series
+    tables [GEN-5] [FIN-11] and the capacity plan [PUB-11] (these two over the headers of `sql_models`)."""
     sources = {t.name: t for m in sql_models.values() for t in m.tables}
     return [
         autoscaler.model(),
+        public_fold.model(),
         loan.model(),
         loan.cpi_model(),
         finance_cash.model(),

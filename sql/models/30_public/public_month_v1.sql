@@ -27,43 +27,31 @@
 -- credits_sold_eur is an exact decimal quotient: with u = usage revenue in micro-EUR and B = breakage_pct
 -- × 10^12 (exact for up to 12 decimals), credits = round_half_up(u × 100·10^12 / (100·10^12 − B)) µEUR,
 -- computed in HUGEINT because DuckDB divides DECIMALs in float [GEN-4].
-WITH model_rank AS (
-    -- Speed (issue 13): the float sums run over an integer rank of the model in byte order, not the name
-    -- (an ordered list() aggregate over strings is the slow part). Rows with 0 tokens and 0 hours are left
-    -- out of the lists: adding ±0.0 to the running sum (which starts at +0.0) never changes it.
-    SELECT model, CAST(row_number() OVER (ORDER BY model) AS INTEGER) AS model_rank
-    FROM (SELECT DISTINCT model FROM {{ ref('public_admission') }}) AS m
-),
-served_lists AS (
-    -- The models with traffic, per path and month (public_served_month) ...
+WITH
+served_sums AS (
+    -- The exact sums of the models with traffic, per path and month (public_served_month) ...
     SELECT path_id, month,
-           list(struct_pack(r := k.model_rank, t := tokens, h := instance_hours))
-               FILTER (WHERE tokens IS DISTINCT FROM 0 OR instance_hours IS DISTINCT FROM 0) AS parts,
            sum(usage_revenue_eur) AS usage_revenue_eur, sum(gpu_cost_eur) AS gpu_cost_eur, sum(cogs_eur) AS cogs_eur
     FROM {{ ref('public_served_month') }}
-    JOIN model_rank AS k USING (model)
     GROUP BY path_id, month
 ),
-idle_lists AS (
-    -- ... and the admitted models without traffic, whose row is the same on every path and month of a set
-    -- (public_idle_model): the same Σ_m over every admitted model, in the same model order.
+idle_sums AS (
+    -- ... and of the admitted models without traffic, whose row is the same on every path and month of a set
+    -- (public_idle_model). Tokens and instance-hours are float sums in model order: public_month_fold.
     SELECT param_set_id,
-           list(struct_pack(r := k.model_rank, t := tokens, h := instance_hours))
-               FILTER (WHERE tokens IS DISTINCT FROM 0 OR instance_hours IS DISTINCT FROM 0) AS parts,
            sum(usage_revenue_eur) AS usage_revenue_eur, sum(gpu_cost_eur) AS gpu_cost_eur, sum(cogs_eur) AS cogs_eur
     FROM {{ ref('public_idle_model') }}
-    JOIN model_rank AS k USING (model)
     GROUP BY param_set_id
 ),
 per_model AS (
-    SELECT d.path_id, d.month,
-           list_sort(coalesce(s.parts, []) || coalesce(i.parts, [])) AS in_model_order,
+    SELECT d.path_id, d.month, f.tokens, f.instance_hours,
            coalesce(s.usage_revenue_eur, 0) + coalesce(i.usage_revenue_eur, 0) AS usage_revenue_eur,
            coalesce(s.gpu_cost_eur, 0) + coalesce(i.gpu_cost_eur, 0) AS gpu_cost_eur,
            coalesce(s.cogs_eur, 0) + coalesce(i.cogs_eur, 0) AS cogs_eur
     FROM {{ ref('public_demand') }} AS d
-    LEFT JOIN served_lists AS s USING (path_id, month)
-    LEFT JOIN idle_lists AS i USING (param_set_id)
+    JOIN {{ ref('public_month_fold') }} AS f USING (path_id, month)
+    LEFT JOIN served_sums AS s USING (path_id, month)
+    LEFT JOIN idle_sums AS i USING (param_set_id)
 ),
 set_rates AS (
     -- Speed (issue 13): the rates are per-set values, converted once per set rather than once per row (a
@@ -76,9 +64,7 @@ set_rates AS (
 ),
 joined AS (
     SELECT d.path_id, d.param_set_id, d.month, d.budget_eur, d.cac_eur, d.new_customers, d.active_customers,
-           list_reduce(list_transform(m.in_model_order, lambda s: s.t), lambda a, b: a + b, 0.0::DOUBLE) AS tokens,
-           list_reduce(list_transform(m.in_model_order, lambda s: s.h), lambda a, b: a + b, 0.0::DOUBLE)
-               AS instance_hours,
+           m.tokens, m.instance_hours,
            CAST(m.usage_revenue_eur AS DECIMAL(18, 6)) AS usage_revenue_eur,
            CAST(m.gpu_cost_eur AS DECIMAL(18, 6)) AS gpu_cost_eur,
            CAST(m.cogs_eur AS DECIMAL(18, 6)) AS cogs_public_eur,
