@@ -32,6 +32,7 @@ from d3_engine.models.graph import Model
 from d3_engine.models.header import column_comment
 from d3_engine.models.runner import ModelRun, build_model, record_runs
 from d3_engine.models.scope import KEPT_PER_PATH, REPRESENTATIVE, SCRATCH_PER_PATH, split_by_scope, upstream_of
+from d3_engine.pipeline.appends import RowGroupAppender
 from d3_engine.plan.draws import (
     TAPS,
     Batch,
@@ -94,6 +95,7 @@ class _Databases:
         self.home = str(con.execute("SELECT current_database()").fetchall()[0][0])
         self.catalogs = [self.home]
         self.active: set[duckdb.DuckDBPyConnection] = set()  # the batch connections still open
+        self.appender = RowGroupAppender(con)  # the whole-run tables of run.duckdb, in whole row groups
 
     def attach_scratch(self) -> None:
         self.con.execute(f"ATTACH {sql_literal(self.paths.scratch_file)} AS {SCRATCH_DB}")
@@ -140,14 +142,18 @@ def run_plan(
     batched = _batched_models(scoped.path, paths)
     per_path: dict[str, list[ModelRun]] = {m.name: [] for m in batched}
     finished = 0
-    for batch, computed in _computed_in_order(dbs, batched, variables):
-        for name, run in computed.runs.items():
-            per_path[name].append(run)
-        finished += batch.stop - batch.start
-        if paths.on_job is not None:
-            report_jobs(paths.on_job, paths.plan, batch)
-        if paths.on_batch is not None:
-            paths.on_batch(finished, paths.plan.paths)
+    try:
+        for batch, computed in _computed_in_order(dbs, batched, variables):
+            for name, run in computed.runs.items():
+                per_path[name].append(run)
+            finished += batch.stop - batch.start
+            if paths.on_job is not None:
+                report_jobs(paths.on_job, paths.plan, batch)
+            if paths.on_batch is not None:
+                paths.on_batch(finished, paths.plan.paths)
+        dbs.appender.flush()  # the last, partly filled row group of each whole-run table
+    finally:
+        dbs.appender.close()
     for name, model_runs in per_path.items():
         done[name] = _announce(_merged(model_runs), on_done)
     write_path_range(con, Batch(0, paths.plan.paths))
@@ -316,7 +322,10 @@ def _last_use(models: list[Model]) -> dict[str, str]:
 def _copy(dbs: _Databases, slot: str, table: str, where: str) -> None:
     target = f"{_quote(dbs.catalog(where))}.main.{_quote(table)}"
     source = f"{slot}.main.{_quote(table)}"
-    if table in dbs.paths.tables:
+    if where == "home":  # a whole-run table of run.duckdb: appended in whole row groups (pipeline/appends.py)
+        dbs.appender.append(source, target, table)
+        dbs.paths.tables[table] = where
+    elif table in dbs.paths.tables:
         dbs.con.execute(f"INSERT INTO {target} SELECT * FROM {source}")
     else:
         dbs.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}")

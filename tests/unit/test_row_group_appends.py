@@ -1,0 +1,95 @@
+"""Batches appended in whole row groups leave run.duckdb without free blocks and keep every row in order
+(pipeline/appends.py, specs/engine.md "Paths in batches")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from d3_engine.pipeline.appends import CARRY_DB, ROW_GROUP_ROWS, RowGroupAppender
+
+#: Batch sizes around the row group size: a batch smaller than what the carry needs, one that completes it
+#: exactly, one spanning several row groups, an empty one.
+BATCHES = [50_001, 72_879, 130_000, 7, 0, 2 * ROW_GROUP_ROWS + 3, 99_999]
+
+
+def _batch(con: duckdb.DuckDBPyConnection, start: int, rows: int) -> None:
+    """`mem.main.t`: rows start..start+rows-1 with columns of the kinds run.duckdb keeps."""
+    con.execute(
+        "CREATE OR REPLACE TABLE mem.main.t AS SELECT "
+        "i AS path_id, (i % 36)::BIGINT AS month, "
+        "(hash(i) % 100000000000)::DECIMAL(18,6) / 1000 AS cash_eur, "
+        "(hash(i + 1) % 1000000) / 7.0 AS customers, "
+        "'2026-' || (i % 12)::VARCHAR AS period "
+        f"FROM range({start}, {start + rows}) r(i)"
+    )
+
+
+def _append_all(path: Path, aligned: bool) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    con.execute("SET threads TO 2")
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("ATTACH ':memory:' AS mem")
+    appender = RowGroupAppender(con)
+    start = 0
+    for rows in BATCHES:
+        _batch(con, start, rows)
+        if aligned:
+            appender.append("mem.main.t", "main.t", "t")
+        elif start == 0:
+            con.execute("CREATE TABLE main.t AS SELECT * FROM mem.main.t")
+        else:
+            con.execute("INSERT INTO main.t SELECT * FROM mem.main.t")
+        con.execute("CHECKPOINT")  # a run checkpoints between batches whenever its WAL grows past 16 MiB
+        start += rows
+    appender.flush()
+    con.execute("CHECKPOINT")
+    return con
+
+
+def _free_blocks(con: duckdb.DuckDBPyConnection) -> int:
+    return int(
+        con.execute("SELECT free_blocks FROM pragma_database_size() WHERE database_name = 'db'").fetchall()[0][0]
+    )
+
+
+def test_whole_row_groups_leave_no_free_block_and_keep_the_rows_in_order(tmp_path: Path) -> None:
+    con = _append_all(tmp_path / "db.duckdb", aligned=True)
+    total = sum(BATCHES)
+    assert con.execute("SELECT count(*), min(path_id), max(path_id) FROM t").fetchall() == [(total, 0, total - 1)]
+    out_of_order = "SELECT count(*) FROM (SELECT path_id - lag(path_id) OVER () AS step FROM t) WHERE step <> 1"
+    assert con.execute(out_of_order).fetchall() == [(0,)]
+    _batch(con, 0, total)
+    assert con.execute("SELECT count(*) FROM (SELECT * FROM t EXCEPT ALL SELECT * FROM mem.main.t)").fetchall() == [
+        (0,)
+    ]
+    groups = con.execute(
+        "SELECT row_group_id, max(start + count) - min(start) FROM pragma_storage_info('t') "
+        "WHERE column_id = 0 GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    assert [rows for _, rows in groups[:-1]] == [ROW_GROUP_ROWS] * (len(groups) - 1)
+    assert _free_blocks(con) == 0
+    assert CARRY_DB not in {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+
+
+def test_appending_each_batch_as_it_comes_leaves_free_blocks(tmp_path: Path) -> None:
+    """The reason for the appender: the same batches appended as they come rewrite each partly filled row group."""
+    con = _append_all(tmp_path / "db.duckdb", aligned=False)
+    assert _free_blocks(con) > 0
+
+
+@pytest.mark.parametrize("deleted", [0, 1])
+def test_a_batch_with_deleted_rows_keeps_its_remaining_rows_in_order(tmp_path: Path, deleted: int) -> None:
+    con = duckdb.connect(str(tmp_path / "db.duckdb"))
+    con.execute("ATTACH ':memory:' AS mem")
+    appender = RowGroupAppender(con)
+    _batch(con, 0, 200_000)
+    con.execute(f"DELETE FROM mem.main.t WHERE path_id % 3 = 0 AND {deleted} = 1")
+    appender.append("mem.main.t", "main.t", "t")
+    _batch(con, 200_000, 60_000)
+    appender.append("mem.main.t", "main.t", "t")
+    appender.flush()
+    expected = [i for i in range(260_000) if not (deleted and i < 200_000 and i % 3 == 0)]
+    assert [r[0] for r in con.execute("SELECT path_id FROM t").fetchall()] == expected
