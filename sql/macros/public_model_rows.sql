@@ -78,7 +78,7 @@ SELECT
     CAST(gpu_cost_eur AS DECIMAL(18, 6)) AS gpu_cost_eur,
     -- Speed (issue 13): a zero GPU cost (no instances) skips the 38-digit product; round6(0 × f) + b = b.
     CAST(CASE WHEN gpu_cost_eur = 0 THEN base_cost
-              ELSE round(CAST(gpu_cost_eur AS DECIMAL(38, 6)) * overhead_factor, 6) + base_cost END AS DECIMAL(18, 6))
+              ELSE {{ product_round6('gpu_cost_eur', 'overhead_factor') }} + base_cost END AS DECIMAL(18, 6))
         AS cogs_eur
 FROM final
 {%- endmacro %}

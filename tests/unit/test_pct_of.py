@@ -62,3 +62,27 @@ def test_null_operands_give_null_and_type_is_decimal_18_6() -> None:
     rendered = render_text(sql, {}, "test")
     assert con.execute(rendered).fetchall() == [(None,)]
     assert con.execute(f"DESCRIBE {rendered}").fetchall()[0][1] == "DECIMAL(18,6)"
+
+
+def test_product_round6_equals_the_exact_rounded_product() -> None:
+    """An amount times a factor (the infrastructure overhead 1 + pct/100), fast path and ties included."""
+    rng = random.Random("product_round6")
+    rows = []
+    with localcontext(prec=80):
+        for i in range(8_000):
+            factor = 1 + Decimal(rng.randint(0, 10**12)).scaleb(-12)
+            if i % 4 == 0:  # a product within 10^-18 of a tie
+                amount = ((Decimal(rng.randint(0, 10**11)) + Decimal("0.5")).scaleb(-6) / factor).quantize(
+                    Decimal("0.000001")
+                )
+            else:
+                amount = Decimal(rng.randint(0, 10 ** rng.choice([6, 9, 12, 15]))).scaleb(-6)
+            rows.append((i, str(amount), str(factor)))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE q (i INTEGER, a DECIMAL(18,6), f DECIMAL(28,12))")
+    con.executemany("INSERT INTO q VALUES (?, ?, ?)", rows)
+    sql = MACRO + "SELECT i, {{ product_round6('a', 'f') }} FROM q ORDER BY i"
+    got = [v for _, v in con.execute(render_text(sql, {}, "test")).fetchall()]
+    with localcontext(prec=80):
+        exact = [(Decimal(a) * Decimal(f)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP) for _, a, f in rows]
+    assert got == exact
