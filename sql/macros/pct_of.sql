@@ -12,19 +12,3 @@
 {{ round6_fast('(CAST(' ~ pct ~ ' AS DOUBLE) * CAST(' ~ amount ~ ' AS DOUBLE) * 10000)',
     'CAST((' ~ pct ~ ') * (' ~ amount ~ ") * CAST('0.01' AS DECIMAL(3,2)) AS DECIMAL(18,6))") }}
 {%- endmacro %}
-
-{#- product_round6(a, b) — round(a × b, 6) as DECIMAL(18,6), half away from zero: an amount times a factor (e.g.
-  the infrastructure overhead 1 + pct/100), exactly `CAST(round(CAST(a AS DECIMAL(38,6)) * b, 6) AS
-  DECIMAL(18,6))`, with the fast path and proof of pct_of (q = a·b·10^6). -#}
-{% macro product_round6(a, b) -%}
-{{ round6_fast('(CAST(' ~ a ~ ' AS DOUBLE) * CAST(' ~ b ~ ' AS DOUBLE) * 1000000)',
-    'CAST(round(CAST(' ~ a ~ ' AS DECIMAL(38, 6)) * (' ~ b ~ '), 6) AS DECIMAL(18, 6))') }}
-{%- endmacro %}
-
-{#- round6_fast(q, exact): k·10^-6 for k = round(q) when q (a float of the exact value × 10^6) is far from a tie
-  and below 10^12, else the `exact` expression; both DECIMAL(18,6). -#}
-{% macro round6_fast(q, exact) -%}
-(CASE WHEN abs({{ q }}) < 1e12 AND abs({{ q }} - round({{ q }})) < 0.49
-    THEN CAST(CAST(CAST(round({{ q }}) AS BIGINT) AS DECIMAL(18,0)) * CAST('0.000001' AS DECIMAL(7,6)) AS DECIMAL(18,6))
-    ELSE {{ exact }} END)
-{%- endmacro %}

@@ -15,7 +15,9 @@ import duckdb
 from d3_engine.core.files import sql_dir
 from d3_engine.models.render import render_text
 
-MACRO = (sql_dir() / "macros" / "pct_of.sql").read_text("utf-8")
+MACRO = "".join(
+    (sql_dir() / "macros" / f).read_text("utf-8") for f in ("pct_of.sql", "product_round6.sql", "round6_fast.sql")
+)
 
 
 def _exact(pct: str, amount: str) -> Decimal:
