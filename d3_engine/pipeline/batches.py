@@ -327,8 +327,9 @@ def _copy(dbs: _Databases, slot: str, table: str, where: str) -> None:
         dbs.paths.tables[table] = where
     elif table in dbs.paths.tables:
         dbs.con.execute(f"INSERT INTO {target} SELECT * FROM {source}")
-    else:
-        dbs.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}")
+    else:  # the representative path's rows (one path: ORDER BY ALL makes their order total at no cost)
+        order = " ORDER BY ALL" if where == "rep" else ""
+        dbs.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}{order}")
         dbs.paths.tables[table] = where
 
 
@@ -363,7 +364,7 @@ def finish_scratch(
     for table in kept:
         con.execute(
             f"CREATE OR REPLACE TABLE {_quote(home)}.main.{_quote(table)} AS "
-            f"SELECT * FROM {SCRATCH_DB}.main.{_quote(table)} WHERE path_id = {int(rep_path_id or 0)}"
+            f"SELECT * FROM {SCRATCH_DB}.main.{_quote(table)} WHERE path_id = {int(rep_path_id or 0)} ORDER BY ALL"
         )
         paths.tables[table] = "rep"
     _search(con, home)

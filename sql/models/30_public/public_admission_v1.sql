@@ -42,3 +42,4 @@ SELECT
     CAST(share_in AS DOUBLE) AS traffic_share_input,
     CAST(share AS DOUBLE) AS traffic_share
 FROM final
+ORDER BY param_set_id, model

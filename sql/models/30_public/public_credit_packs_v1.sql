@@ -41,3 +41,4 @@ SELECT
     CAST(value_eur AS DECIMAL(18, 6)) AS value_eur,
     CAST(CAST(error_e4 AS DECIMAL(38, 0)) * CAST('0.0001' AS DECIMAL(5, 4)) AS DECIMAL(18, 4)) AS error_pct
 FROM final
+ORDER BY path_id, pack_eur

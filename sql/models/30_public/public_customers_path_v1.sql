@@ -36,3 +36,4 @@ SELECT
     CAST(cogs_public_eur AS DECIMAL(18, 6)) AS cogs_eur,
     CAST(gross_margin_eur AS DECIMAL(18, 6)) AS gross_margin_eur
 FROM {{ ref('public_month') }}
+ORDER BY path_id, month

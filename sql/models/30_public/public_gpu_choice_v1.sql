@@ -38,3 +38,4 @@ SELECT
     CAST(choice_rank AS BIGINT) AS choice_rank,
     CAST(choice_rank = 1 AS BOOLEAN) AS chosen
 FROM ranked
+ORDER BY param_set_id, model, gpu

@@ -42,3 +42,4 @@ SELECT
     CAST(revenue - cogs_eur - acquisition - payment_fees AS DECIMAL(18, 6)) AS contribution_before_overhead_eur,
     CAST(instance_hours AS DOUBLE) AS instance_hours
 FROM totals
+ORDER BY path_id

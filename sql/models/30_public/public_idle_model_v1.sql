@@ -31,3 +31,4 @@ SELECT * EXCLUDE (path_id, month)
 FROM (
 {{ public_model_rows('(SELECT CAST(NULL AS BIGINT) AS path_id, param_set_id, CAST(NULL AS BIGINT) AS month, CAST(0.0 AS DOUBLE) AS tokens FROM params_public_tap)', ref('public_admission'), ref('public_price'), 'idle') }}
 ) AS rows_of_a_zero_demand
+ORDER BY param_set_id, model

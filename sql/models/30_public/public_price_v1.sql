@@ -85,3 +85,4 @@ SELECT
     CAST((1 - cost_eur_per_1k / sell_1k) * 100 AS DOUBLE) AS margin_pct,
     CAST(price_rule = 'cap' AND sell_1k < raw_1k AS BOOLEAN) AS capped_below_target
 FROM final
+ORDER BY param_set_id, model

@@ -42,3 +42,4 @@ SELECT
     CAST(cost_s_1m AS DOUBLE) AS cost_stress_eur_per_1m,
     CAST((1 - cost_s_1m / 1000 / sell_eur_per_1k) * 100 AS DOUBLE) AS margin_p90_stress_pct
 FROM final
+ORDER BY param_set_id, model

@@ -30,3 +30,4 @@ SELECT
 FROM {{ ref('public_price') }} AS p
 JOIN {{ ref('public_stress') }} AS s USING (param_set_id, model)
 JOIN {{ ref('public_admission') }} AS a USING (param_set_id, model)
+ORDER BY param_set_id, model

@@ -70,3 +70,4 @@ SELECT
     CAST(ref_params_b AS DOUBLE) AS ref_params_b,
     CAST(params_b AS DOUBLE) AS params_b
 FROM final
+ORDER BY param_set_id, model, gpu

@@ -56,3 +56,4 @@ SELECT
     CAST(cost_1m AS DOUBLE) AS cost_eur_per_1m,
     CAST(cost_1m / 1000 AS DOUBLE) AS cost_eur_per_1k
 FROM final
+ORDER BY param_set_id, model, gpu

@@ -35,3 +35,4 @@ SELECT
     CAST(eur_hr AS DOUBLE) AS eur_hr,
     CAST(eur_hr_stress AS DOUBLE) AS eur_hr_stress
 FROM final
+ORDER BY param_set_id, gpu

@@ -30,3 +30,4 @@ SELECT
     CAST(cogs_private_eur AS DECIMAL(18, 6)) AS cogs_eur,
     CAST(gross_margin_private_eur AS DECIMAL(18, 6)) AS gross_margin_eur
 FROM {{ ref('private_month') }}
+ORDER BY path_id, month

@@ -42,3 +42,4 @@ final AS (
 )
 
 SELECT * FROM final
+ORDER BY param_set_id

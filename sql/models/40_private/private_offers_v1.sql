@@ -66,3 +66,4 @@ final AS (
 )
 
 SELECT * FROM final
+ORDER BY param_set_id, gpu, provider

@@ -81,3 +81,4 @@ final AS (
 )
 
 SELECT * FROM final
+ORDER BY param_set_id, gpu, provider

@@ -28,3 +28,4 @@ SELECT w.grid_index, coalesce(v.grid_values, CAST([] AS VARCHAR[])) AS grid_valu
 FROM {{ ref('whatif_kpis') }} AS w
 LEFT JOIN point_values AS v USING (grid_index)
 WHERE w.scenario = 0
+ORDER BY grid_index, metric
