@@ -88,3 +88,36 @@ def test_product_round6_equals_the_exact_rounded_product() -> None:
     with localcontext(prec=80):
         exact = [(Decimal(a) * Decimal(f)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP) for _, a, f in rows]
     assert got == exact
+
+
+def test_credits_sold_equals_the_exact_quotient_rounded_half_up() -> None:
+    """[PUB-10] credits = round6(usage / (1 − breakage/100)) over breakage rates up to 99.99 %, near and exact ties."""
+    rng = random.Random("credits_sold")
+    rows = []
+    with localcontext(prec=80):
+        for i in range(8_000):
+            breakage = Decimal(rng.randint(0, 9_999 * 10**8)).scaleb(-10)  # 0 … 99.99 with 10 decimals
+            kept = (100 - breakage) / 100
+            if i % 4 == 0:  # usage whose quotient is within a micro-euro of a tie
+                usage = ((Decimal(rng.randint(0, 10**11)) + Decimal("0.5")).scaleb(-6) * kept).quantize(Decimal("1e-6"))
+            elif i % 4 == 1:  # an exact tie: 60 % breakage and an odd number of micro-euros (× 2.5)
+                breakage, usage = Decimal(60), Decimal(2 * rng.randint(0, 10**11) + 1).scaleb(-6)
+            else:
+                usage = Decimal(rng.randint(0, 10 ** rng.choice([6, 9, 12, 15]))).scaleb(-6)
+            rows.append((i, str(usage), str(breakage)))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE q (i INTEGER, u DECIMAL(18,6), b DECIMAL(38,12))")
+    con.executemany("INSERT INTO q VALUES (?, ?, ?)", rows)
+    body = (
+        "SELECT i, {{ credits_sold('u', 'k', 'e') }} FROM (SELECT *, CAST(100 - b AS DOUBLE) AS k, "
+        "CAST(b * 1000000000000 AS HUGEINT) AS e FROM q) WHERE CAST(u AS DOUBLE) * 100 / k < 1e11 ORDER BY i"
+    )
+    credits_macro = (sql_dir() / "macros" / "credits_sold.sql").read_text("utf-8")
+    got = con.execute(render_text(MACRO + credits_macro + body, {}, "test")).fetchall()
+    assert len(got) > 7_000
+    with localcontext(prec=80):
+        exact = {
+            i: (Decimal(u) * 100 / (100 - Decimal(b))).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+            for i, u, b in rows
+        }
+    assert [v for _, v in got] == [exact[i] for i, _ in got]

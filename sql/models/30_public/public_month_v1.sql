@@ -24,9 +24,7 @@
 --   gross_margin_eur DECIMAL(18,6) <EUR>  revenue_public_eur − cogs_public_eur
 --   instance_hours DOUBLE <GPU-hours>  Σ_m instances × 720 [PUB-11]
 --   payment_fee_eur DECIMAL(18,6) <EUR>  round6(payment_fee_pct/100 × credits_sold_eur), the public part of the payment fees [FIN-1a]
--- credits_sold_eur is an exact decimal quotient: with u = usage revenue in micro-EUR and B = breakage_pct
--- × 10^12 (exact for up to 12 decimals), credits = round_half_up(u × 100·10^12 / (100·10^12 − B)) µEUR,
--- computed in HUGEINT because DuckDB divides DECIMALs in float [GEN-4].
+-- credits_sold_eur is an exact decimal quotient: the credits_sold macro (sql/macros/credits_sold.sql) [GEN-4].
 WITH
 served_sums AS (
     -- The exact sums of the models with traffic, per path and month (public_served_month) ...
@@ -58,7 +56,8 @@ set_rates AS (
     -- 38-digit DEC goes through text).
     SELECT p.param_set_id, p.expiry_months,
            {{ dec('g.payment_fee_pct', 38, 10) }} AS payment_fee_pct,
-           CAST({{ dec('p.breakage_pct', 38, 12) }} * 1000000000000 AS HUGEINT) AS breakage_e12
+           CAST({{ dec('p.breakage_pct', 38, 12) }} * 1000000000000 AS HUGEINT) AS breakage_e12,
+           CAST(100 - {{ dec('p.breakage_pct', 38, 12) }} AS DOUBLE) AS kept_pct_float  -- exact, then one rounding
     FROM params_public_tap AS p
     JOIN params_general AS g USING (param_set_id)  -- payment_fee_pct is resolved: 0 when not set [V12-5]
 ),
@@ -68,23 +67,15 @@ joined AS (
            CAST(m.usage_revenue_eur AS DECIMAL(18, 6)) AS usage_revenue_eur,
            CAST(m.gpu_cost_eur AS DECIMAL(18, 6)) AS gpu_cost_eur,
            CAST(m.cogs_eur AS DECIMAL(18, 6)) AS cogs_public_eur,
-           r.expiry_months, r.payment_fee_pct, r.breakage_e12
+           r.expiry_months, r.payment_fee_pct, r.breakage_e12, r.kept_pct_float
     FROM {{ ref('public_demand') }} AS d
     JOIN per_model AS m USING (path_id, month)
     JOIN set_rates AS r USING (param_set_id)
 ),
-credits AS (
-    SELECT *,
-           CAST(CAST(usage_revenue_eur AS DECIMAL(38, 6)) * 1000000 AS HUGEINT) * 100000000000000
-               AS num_micro,
-           100000000000000 - breakage_e12 AS den
-    FROM joined
-),
 sold AS (
-    SELECT * EXCLUDE (num_micro, den),
-           CAST(CAST((2 * num_micro + den) // (2 * den) AS DECIMAL(38, 0)) * CAST('0.000001' AS DECIMAL(7, 6))
-                AS DECIMAL(18, 6)) AS credits_sold_eur
-    FROM credits
+    SELECT * EXCLUDE (breakage_e12, kept_pct_float),
+           {{ credits_sold('usage_revenue_eur', 'kept_pct_float', 'breakage_e12') }} AS credits_sold_eur
+    FROM joined
 ),
 expiring AS (
     SELECT s.*, CAST(coalesce(e.credits_sold_eur - e.usage_revenue_eur, 0) AS DECIMAL(18, 6)) AS breakage_eur
