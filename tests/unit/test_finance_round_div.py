@@ -16,6 +16,7 @@ import pytest
 
 from d3_engine.core.files import sql_dir
 from d3_engine.models.render import render_text
+from tests.unit.decimal_rows import insert_rows
 
 MACRO = re.compile(r"\{#- round_div.*?\{%- endmacro %\}\n", re.DOTALL)
 FINANCE = sql_dir() / "models" / "50_finance"
@@ -82,8 +83,7 @@ def test_matches_exact_arithmetic_on_seeded_values(scale: int, places: int) -> N
     cases = _seeded_cases(random.Random(f"{scale}-{places}"), scale)
     con = duckdb.connect()
     con.execute(f"CREATE TABLE q (i INTEGER, n DECIMAL(38,{scale}), d DECIMAL(18,6))")
-    con.executemany("INSERT INTO q VALUES (?, CAST(? AS DECIMAL(38,26)), CAST(? AS DECIMAL(18,6)))",
-                    [(i, n, d) for i, (n, d) in enumerate(cases)])  # fmt: skip
+    insert_rows(con, "q", [(i, n, d) for i, (n, d) in enumerate(cases)])
     sql = f"SELECT i, {{{{ round_div('n', 'd', {places}) }}}} FROM q ORDER BY i"
     got = [v for _, v in con.execute(render_text(next(iter(_copies().values())) + sql, {}, "test")).fetchall()]
     assert got == [_exact(n, d, places) for n, d in cases]
@@ -120,8 +120,7 @@ def test_fast_path_and_exact_products_agree_with_exact_arithmetic(places: int) -
     ] + _near_ties(rng, places)  # fmt: skip
     con = duckdb.connect()
     con.execute("CREATE TABLE q (i INTEGER, n DECIMAL(38,20), d DECIMAL(18,6))")
-    con.executemany("INSERT INTO q VALUES (?, CAST(? AS DECIMAL(38,20)), CAST(? AS DECIMAL(18,6)))",
-                    [(i, n, d) for i, (n, d) in enumerate(cases)])  # fmt: skip
+    insert_rows(con, "q", [(i, n, d) for i, (n, d) in enumerate(cases)])
     q = f"CAST(n AS DOUBLE) / CAST(d AS DOUBLE) * {10**places}"
     fast = con.execute(f"SELECT count(*) FROM q WHERE abs({q}) < 1e12 AND abs({q} - round({q})) < 0.49").fetchall()
     assert 5_000 < fast[0][0] < len(cases) - 1_500  # most rows take the fast path, the near ties do not
@@ -142,7 +141,7 @@ def test_num_float_from_the_factors_gives_the_same_quotients() -> None:
                      str(Decimal(b + rng.randint(1, 10**12)).scaleb(-6))))  # fmt: skip
     con = duckdb.connect()
     con.execute("CREATE TABLE q (i INTEGER, a DECIMAL(38,6), b DECIMAL(18,6), d DECIMAL(18,6))")
-    con.executemany("INSERT INTO q VALUES (?, ?, ?, ?)", rows)
+    insert_rows(con, "q", rows)
     macro = "{{ round_div('a * b', 'd', num_float='CAST(a AS DOUBLE) * CAST(b AS DOUBLE)') }}"
     sql = f"SELECT i, {macro} FROM q ORDER BY i"
     got = [v for _, v in con.execute(render_text(next(iter(_copies().values())) + sql, {}, "test")).fetchall()]

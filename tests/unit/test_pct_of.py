@@ -14,6 +14,7 @@ import duckdb
 
 from d3_engine.core.files import sql_dir
 from d3_engine.models.render import render_text
+from tests.unit.decimal_rows import insert_rows
 
 MACRO = "".join(
     (sql_dir() / "macros" / f).read_text("utf-8") for f in ("pct_of.sql", "product_round6.sql", "round6_fast.sql")
@@ -45,8 +46,7 @@ def test_fast_path_equals_the_exact_product_on_random_values_and_near_ties() -> 
     cases = _cases(random.Random("pct_of"))
     con = duckdb.connect()
     con.execute("CREATE TABLE q (i INTEGER, p DECIMAL(38,10), a DECIMAL(38,6))")
-    con.executemany("INSERT INTO q VALUES (?, CAST(? AS DECIMAL(38,10)), CAST(? AS DECIMAL(38,6)))",
-                    [(i, p, a) for i, (p, a) in enumerate(cases)])  # fmt: skip
+    insert_rows(con, "q", [(i, p, a) for i, (p, a) in enumerate(cases)])
     q = "abs(CAST(p AS DOUBLE) * CAST(a AS DOUBLE) * 10000)"
     fast = con.execute(f"SELECT count(*) FROM q WHERE {q} < 1e12 AND abs({q} - round({q})) < 0.49").fetchall()[0][0]
     assert 5_000 < fast < len(cases) - 3_000  # both branches are exercised
@@ -82,7 +82,7 @@ def test_product_round6_equals_the_exact_rounded_product() -> None:
             rows.append((i, str(amount), str(factor)))
     con = duckdb.connect()
     con.execute("CREATE TABLE q (i INTEGER, a DECIMAL(18,6), f DECIMAL(28,12))")
-    con.executemany("INSERT INTO q VALUES (?, ?, ?)", rows)
+    insert_rows(con, "q", rows)
     sql = MACRO + "SELECT i, {{ product_round6('a', 'f') }} FROM q ORDER BY i"
     got = [v for _, v in con.execute(render_text(sql, {}, "test")).fetchall()]
     with localcontext(prec=80):
@@ -107,7 +107,7 @@ def test_credits_sold_equals_the_exact_quotient_rounded_half_up() -> None:
             rows.append((i, str(usage), str(breakage)))
     con = duckdb.connect()
     con.execute("CREATE TABLE q (i INTEGER, u DECIMAL(18,6), b DECIMAL(38,12))")
-    con.executemany("INSERT INTO q VALUES (?, ?, ?)", rows)
+    insert_rows(con, "q", rows)
     body = (
         "SELECT i, {{ credits_sold('u', 'k', 'e') }} FROM (SELECT *, CAST(100 - b AS DOUBLE) AS k, "
         "CAST(b * 1000000000000 AS HUGEINT) AS e FROM q) WHERE CAST(u AS DOUBLE) * 100 / k < 1e11 ORDER BY i"
