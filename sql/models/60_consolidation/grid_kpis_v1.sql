@@ -1,6 +1,6 @@
 -- model: grid_kpis
 -- version: 1
--- purpose: the rows of grid_kpis.csv: the what-if metrics of the base run (scenario 0) per grid point with the value of every swept variable [OUT-12] [V12-3]
+-- purpose: the what-if metrics of the base run (scenario 0) per grid point with the value of every swept variable; grid_kpis.csv copies them when the plan has a grid axis [OUT-12] [V12-3]
 -- scope: across paths
 -- grain: grid_index, metric
 -- artefact: grid_kpis.csv: grid_index, grid_values, metric, unit, p10, p50, p90
