@@ -161,7 +161,30 @@ def cmd_run(
         )
         return run(options, log, entry)
 
-    return guarded("run", log, body, debug, on_finish=lambda code: _write_ledger(out, entry, code))
+    code = guarded("run", log, body, debug, on_finish=lambda code: _write_ledger(out, entry, code))
+    if not quiet and sys.stderr.isatty():  # a person at a terminal reads stderr, not the JSON lines
+        line = run_outcome_line(log.seen, code)
+        if line:
+            sys.stderr.write(line + "\n")
+    return code
+
+
+def run_outcome_line(seen: dict[str, dict[str, object]], code: int) -> str | None:
+    """One human line on how `d3 run` ended: where the outputs are and which acceptance checks failed."""
+    done = seen.get("run_done", {})
+    if not done.get("run_dir"):
+        return None  # an error was already written to stderr
+    how = "reused the published run" if "run_reused" in seen else "published"
+    line = f"d3 run: exit {code}, {how} {done['run_dir']} (report.md, acceptance.csv)"
+    checks = seen.get("acceptance_checked")
+    if checks is not None:
+        failed = [str(c) for key in ("failed_error", "failed_warning") for c in _listed(checks.get(key))]
+        line += f"; acceptance checks failed: {', '.join(failed)}" if failed else "; every acceptance check passed"
+    return line
+
+
+def _listed(value: object) -> list[object]:
+    return list(value) if isinstance(value, list | tuple) else []
 
 
 def _write_ledger(out: Path, entry: object, exit_code: int) -> None:

@@ -29,6 +29,7 @@ class EventLog:
         self.level = level
         self.stream = stream if stream is not None else sys.stdout
         self.run_id: str | None = None
+        self.seen: dict[str, dict[str, Any]] = {}  # the fields of each event's last emission, filtered or not
         self._started = time.monotonic()
 
     def set_level(self, level: str) -> None:
@@ -36,6 +37,7 @@ class EventLog:
 
     def emit(self, event: str, level: str = "INFO", **fields: Any) -> None:
         """Print one event line if its level passes the filter."""
+        self.seen[event] = fields
         if event not in ALWAYS and LEVELS[level] < LEVELS[self.level]:
             return
         record: dict[str, Any] = {
