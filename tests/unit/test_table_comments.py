@@ -38,3 +38,19 @@ def test_every_column_has_a_comment(run_name: str, request: pytest.FixtureReques
     assert missing == [], f"{run_name}: {len(missing)} columns without a COMMENT: {missing}"
     echoes = [f"{t}.{c}" for t, c, comment in columns if comment.strip().lower() in (c.lower(), c.replace("_", " "))]
     assert echoes == [], f"{run_name}: column comments that only repeat the name: {echoes}"
+
+
+def test_every_column_comment_says_more_than_its_references_and_unit() -> None:
+    """A new user (2026-12-04) found 25 columns whose COMMENT was only `[FIN-1] [unit: EUR]`: DESCRIBE must
+    explain a column in words, the DOMAIN ids and the unit come on top."""
+    import re
+
+    from d3_engine.models.python.registry import table_headers
+
+    bare = [
+        f"{name}.{column.name}"
+        for name, header in table_headers().items()
+        for column in header.columns
+        if len(re.sub(r"\[[^\]]*\]", "", column.description).strip(" .;,")) < 3
+    ]
+    assert bare == []

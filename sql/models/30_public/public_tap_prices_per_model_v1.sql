@@ -13,7 +13,7 @@
 --   eur_hr DOUBLE <EUR/GPU-hour>  eur_hr(g*) [PUB-1]
 --   gpu_cost_eur_per_1m DOUBLE <EUR/1M tokens>  GPU cost per 1M tokens [PUB-3]
 --   cost_eur_per_1m DOUBLE <EUR/1M tokens>  full cost per 1M tokens [PUB-3]
---   target_margin_pct DOUBLE <percent>  m* [PUB-5]
+--   target_margin_pct DOUBLE <percent>  m*, the target gross margin of the price policy [PUB-5]
 --   raw_sell_eur_per_1k DOUBLE <EUR/1k tokens>  cost_1k / (1 − m*/100) [PUB-5]
 --   sell_eur_per_1k DOUBLE <EUR/1k tokens>  the price per 1k tokens after rounding, floor and cap [PUB-5]
 --   sell_eur_per_1m DOUBLE <EUR/1M tokens>  sell_1k × 1000 [PUB-5]

@@ -24,7 +24,7 @@
 --   contingency_eur DECIMAL(18,6) <EUR>  round6(contingency_pct/100 × (acquisition + fixed + insurance + bizdev)) [FIN-1]
 --   opex_total_eur DECIMAL(18,6) <EUR>  acquisition + fixed + insurance + bizdev + contingency + payment_fees + support [FIN-1] [FIN-1a]
 --   ebitda_eur DECIMAL(18,6) <EUR>  gross_profit_eur − opex_total_eur [FIN-1]
---   depreciation_eur DECIMAL(18,6) <EUR>  [FIN-2]
+--   depreciation_eur DECIMAL(18,6) <EUR>  depreciation of the capex of the month (straight line) [FIN-2]
 --   ebit_eur DECIMAL(18,6) <EUR>  ebitda − depreciation [FIN-1]
 --   loan_interest_eur DECIMAL(18,6) <EUR>  loan interest [FIN-3]; the funding line's interest, EBT and tax follow in the recurrence finance_cash [FIN-7a]
 --   credits_sold_eur DECIMAL(18,6) <EUR>  public credits sold (VAT due at sale) [PUB-10] [FIN-5]

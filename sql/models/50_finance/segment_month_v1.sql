@@ -11,12 +11,12 @@
 --   overhead_eur DECIMAL(18,6) <EUR>  fixed_opex + insurance + bizdev + contingency + support [FIN-1a]
 --   overhead_public_eur DECIMAL(18,6) <EUR>  round6(overhead × d_pub / (d_pub + d_prv)), division last; ½ when both are 0
 --   overhead_private_eur DECIMAL(18,6) <EUR>  overhead − overhead_public_eur
---   revenue_public_eur DECIMAL(18,6) <EUR>  [FIN-1]
---   revenue_private_eur DECIMAL(18,6) <EUR>  [FIN-1]
---   cogs_public_eur DECIMAL(18,6) <EUR>  [FIN-1]
---   cogs_private_eur DECIMAL(18,6) <EUR>  [FIN-1]
---   acquisition_public_eur DECIMAL(18,6) <EUR>  [FIN-1]
---   acquisition_private_eur DECIMAL(18,6) <EUR>  [FIN-1]
+--   revenue_public_eur DECIMAL(18,6) <EUR>  Public Tap revenue of the month [FIN-1]
+--   revenue_private_eur DECIMAL(18,6) <EUR>  Private Tap revenue of the month [FIN-1]
+--   cogs_public_eur DECIMAL(18,6) <EUR>  Public Tap cost of sales of the month [FIN-1]
+--   cogs_private_eur DECIMAL(18,6) <EUR>  Private Tap cost of sales of the month [FIN-1]
+--   acquisition_public_eur DECIMAL(18,6) <EUR>  Public Tap acquisition spend of the month [FIN-1]
+--   acquisition_private_eur DECIMAL(18,6) <EUR>  Private Tap acquisition spend of the month [FIN-1]
 --   payment_fees_public_eur DECIMAL(18,6) <EUR>  the public part of the payment fees [FIN-1a]
 --   payment_fees_private_eur DECIMAL(18,6) <EUR>  the private part of the payment fees [FIN-1a]
 --   contribution_public_eur DECIMAL(18,6) <EUR>  revenue − cogs_eur − acquisition − payment_fees_public_eur − overhead_public_eur [FIN-1a]

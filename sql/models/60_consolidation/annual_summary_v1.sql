@@ -9,16 +9,16 @@
 --   period_start VARCHAR <YYYY-MM>  YYYY-MM of the year's first month
 --   period_end VARCHAR <YYYY-MM>  YYYY-MM of the year's last month
 --   months BIGINT <months>  plan months in the year
---   revenue_total_eur DECIMAL(38,8) <EUR>  [OUT-12]
---   gross_profit_eur DECIMAL(38,8) <EUR>  [OUT-12]
---   ebitda_eur DECIMAL(38,8) <EUR>  [OUT-12]
---   net_income_eur DECIMAL(38,8) <EUR>  [OUT-12]
---   cfads_eur DECIMAL(38,8) <EUR>  [OUT-12]
---   debt_service_eur DECIMAL(38,8) <EUR>  [OUT-12]
+--   revenue_total_eur DECIMAL(38,8) <EUR>  total revenue of the fiscal year (public + private) [OUT-12]
+--   gross_profit_eur DECIMAL(38,8) <EUR>  revenue − cost of sales of the year [OUT-12]
+--   ebitda_eur DECIMAL(38,8) <EUR>  earnings before interest, tax, depreciation and amortisation of the year [OUT-12]
+--   net_income_eur DECIMAL(38,8) <EUR>  net income (after interest and tax) of the year [OUT-12]
+--   cfads_eur DECIMAL(38,8) <EUR>  cash flow available for debt service of the year [OUT-12]
+--   debt_service_eur DECIMAL(38,8) <EUR>  interest + principal paid in the year (loan and funding line) [OUT-12]
 --   dscr_annual DECIMAL(38,8) <ratio>  per-path ratio, then its percentile (nulls excluded) [OUT-12]
---   cash_closing_eur DECIMAL(38,8) <EUR>  [OUT-12]
---   overdraft_eur DECIMAL(38,8) <EUR>  [OUT-12]
---   loan_balance_eur DECIMAL(38,8) <EUR>  [OUT-12]
+--   cash_closing_eur DECIMAL(38,8) <EUR>  cash at the end of the year (negative = drawn on the funding line) [OUT-12]
+--   overdraft_eur DECIMAL(38,8) <EUR>  funding line drawn at the end of the year [OUT-12]
+--   loan_balance_eur DECIMAL(38,8) <EUR>  loan still owed at the end of the year [OUT-12]
 -- Percentiles are always 10, 50 and 90 for the artefacts of §11 (whatever stochastic.percentiles holds), each
 -- column on its own (identities hold on rep rows, not on percentile rows) [FIN-11].
 {%- set values = ['revenue_total_eur', 'gross_profit_eur', 'ebitda_eur', 'net_income_eur', 'cfads_eur',
