@@ -25,10 +25,11 @@ from d3_engine.core.formats import scaled_int_sql
 if TYPE_CHECKING:
     import duckdb
 
-ROW_BUDGET = 16_000_000
+ROW_BUDGET = 8_000_000
 """Most rows fetched per group chunk (a larger single group is still fetched whole). With the DuckDB buffer pool
 (2 GB) this bounds a run's peak: at 1 000 000 paths the P&L series peaked at 3.24 GiB with 32 M rows per chunk,
-2.63 GiB with 16 M, in the same time (issue 13)."""
+2.63 GiB with 16 M, in the same time (issue 13). 8 M since two series models may select at once
+(pipeline/batches.run_concurrently)."""
 CELL_BUDGET = 20_000_000
 """Most value cells (rows × columns) fetched per query."""
 MAX_KEY_VALUES = 4096

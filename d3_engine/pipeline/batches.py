@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -157,7 +157,7 @@ def run_plan(
     for name, model_runs in per_path.items():
         done[name] = _announce(_merged(model_runs), on_done)
     write_path_range(con, Batch(0, paths.plan.paths))
-    for model in scoped.across:
+    for model in scoped.across[: _through_representative(scoped.across)]:
         done[model.name] = _announce(build_model(con, model, variables), on_done)
         if model.name == REPRESENTATIVE and _has_rep_batch(paths):
             rep = int(con.execute(f"SELECT path_id FROM {REPRESENTATIVE}").fetchall()[0][0])
@@ -166,10 +166,73 @@ def run_plan(
             for name, run in computed.runs.items():  # the models only the representative path needs
                 if name not in done:
                     done[name] = _announce(run, on_done)
+    rest = scoped.across[_through_representative(scoped.across) :]  # they may read the representative rows
+    rows = {name: run.rows for name, run in done.items()}
+    for name, run in run_concurrently(dbs, rest, variables, paths.workers, rows):
+        done[name] = _announce(run, on_done)
     ordered = [done[m.name] for m in models]
     record_runs(con, scoped.plan + scoped.across, ordered)
     _comment_path_tables(con, scoped.path, paths)
     return ordered
+
+
+def _through_representative(across: list[Model]) -> int:
+    """How many of the across-path models run one after the other: up to the representative path's model
+    (whose batch the later ones may read), or none when the run has no such model."""
+    names = [m.name for m in across]
+    return names.index(REPRESENTATIVE) + 1 if REPRESENTATIVE in names else 0
+
+
+def run_concurrently(
+    dbs: _Databases,
+    models: list[Model],
+    variables: dict[str, Any],
+    workers: int,
+    rows: dict[str, int] | None = None,
+) -> Iterator[tuple[str, ModelRun]]:
+    """Build `models` (in DAG order) with up to `workers` at once, each on its own connection, a model as soon
+    as every model it reads is built; yields (name, run) in DAG order. The models are independent pure
+    functions of their inputs, so the order they run in changes no byte (the series models, the capacity
+    plan and the sensitivity table take most of the time after the batches, one core each).
+
+    `rows`: rows of the tables already built; of the models ready at once, the one reading most rows starts
+    first (the longest last would leave a core idle at the end)."""
+    names = {m.name for m in models}
+    rows = rows or {}
+    waiting = sorted(models, key=lambda m: -sum(rows.get(d, 0) for d in m.deps))  # stable: then DAG order
+    built: dict[str, ModelRun] = {}
+    running: dict[Future[ModelRun], tuple[str, duckdb.DuckDBPyConnection]] = {}
+    next_out = 0
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        try:
+            while waiting or running:
+                for model in [m for m in waiting if len(running) < max(1, workers) and _ready(m, names, built)]:
+                    if len(running) >= max(1, workers):
+                        break
+                    waiting.remove(model)
+                    cursor = dbs.con.cursor()
+                    _search(cursor, *dbs.catalogs)
+                    running[pool.submit(build_model, cursor, model, variables)] = (model.name, cursor)
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    name, cursor = running.pop(future)
+                    cursor.close()
+                    built[name] = future.result()
+                while next_out < len(models) and models[next_out].name in built:
+                    yield models[next_out].name, built[models[next_out].name]
+                    next_out += 1
+        except BaseException:
+            for future, (_, cursor) in running.items():
+                future.cancel()
+                cursor.interrupt()  # a running query stops with an error its worker raises
+            raise
+        finally:
+            for _, cursor in running.values():
+                cursor.close()
+
+
+def _ready(model: Model, names: set[str], built: dict[str, ModelRun]) -> bool:
+    return all(d in built for d in model.deps if d in names)
 
 
 def _has_rep_batch(paths: PathsPlan) -> bool:
