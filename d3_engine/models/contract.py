@@ -77,12 +77,42 @@ def check_contract(con: duckdb.DuckDBPyConnection, header: ModelHeader) -> None:
     differences = column_differences(header, actual_columns(con, header.name))
     if differences:
         raise RuntimeFailure(_differences_message(header, differences))
+    if header.virtual:
+        _check_identities(con, header)
     if header.grain and (dupe := duplicated_grain(con, header)) is not None:
         key = ", ".join(f"{k}={v!r}" for k, v in dupe.items())
         raise RuntimeFailure(
             f"model {header.name} v{header.version} breaks its contract ({header.owner}): the grain "
             f"({', '.join(header.grain)}) is not unique; duplicated key: {key}. "
             "To fix this, make the model's SELECT return one row per grain key, or correct the header's grain."
+        )
+
+
+def broken_identities(con: duckdb.DuckDBPyConnection, header: ModelHeader) -> dict[str, int]:
+    """Rows of the built table where a `-- virtual:` column differs from its expression, per such column."""
+    types = {c.name: c.type for c in header.columns}
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE {_quote(c)} IS DISTINCT FROM CAST(({expr}) AS {types[c]}))"
+        for c, expr in header.virtual.items()
+    )
+    try:
+        found = con.execute(f"SELECT {counts} FROM {_quote(header.name)}").fetchall()[0]
+    except Exception as exc:  # an expression that does not bind is a header bug: name it
+        raise RuntimeFailure(
+            f"model {header.name} v{header.version} breaks its contract ({header.owner}): a `-- virtual:` "
+            f"expression fails: {exc}. To fix this, write each as an expression over the table's columns."
+        ) from exc
+    return {c: int(n) for c, n in zip(header.virtual, found, strict=True) if n}
+
+
+def _check_identities(con: duckdb.DuckDBPyConnection, header: ModelHeader) -> None:
+    broken = broken_identities(con, header)
+    if broken:
+        listed = "; ".join(f"{c} = {header.virtual[c]} fails on {n} row(s)" for c, n in broken.items())
+        raise RuntimeFailure(
+            f"model {header.name} v{header.version} breaks its contract ({header.owner}): {listed}. run.duckdb "
+            "computes a virtual column from its expression, so it must equal what the model computes. "
+            "To fix this, correct the model or the header's `-- virtual:` line."
         )
 
 

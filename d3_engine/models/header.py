@@ -24,7 +24,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 FILE_NAME = re.compile(r"^(?P<name>[a-z0-9_]+)_v(?P<version>\d+)\.sql$")
-HEADER_KEY = re.compile(r"^--\s*(model|version|purpose|grain|pipelines|scope|artefact):\s*(.*)$")
+HEADER_KEY = re.compile(r"^--\s*(model|version|purpose|grain|pipelines|scope|artefact|virtual):\s*(.*)$")
+#: `-- virtual: <column> = <SQL expression>`: an accounting identity of the row. The model still computes the
+#: column (the contract checks it equals the expression on every row); the whole-run copy in run.duckdb stores
+#: it as a VIRTUAL generated column, computed when read, so it takes no space (pipeline/appends.py, issue 13).
+VIRTUAL_VALUE = re.compile(r"^([a-z0-9_]+)\s*=\s*(\S.*)$")
 #: `-- artefact: <file>.csv: a, b, …`: the columns (in file order) a CSV artefact takes from this model; several
 #: lines for one file continue its list. The exporter reads them, so a file's columns are declared here only.
 ARTEFACT_VALUE = re.compile(r"^([a-z0-9_]+\.csv):\s*(.*)$")
@@ -90,6 +94,7 @@ class ModelHeader:
     scope: str = ""  # "across paths": reads many paths although its grain is per path (models/scope.py)
     columns: list[Column] = field(default_factory=list)
     artefacts: dict[str, list[str]] = field(default_factory=dict)  # `-- artefact:` file → its columns, in order
+    virtual: dict[str, str] = field(default_factory=dict)  # `-- virtual:` column → its SQL expression
     owner: str = ""  # the file or module the header came from (for messages)
     problems: list[str] = field(default_factory=list)  # what the parser could not read
 
@@ -158,6 +163,12 @@ def _set_key(header: ModelHeader, key: str, value: str, name: str | None, versio
         else:
             columns = [c.strip() for c in listed[2].split(",") if c.strip()]
             header.artefacts.setdefault(listed[1], []).extend(columns)
+    elif key == "virtual":
+        identity = VIRTUAL_VALUE.match(value)
+        if identity is None:
+            header.problems.append(f"virtual line '{value}' is not `<column> = <SQL expression>`")
+        else:
+            header.virtual[identity[1]] = identity[2].strip()
     elif key == "model":
         if name is not None and value != name:
             header.problems.append(f"header model '{value}' disagrees with the file name ({name})")
@@ -192,6 +203,8 @@ def header_problems(header: ModelHeader) -> list[str]:
     declared = [c.name for c in header.columns]
     problems += [f"grain column {g} is not a declared column" for g in header.grain if g not in declared]
     problems += [f"column {n} is declared twice" for n in sorted({n for n in declared if declared.count(n) > 1})]
+    problems += [f"virtual column {v} is not a declared column" for v in header.virtual if v not in declared]
+    problems += [f"grain column {g} cannot be virtual" for g in header.grain if g in header.virtual]
     for file, listed in header.artefacts.items():
         problems += [f"artefact {file}: column {c} is not a declared column" for c in listed if c not in declared]
         twice = sorted({c for c in listed if listed.count(c) > 1})

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from d3_engine.core import interrupts
 from d3_engine.core.db import comment_on, sql_literal
 from d3_engine.models.graph import Model
-from d3_engine.models.header import column_comment
+from d3_engine.models.header import ModelHeader, column_comment
 from d3_engine.models.runner import ModelRun, build_model, record_runs
 from d3_engine.models.scope import KEPT_PER_PATH, REPRESENTATIVE, SCRATCH_PER_PATH, split_by_scope, upstream_of
 from d3_engine.pipeline.appends import RowGroupAppender
@@ -68,6 +68,7 @@ class PathsPlan:
     on_batch: Callable[[int, int], None] | None = None  # (paths done, paths in all)
     on_job: JobCallback | None = None  # job_start / job_done of each (grid, replicate) [OUT-11]
     tables: dict[str, str] = field(default_factory=dict)  # per-path table -> "home" | "scratch" | "rep"
+    headers: dict[str, ModelHeader] = field(default_factory=dict)  # per-path table -> its header (appends.py)
 
     def destination(self, table: str) -> str | None:
         """Where a batch's rows of `table` go: the run's database, the scratch one, or nowhere."""
@@ -133,6 +134,7 @@ def run_plan(
         RuntimeFailure: a model fails or breaks its header (exit 3).
     """
     scoped = split_by_scope(models)
+    paths.headers.update({h.name: h for m in scoped.path for h in m.tables})
     dbs = _Databases(con, paths)
     done: dict[str, ModelRun] = {}
     for model in scoped.plan:
@@ -386,7 +388,7 @@ def _copy(dbs: _Databases, slot: str, table: str, where: str) -> None:
     target = f"{_quote(dbs.catalog(where))}.main.{_quote(table)}"
     source = f"{slot}.main.{_quote(table)}"
     if where == "home":  # a whole-run table of run.duckdb: appended in whole row groups (pipeline/appends.py)
-        dbs.appender.append(source, target, table)
+        dbs.appender.append(source, target, table, dbs.paths.headers.get(table))
         dbs.paths.tables[table] = where
     elif table in dbs.paths.tables:
         dbs.con.execute(f"INSERT INTO {target} SELECT * FROM {source}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from d3_engine.models.header import Column, ModelHeader
 from d3_engine.pipeline.appends import CARRY_DB, ROW_GROUP_ROWS, RowGroupAppender
 
 #: Batch sizes around the row group size: a batch smaller than what the carry needs, one that completes it
@@ -93,3 +94,56 @@ def test_a_batch_with_deleted_rows_keeps_its_remaining_rows_in_order(tmp_path: P
     appender.flush()
     expected = [i for i in range(260_000) if not (deleted and i < 200_000 and i % 3 == 0)]
     assert [r[0] for r in con.execute("SELECT path_id FROM t").fetchall()] == expected
+
+
+GRID_HEADER = ModelHeader(
+    "g",
+    1,
+    grain=["path_id", "month"],
+    columns=[
+        Column("path_id", "BIGINT", "id", "path"),
+        Column("month", "BIGINT", "month", "month"),
+        Column("cash_eur", "DECIMAL(18,6)", "EUR", "cash"),
+    ],
+)
+
+
+def _grid_batch(con: duckdb.DuckDBPyConnection, first_path: int, paths: int) -> None:
+    """`mem.main.g`: paths × 36 months in grain order (path_id, month), a value that grows with the month."""
+    con.execute(
+        "CREATE OR REPLACE TABLE mem.main.g AS SELECT p AS path_id, m AS month, "
+        "CAST(m * 1000 + p % 97 AS DECIMAL(18,6)) AS cash_eur "
+        f"FROM range({first_path}, {first_path + paths}) a(p), range(1, 37) b(m) ORDER BY p, m"
+    )
+
+
+def _month_major_file(path: Path, batch_paths: list[int]) -> list[tuple[int, int, int]]:
+    """(row group, path_id, month) of every stored row after appending the batches in month-major order."""
+    con = duckdb.connect(str(path))
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("ATTACH ':memory:' AS mem")
+    appender = RowGroupAppender(con)
+    first = 0
+    for paths in batch_paths:
+        _grid_batch(con, first, paths)
+        appender.append("mem.main.g", "main.g", "g", GRID_HEADER)
+        first += paths
+    appender.flush()
+    rows = con.execute("SELECT rowid, path_id, month FROM g").fetchall()
+    return [(int(rowid) // ROW_GROUP_ROWS, int(p), int(m)) for rowid, p, m in rows]
+
+
+def test_rows_inside_a_row_group_follow_the_given_order_whatever_the_batches(tmp_path: Path) -> None:
+    """Each row group holds the next ROW_GROUP_ROWS rows in grain order, stored month by month; batch sizes that
+    do not divide the row group (nor each other) give the very same file order [RNG-7]."""
+    paths = 10_000  # 360 000 rows: two whole row groups and a partly filled third
+    stored = _month_major_file(tmp_path / "a.duckdb", [1, 2_999, 4_096, 2_904])
+    assert stored == _month_major_file(tmp_path / "b.duckdb", [7_001, 2_999])
+    assert len(stored) == paths * 36
+    for group in range(3):
+        rows = [(m, p) for g, p, m in stored if g == group]
+        positions = sorted((p * 36 + m - 1) for m, p in rows)
+        first = group * ROW_GROUP_ROWS
+        assert positions == list(range(first, min(first + ROW_GROUP_ROWS, paths * 36)))  # grain order chunks
+        assert rows == sorted(rows)  # month, then path_id, inside the group
+    assert stored[0][1:] == (0, 1) and stored[1][1:] == (1, 1)  # the first rows: month 1 of paths 0, 1, ...

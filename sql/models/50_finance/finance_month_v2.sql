@@ -71,6 +71,21 @@
 --   retained_earnings_eur DECIMAL(18,6) <EUR>  Σ net_income [FIN-8]
 --   total_equity_eur DECIMAL(18,6) <EUR>  paid_in_capital + retained_earnings [FIN-8]
 --   balance_check_eur DECIMAL(18,6) <EUR>  assets − liabilities − equity, exactly 0 [FIN-8] (ACC-A10)
+-- virtual: revenue_total_eur = revenue_public_eur + revenue_private_eur
+-- virtual: gross_profit_eur = revenue_total_eur - cogs_public_eur - cogs_private_eur
+-- virtual: opex_total_eur = acquisition_public_eur + acquisition_private_eur + fixed_opex_eur + insurance_eur + bizdev_eur + payment_fees_eur + support_eur + contingency_eur
+-- virtual: ebitda_eur = gross_profit_eur - opex_total_eur
+-- virtual: ebit_eur = ebitda_eur - depreciation_eur
+-- virtual: ebt_eur = ebit_eur - interest_eur
+-- virtual: net_income_eur = ebt_eur - tax_eur
+-- virtual: cash_from_operations_eur = cfads_eur + capex_operating_eur
+-- virtual: interest_paid_eur = interest_eur
+-- virtual: debt_service_eur = interest_eur + principal_repaid_eur
+-- virtual: cash_eur = greatest(cash_closing_eur, 0)
+-- virtual: overdraft_eur = greatest(-cash_closing_eur, 0)
+-- virtual: total_assets_eur = cash_eur + receivables_eur + fixed_assets_net_eur
+-- virtual: total_liabilities_eur = overdraft_eur + payables_eur + vat_payable_eur + tax_payable_eur + deferred_revenue_eur + loan_balance_eur
+-- virtual: total_equity_eur = paid_in_capital_eur + retained_earnings_eur
 -- artefact: pnl_by_month.csv: revenue_public_eur, revenue_private_eur, revenue_total_eur, cogs_public_eur, cogs_private_eur,
 -- artefact: pnl_by_month.csv: gross_profit_eur, acquisition_public_eur, acquisition_private_eur, fixed_opex_eur,
 -- artefact: pnl_by_month.csv: insurance_eur, bizdev_eur, payment_fees_eur, support_eur, contingency_eur, opex_total_eur,
@@ -89,7 +104,11 @@
 -- the few lines two files share under different names are both present (interest_paid = interest). Interest,
 -- EBT, tax, cash and the running sums (retained earnings, the LTM cfads and debt service) come from the
 -- recurrence finance_cash, the net fixed assets from finance_fixed_month (issue 13: a window here sorted every
--- wide row); everything else is closed form.
+-- wide row); everything else is closed form. The `virtual:` lines are the statements' identities: the contract
+-- checks each on every row, and run.duckdb's whole-run table computes them when read instead of storing them
+-- (pipeline/appends.py: 15 of 63 columns, a third of the table's bytes). What ACC-A10 compares stays stored:
+-- cash_opening, net_cash_flow and cash_closing from the recurrence, and balance_check as the model computed it,
+-- so the lender's no-money-leak check still tests the model's own numbers, not a definition.
 WITH
 joined AS (
     SELECT
