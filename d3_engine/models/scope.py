@@ -23,7 +23,8 @@ from d3_engine.models.graph import Model
 
 #: Per-path tables kept with every path in run.duckdb by default: the monthly statements, customers and
 #: KPIs of each path (what the exports, the report and `d3 backtest` read across paths). At 100 000 paths
-#: × 36 months they take about 1 GB; the tap months and segments keep the representative path only.
+#: × 36 months they take about 0.85 GB (pipeline/appends.py); the tap months and segments keep the representative
+#: path only.
 KEPT_PER_PATH: frozenset[str] = frozenset(
     {
         "paths",
