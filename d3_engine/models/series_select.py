@@ -53,6 +53,17 @@ class Groups:
     """The ordinal code of each group, ascending and distinct."""
     counts: list[int]
     """The row count of each group."""
+    lead: tuple[str, int, int] | None = None
+    """(name, lowest value, stride) of the first key when it is an integer: its value is low + code // stride."""
+
+    def lead_filter(self, first: int, stop: int) -> str:
+        """A cheap integer range on the first key holding the groups first..stop-1 ('' without one): evaluated
+        before the ordinal, it spares the ordinal (a list lookup for a text key) on every row of other chunks."""
+        if self.lead is None:
+            return ""
+        name, low, stride = self.lead
+        lowest, highest = int(self.codes[first]) // stride + low, int(self.codes[stop - 1]) // stride + low
+        return f'"{name}" BETWEEN {lowest} AND {highest} AND '
 
     def index_of(self, codes: np.ndarray, first: int) -> np.ndarray:
         """Group index minus `first` of each fetched row code (int16 when small, for numpy's radix sort)."""
@@ -86,18 +97,21 @@ def fetch_expr(column: str, scale: int | None) -> str:
     return f'CAST(CAST("{column}" AS DECIMAL(38,{scale})) * {10**scale} AS BIGINT)'
 
 
-def _ordinal_term(con: duckdb.DuckDBPyConnection, key: str, sql_type: str, stride: int) -> tuple[str, int] | None:
-    """SQL of `key`'s 0-based ordinal among its values times `stride`, and the number of ordinals."""
+def _ordinal_term(
+    con: duckdb.DuckDBPyConnection, key: str, sql_type: str, stride: int
+) -> tuple[str, int, int | None] | None:
+    """SQL of `key`'s 0-based ordinal among its values times `stride`, the number of ordinals, and the lowest
+    value of an integer key (None for text)."""
     stats = f'SELECT count(DISTINCT "{key}"), count(*) - count("{key}"), min("{key}"), max("{key}") FROM {GROUPS_TABLE}'
     distinct, nulls, low, high = con.execute(stats).fetchall()[0]
     if nulls:
         return None  # the SQL joins drop NULL-keyed groups; that rare case stays with the SQL version
     if sql_type in _INTEGER_TYPES | {"UBIGINT", "HUGEINT"}:
-        return f'("{key}" - {int(low)}) * {stride}', int(high) - int(low) + 1
+        return f'("{key}" - {int(low)}) * {stride}', int(high) - int(low) + 1, int(low)
     if sql_type == "VARCHAR" and distinct <= MAX_KEY_VALUES:
         values = con.execute(f'SELECT DISTINCT "{key}" FROM {GROUPS_TABLE} ORDER BY 1').fetchall()
         listed = ", ".join(sql_literal(v[0]) for v in values)
-        return f'(list_position([{listed}], "{key}") - 1) * {stride}', max(1, int(distinct))
+        return f'(list_position([{listed}], "{key}") - 1) * {stride}', max(1, int(distinct)), None
     return None
 
 
@@ -110,19 +124,21 @@ def read_groups(con: duckdb.DuckDBPyConnection, source: str, keys: list[str]) ->
     types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {GROUPS_TABLE})").fetchall())
     if not con.execute(f"SELECT count(*) FROM {GROUPS_TABLE}").fetchall()[0][0]:
         return Groups("0", np.zeros(0, dtype=np.int64), [])  # keys but no rows: no series rows (as in SQL)
-    terms, stride = [], 1
+    terms, stride, lead = [], 1, None
     for key in reversed(keys):  # mixed radix: the first key is the most significant digit
         term = _ordinal_term(con, key, types[key], stride)
         if term is None:
             return None
         terms.append(term[0])
+        if key == keys[0] and term[2] is not None:
+            lead = (key, term[2], stride)
         stride *= term[1]
     if stride >= 2**31:
         return None
     ordinal = "CAST(" + " + ".join(terms) + " AS INTEGER)" if terms else "0"
     got = con.execute(f"SELECT {ordinal} AS code, _n FROM {GROUPS_TABLE} ORDER BY code").fetchnumpy()
     codes = np.asarray(got["code"], dtype=np.int64)
-    return Groups(ordinal, codes, [int(n) for n in got["_n"]])
+    return Groups(ordinal, codes, [int(n) for n in got["_n"]], lead)
 
 
 def group_chunks(groups: Groups) -> Iterator[tuple[int, int]]:
@@ -241,7 +257,10 @@ def select_percentiles(
     for first, stop in group_chunks(groups):
         where = ""
         if (first, stop) != (0, len(groups.counts)):
-            where = f" WHERE {groups.ordinal_sql} BETWEEN {groups.codes[first]} AND {groups.codes[stop - 1]}"
+            where = (
+                f" WHERE {groups.lead_filter(first, stop)}"
+                f"{groups.ordinal_sql} BETWEEN {groups.codes[first]} AND {groups.codes[stop - 1]}"
+            )
         last_codes, order, bounds = None, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         for batch in _column_batches(list(scales), sum(groups.counts[first:stop])):
             exprs = ", ".join(f'{fetch_expr(c, scales[c])} AS "{c}"' for c in batch)
