@@ -409,8 +409,15 @@ def _comment_path_tables(con: duckdb.DuckDBPyConnection, models: list[Model], pa
             where = paths.tables.get(header.name)
             if where in ("home", "rep"):
                 note = REP_ONLY_NOTE if where == "rep" else ""
-                columns = {c.name: column_comment(c) for c in header.columns}
+                columns = {c.name: column_comment(c) + _virtual_note(header, c.name, where) for c in header.columns}
                 comment_on(con, header.name, header.comment() + note, columns)
+
+
+def _virtual_note(header: ModelHeader, column: str, where: str) -> str:
+    """What a virtual column's COMMENT adds: the expression DuckDB computes it from (pipeline/appends.py)."""
+    if where != "home" or column not in header.virtual:
+        return ""
+    return f" (virtual column, computed when read: {header.virtual[column]})"
 
 
 def finish_scratch(

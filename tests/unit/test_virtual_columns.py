@@ -78,3 +78,27 @@ def test_run_duckdb_computes_the_virtual_columns_with_the_models_values(tmp_path
     same = "SELECT * FROM batch.main.books EXCEPT ALL SELECT * FROM run.main.books"
     assert con.execute(f"SELECT count(*) FROM ({same})").fetchall() == [(0,)]
     assert con.execute("SELECT count(*) FROM run.main.books").fetchall() == [(12,)]
+
+
+def test_a_published_run_computes_finance_months_identities_and_says_so(minimal_run: Path) -> None:
+    """In the cached minimal run: exactly the header's identities are generated columns, each COMMENT gives the
+    formula, and what ACC-A10 compares is stored."""
+    from d3_engine.models.python.registry import all_models
+
+    header = all_models()["finance_month"].tables[0]
+    con = duckdb.connect(str(minimal_run / "run.duckdb"), read_only=True)
+    ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'finance_month'").fetchall()[0][0]
+    generated = {c.name for c in header.columns if f"{c.name} DECIMAL(18,6) GENERATED ALWAYS AS" in ddl}
+    assert generated == set(header.virtual) and len(generated) == 15
+    assert not {"cash_opening_eur", "net_cash_flow_eur", "cash_closing_eur", "balance_check_eur"} & generated
+    comments = dict(
+        con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'finance_month'").fetchall()
+    )
+    assert comments["total_assets_eur"].endswith(
+        "(virtual column, computed when read: cash_eur + receivables_eur + fixed_assets_net_eur)"
+    )
+    assert "virtual" not in comments["cash_closing_eur"]
+    books = con.execute(
+        "SELECT count(*) FROM finance_month WHERE total_assets_eur - total_liabilities_eur - total_equity_eur <> 0"
+    ).fetchall()
+    assert books == [(0,)]
