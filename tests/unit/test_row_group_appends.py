@@ -28,12 +28,17 @@ def _batch(con: duckdb.DuckDBPyConnection, start: int, rows: int) -> None:
     )
 
 
-def _append_all(path: Path, aligned: bool) -> duckdb.DuckDBPyConnection:
+def _run_database(path: Path) -> tuple[duckdb.DuckDBPyConnection, RowGroupAppender]:
+    """A run-like database (insertion order kept, two threads) with an in-memory `mem` for the batches."""
     con = duckdb.connect(str(path))
     con.execute("SET threads TO 2")
     con.execute("SET preserve_insertion_order = true")
     con.execute("ATTACH ':memory:' AS mem")
-    appender = RowGroupAppender(con)
+    return con, RowGroupAppender(con)
+
+
+def _append_all(path: Path, aligned: bool) -> duckdb.DuckDBPyConnection:
+    con, appender = _run_database(path)
     start = 0
     for rows in BATCHES:
         _batch(con, start, rows)
@@ -119,10 +124,7 @@ def _grid_batch(con: duckdb.DuckDBPyConnection, first_path: int, paths: int) -> 
 
 def _month_major_file(path: Path, batch_paths: list[int]) -> list[tuple[int, int, int]]:
     """(row group, path_id, month) of every stored row after appending the batches in month-major order."""
-    con = duckdb.connect(str(path))
-    con.execute("SET preserve_insertion_order = true")
-    con.execute("ATTACH ':memory:' AS mem")
-    appender = RowGroupAppender(con)
+    con, appender = _run_database(path)
     first = 0
     for paths in batch_paths:
         _grid_batch(con, first, paths)
