@@ -78,7 +78,7 @@
 -- virtual: ebit_eur = ebitda_eur - depreciation_eur
 -- virtual: ebt_eur = ebit_eur - interest_eur
 -- virtual: net_income_eur = ebt_eur - tax_eur
--- virtual: cash_from_operations_eur = cfads_eur + capex_operating_eur
+-- virtual: cash_from_operations_eur = ebitda_eur - tax_paid_eur - delta_receivables_eur + delta_payables_eur + delta_deferred_revenue_eur + delta_vat_payable_eur
 -- virtual: interest_paid_eur = interest_eur
 -- virtual: debt_service_eur = interest_eur + principal_repaid_eur
 -- virtual: cash_eur = greatest(cash_closing_eur, 0)
