@@ -18,7 +18,7 @@ LINES: tuple[tuple[str, str, str], ...] = (
     ("ebitda_eur", "EBITDA", "EUR"),
     ("net_income_eur", "Net income", "EUR"),
     ("cfads_eur", "CFADS (cash available for debt service)", "EUR"),
-    ("debt_service_eur", "Debt service (interest + principal)", "EUR"),
+    ("debt_service_eur", "Debt service (loan and funding-line interest + loan principal)", "EUR"),
     ("dscr_annual", "DSCR of the year", "ratio"),
     ("cash_closing_eur", "Cash at year end (negative = overdraft)", "EUR"),
     ("overdraft_eur", "Funding line drawn at year end", "EUR"),
@@ -39,8 +39,10 @@ def annual_section(info: RunInfo) -> Section:
     section.add(
         Paragraph(
             "One column per plan year (12 months from the plan start; a short last year is shown as it is). "
-            "Flows are summed over the year, balances are those of its last month. A negative DSCR means the "
-            "year's cash flow does not cover its debt service at all."
+            "Flows are summed over the year, balances are those of its last month. Debt service counts the "
+            "interest on the funding line (the overdraft) besides the loan's interest and principal, so it grows "
+            "while the plan draws on the line. A negative DSCR means the year's cash flow does not cover its "
+            "debt service at all."
         )
     )
     section.add(_year_table("annual_rep", "Annual statements (representative path)", by_series.get("rep", []), LINES))

@@ -173,7 +173,14 @@ def _stress_table(info: RunInfo) -> ReportTable:
         Column("p90", "Stress p90", BY_UNIT),
     ]
     title = "Stress tests next to the base (same random numbers, one change at a time; grid point 0)"
-    return table_from_rows("stress_tests", title, columns, rows)
+    return table_from_rows("stress_tests", title, columns, rows, STRESS_NOTE)
+
+
+STRESS_NOTE = (
+    "p50 and p90 are the median and the 90th percentile across paths. For funding_gap and break_even_month the "
+    "p90 is the bad end (9 paths in 10 need no more, break even no later); for net_income_h, cash_min and "
+    "dscr_ltm_test_min it is the good end (1 path in 10 does better), so compare the p50s there."
+)
 
 
 def top_drivers(info: RunInfo) -> list[str]:
