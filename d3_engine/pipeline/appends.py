@@ -78,6 +78,8 @@ class RowGroupAppender:
         self._append_dense(source, target, table, int(rows))
 
     def _create(self, source: str, target: str, table: str, header: ModelHeader | None) -> None:
+        """The target (virtual columns generated from the header's expressions), its carry (stored columns
+        only) and the order inside its row groups."""
         virtual = header.virtual if header is not None else {}
         stored = "*"
         if header is not None and virtual:

@@ -201,36 +201,36 @@ def run_concurrently(
     first (the longest last would leave a core idle at the end)."""
     names = {m.name for m in models}
     rows = rows or {}
+    slots = max(1, workers)
     waiting = sorted(models, key=lambda m: -sum(rows.get(d, 0) for d in m.deps))  # stable: then DAG order
     built: dict[str, ModelRun] = {}
     running: dict[Future[ModelRun], tuple[str, duckdb.DuckDBPyConnection]] = {}
     next_out = 0
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        try:
-            while waiting or running:
-                for model in [m for m in waiting if len(running) < max(1, workers) and _ready(m, names, built)]:
-                    if len(running) >= max(1, workers):
-                        break
-                    waiting.remove(model)
-                    cursor = dbs.con.cursor()
-                    _search(cursor, *dbs.catalogs)
-                    running[pool.submit(build_model, cursor, model, variables)] = (model.name, cursor)
-                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                for future in finished:
-                    name, cursor = running.pop(future)
-                    cursor.close()
-                    built[name] = future.result()
-                while next_out < len(models) and models[next_out].name in built:
-                    yield models[next_out].name, built[models[next_out].name]
-                    next_out += 1
-        except BaseException:
-            for future, (_, cursor) in running.items():
-                future.cancel()
-                cursor.interrupt()  # a running query stops with an error its worker raises
-            raise
-        finally:
-            for _, cursor in running.values():
+    pool = ThreadPoolExecutor(max_workers=slots)
+    try:
+        while waiting or running:
+            for model in [m for m in waiting if _ready(m, names, built)][: slots - len(running)]:
+                waiting.remove(model)
+                cursor = dbs.con.cursor()
+                _search(cursor, *dbs.catalogs)
+                running[pool.submit(build_model, cursor, model, variables)] = (model.name, cursor)
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in finished:
+                name, cursor = running.pop(future)
                 cursor.close()
+                built[name] = future.result()
+            while next_out < len(models) and models[next_out].name in built:
+                yield models[next_out].name, built[models[next_out].name]
+                next_out += 1
+    except BaseException:
+        for future, (_, cursor) in running.items():
+            future.cancel()
+            cursor.interrupt()  # a running query stops with an error its worker raises
+        raise
+    finally:
+        pool.shutdown(wait=True)  # the interrupted models end before their connections close
+        for _, cursor in running.values():
+            cursor.close()
 
 
 def _ready(model: Model, names: set[str], built: dict[str, ModelRun]) -> bool:
