@@ -21,7 +21,7 @@ from d3_engine.inputs.market import MARKET_FILE
 from d3_engine.models.graph import order_models
 from d3_engine.models.python.registry import all_models
 from d3_engine.models.render import model_variables
-from d3_engine.models.runner import ModelRun, run_models
+from d3_engine.models.runner import ModelRun, build_model
 from d3_engine.plan.draws import write_noise
 from d3_engine.plan.params import write_params, write_settings
 from d3_engine.plan.scenarios import ParamValues, Plan, build_plan
@@ -50,7 +50,9 @@ def default_values(plan: Plan, pipelines: list[str]) -> ParamValues:
 def run_model_closure(
     con: duckdb.DuckDBPyConnection, targets: tuple[str, ...] | list[str], variables: dict[str, Any]
 ) -> list[ModelRun]:
-    """Run the named models (SQL or Python) and every model they depend on, in DAG order."""
+    """Run the named models (SQL or Python) and every model they depend on, in DAG order, each checked against
+    its header. Nothing is recorded: this database is thrown away, so no COMMENT and no `engine_models` (a third
+    of the time `d3 validate` spent here)."""
     available = all_models()
     needed: set[str] = set()
     todo = list(targets)
@@ -59,7 +61,7 @@ def run_model_closure(
         if name not in needed:
             needed.add(name)
             todo.extend(available[name].deps)
-    return run_models(con, order_models({n: available[n] for n in needed}), variables)
+    return [build_model(con, model, variables) for model in order_models({n: available[n] for n in needed})]
 
 
 def default_set_db(

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 BATCH_DB = "d3_batch"
 SCRATCH_DB = "d3_scratch"
+REP_OF_SCRATCH = "rep of scratch"  # where a scratch table's rows of the representative path wait (finish_scratch)
 REP_ONLY_NOTE = " Representative path only [FIN-12]: run with --keep-path-tables to keep every path."
 
 
@@ -104,7 +105,7 @@ class _Databases:
         _search(self.con, *self.catalogs)
 
     def catalog(self, where: str) -> str:
-        return self.home if where in ("home", "rep") else SCRATCH_DB
+        return SCRATCH_DB if where == "scratch" else self.home
 
     def open_batch(self, slot: str) -> duckdb.DuckDBPyConnection:
         """A new connection whose default database is a fresh in-memory one named `slot`."""
@@ -354,12 +355,15 @@ def _compute_batch(
 
 def _to_publish(tables: list[str], paths: PathsPlan, rep: bool) -> list[tuple[str, str]]:
     """Where a batch's tables are appended: the whole-run tables on a normal batch, the rest on the
-    representative path's."""
+    representative path's (which also keeps its rows of the scratch tables, under a name of their own while the
+    scratch database is attached)."""
     out = []
     for table in tables:
         where = paths.destination(table)
         if rep and where is None:
             out.append((table, "rep"))
+        elif rep and where == "scratch":  # kept by finish_scratch in place of the scratch table
+            out.append((table, REP_OF_SCRATCH))
         elif not rep and where is not None:
             out.append((table, where))
     return out
@@ -387,6 +391,10 @@ def _last_use(models: list[Model]) -> dict[str, str]:
 def _copy(dbs: _Databases, slot: str, table: str, where: str) -> None:
     target = f"{_quote(dbs.catalog(where))}.main.{_quote(table)}"
     source = f"{slot}.main.{_quote(table)}"
+    if where == REP_OF_SCRATCH:  # not under its own name yet: it would hide the scratch table from the readers
+        staged = f"{_quote(dbs.home)}.main.{_quote(_rep_of_scratch(table))}"
+        dbs.con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT * FROM {source} ORDER BY ALL")
+        return
     if where == "home":  # a whole-run table of run.duckdb: appended in whole row groups (pipeline/appends.py)
         dbs.appender.append(source, target, table, dbs.paths.headers.get(table))
         dbs.paths.tables[table] = where
@@ -420,27 +428,34 @@ def _virtual_note(header: ModelHeader, column: str, where: str) -> str:
     return f" (virtual column, computed when read: {header.virtual[column]})"
 
 
+def _rep_of_scratch(table: str) -> str:
+    return f"_d3_rep_{table}"
+
+
 def finish_scratch(
     con: duckdb.DuckDBPyConnection, models: list[Model], paths: PathsPlan, rep_path_id: int | None
 ) -> None:
-    """Keep the representative path's rows of every scratch table in run.duckdb (none when `rep_path_id` is
-    None), then detach and delete the scratch database.
+    """Detach and delete the scratch database; in run.duckdb each scratch table becomes the representative
+    path's rows of it, which the representative path's batch computed (none when `rep_path_id` is None).
 
-    Call it once every reader of the whole tables (checks, exports, report) is done.
+    Those rows are the scratch table's rows of that path: a batch is a pure function of its path range, and
+    both are in ORDER BY ALL order, so no scan of the whole scratch table is needed (at 1 M paths it held
+    over 100 M rows). Call it once every reader of the whole tables (checks, exports, report) is done.
     """
     attached = {str(r[0]) for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
     if SCRATCH_DB not in attached:
         return
     home = str(con.execute("SELECT current_database()").fetchall()[0][0])
-    kept = [t for t, where in paths.tables.items() if where == "scratch" and rep_path_id is not None]
-    for table in kept:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {_quote(home)}.main.{_quote(table)} AS "
-            f"SELECT * FROM {SCRATCH_DB}.main.{_quote(table)} WHERE path_id = {int(rep_path_id or 0)} ORDER BY ALL"
-        )
-        paths.tables[table] = "rep"
+    staged = [t for t, where in paths.tables.items() if where == "scratch"]
     _search(con, home)
     con.execute(f"DETACH {SCRATCH_DB}")
+    kept = staged if rep_path_id is not None else []
+    for table in staged:
+        if table in kept:
+            con.execute(f"ALTER TABLE {_quote(home)}.main.{_quote(_rep_of_scratch(table))} RENAME TO {_quote(table)}")
+            paths.tables[table] = "rep"
+        else:
+            con.execute(f"DROP TABLE IF EXISTS {_quote(home)}.main.{_quote(_rep_of_scratch(table))}")
     headers = [h for m in models for h in m.tables if h.name in kept]
     for header in headers:
         columns = {c.name: column_comment(c) for c in header.columns}

@@ -198,7 +198,7 @@ def _run_again(world: World, tmp_path_factory: pytest.TempPathFactory, workers: 
 )
 def _run_keeping(world: World, tmp_path_factory: pytest.TempPathFactory, workers: int, batch: int) -> None:
     args = ["--max-concurrency", str(workers), "--paths-per-batch", str(batch), "--keep-path-tables"]
-    world.runs.append(_run(world, tmp_path_factory, args, cache=False))
+    world.runs.append(_run(world, tmp_path_factory, args, cache=True))  # shared: test_representative_rows.py
 
 
 @then(parsers.parse("public_model_month holds {n:d} paths"))
