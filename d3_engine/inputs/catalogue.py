@@ -89,6 +89,8 @@ def _check_model(
             f"the largest curated GPU has {num(largest)} GB",
             "add an offer for a larger GPU to operator/curated_gpu.csv or lower vram_gb_required",
         )
+    elif not mine and _throughput_unreadable(bundle):
+        pass  # the file that would say is unreadable: its ERROR is reported, this one would only follow from it
     elif not mine:
         how = "" if allow else " (allow_tps_heuristic is false, so baselines are not used)"
         bundle.findings.error(
@@ -123,3 +125,9 @@ def _check_source_tags(bundle: Bundle, used: list[str]) -> None:
                 f"source_tag '{tag}' is not described in facts/tps_sources.yaml",
                 "add it to tps_sources.yaml with name and url",
             )
+
+
+def _throughput_unreadable(bundle: Bundle) -> bool:
+    """Whether a model's throughput cannot be known: the file of the heuristic switch or of the baselines is
+    unreadable (its own ERROR is reported)."""
+    return bundle.unreadable("public_tap") or bundle.unreadable("gpu_baselines")

@@ -81,6 +81,18 @@ class Bundle:
         doc = self.docs.get(name)
         return doc.data if doc is not None else None
 
+    def unreadable(self, name: str) -> bool:
+        """Whether YAML document `name` is absent because of an ERROR already reported on its file (missing
+        though required, not UTF-8, not parseable, an unsafe path).
+
+        A condition over a value of such a document cannot be evaluated, so it is not reported ([IN-18]: every
+        condition that can be checked is): a YAML syntax error in public_tap.yaml made 18 errors, 17 of them
+        about values nobody could read. A key that is merely absent from a readable file is another matter: its
+        conditions are evaluated (and reported) as usual.
+        """
+        rel = self.rel_of(name)
+        return name not in self.docs and any(f.severity == "ERROR" and f.file == rel for f in self.findings.items)
+
     def rel_of(self, name: str) -> str:
         """Relative path of a dataset for messages."""
         for rel, dataset in YAML_FILES.items():

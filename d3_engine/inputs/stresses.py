@@ -121,7 +121,10 @@ class _StressCheck:
         elif not _is_scalable(file, key):
             self.fail("stress_key", "scale", text, f"{text} is not a non-integer number", _SCALE_HINT)
         elif operator_decimal(get(self.bundle.data(file), key)) is None:
-            self.fail("stress_key", "scale", text, f"{text} is not set, so there is nothing to scale", _SET_HINT)
+            if not self.bundle.unreadable(file):  # else the operator file's own ERROR is the one to fix
+                self.fail("stress_key", "scale", text, f"{text} is not set, so there is nothing to scale", _SET_HINT)
+            else:
+                self.ok = False
         else:
             return factor
         return None

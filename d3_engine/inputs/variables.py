@@ -183,6 +183,9 @@ class _RowCheck:
             )
             return None
         exists, value = leaf_value(self.bundle.data(self.scope), path)
+        if not exists and self.bundle.unreadable(self.scope):
+            self.ok = False  # the operator file is missing or unreadable: its own ERROR is the one to fix
+            return None
         if (
             not exists
             or isinstance(value, bool | dict | list)

@@ -49,6 +49,33 @@ Feature: Input validation
     Then the exit code is 2
     And the finding "missing_file" names "operator/curated_gpu.csv"
 
+  Scenario Outline: A file nobody can read is the one error it causes [IN-1] [IN-18]
+    # A condition over a value of an unreadable or missing file cannot be evaluated, so it is not reported:
+    # a syntax error in public_tap.yaml made 18 errors (no_throughput per model, stress_key per stress).
+    Given the inputs of fixture "inputs"
+    And the text "<text>" of "<file>" is replaced by "<broken>"
+    When I run "d3 validate --inputs {inputs}"
+    Then the exit code is 2
+    And the only error is "parse_error" on "<file>"
+
+    Examples:
+      | file                      | text          | broken           |
+      | operator/public_tap.yaml  | acquisition:  | acquisition: : [ |
+      | operator/private_tap.yaml | acquisition:  | acquisition: : [ |
+      | facts/gpu_baselines.yaml  | tokens_per_s: | tokens_per_s: : [ |
+
+  Scenario Outline: A missing operator file is the one error it causes [IN-1] [IN-18]
+    Given the inputs of fixture "inputs"
+    And the file "<file>" is removed
+    When I run "d3 validate --inputs {inputs}"
+    Then the exit code is 2
+    And the only error is "missing_file" on "<file>"
+
+    Examples:
+      | file                      |
+      | operator/public_tap.yaml  |
+      | operator/private_tap.yaml |
+
   Scenario: The private tap alone needs no public files [IN-1] [IN-16]
     Given the file "operator/public_tap.yaml" is removed
     And the file "operator/curated_public_tap_models.csv" is removed

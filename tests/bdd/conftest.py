@@ -151,6 +151,13 @@ def then_finding_file(cli_world: dict[str, Any], assert_finding: Callable[..., A
     assert_finding(cli_world["outcome"], code, rel)
 
 
+@then(parsers.parse('the only error is "{code}" on "{rel}"'))
+def then_only_error(cli_world: dict[str, Any], code: str, rel: str) -> None:
+    errors = cli_world["outcome"].of("validate_error")
+    found = [(e["code"], e["file"], e["message"]) for e in errors]
+    assert [(c, f) for c, f, _ in found] == [(code, rel)], found
+
+
 @then(parsers.parse('the warning "{code}" names "{rel}"'))
 def then_warning(cli_world: dict[str, Any], code: str, rel: str) -> None:
     warnings = cli_world["outcome"].of("validation_warning")

@@ -35,7 +35,7 @@ def test_every_representative_only_table_holds_that_paths_rows_of_the_whole_tabl
                 "AND comment LIKE '%Representative path only%' ORDER BY table_name"
             ).fetchall()
         ]
-        assert SCRATCH_PER_PATH <= set(tables) and {"public_model_month", "draw_public_noise"} <= set(tables)
+        assert set(tables) >= SCRATCH_PER_PATH and {"public_model_month", "draw_public_noise"} <= set(tables)
         assert con.execute("SELECT count(DISTINCT path_id) FROM every_path.public_served_month").fetchall() == [(72,)]
         for table in tables:
             kept = con.execute(f'SELECT * FROM rep_only."{table}"').fetchall()
