@@ -47,6 +47,15 @@ KEPT_PER_PATH: frozenset[str] = frozenset(
 #: the served models' rows; the acceptance checks on every path's tap months).
 SCRATCH_PER_PATH: frozenset[str] = frozenset({"public_served_month", "public_month", "private_month"})
 
+#: The columns a scratch table keeps of every path: those its readers across paths use (the acceptance checks
+#: on public_month and private_month; every column of public_served_month, whose capacity columns the capacity
+#: plan takes from public_capacity_path's header). The representative path keeps every column (its own batch).
+#: A reader that needs another column fails with DuckDB's "column not found" (exit 3): add the column here.
+SCRATCH_COLUMNS: dict[str, tuple[str, ...]] = {
+    "public_month": ("path_id", "param_set_id", "month", "active_customers", "credit_balance_eur"),
+    "private_month": ("path_id", "param_set_id", "month", "active_clients"),
+}
+
 #: The model that picks the representative path; once it is built, the per-path models run once more on
 #: that path alone so every per-path table that is not kept whole holds its rows ([FIN-12]).
 REPRESENTATIVE = "representative_path"

@@ -31,7 +31,14 @@ from d3_engine.core.db import comment_on, sql_literal
 from d3_engine.models.graph import Model
 from d3_engine.models.header import ModelHeader, column_comment
 from d3_engine.models.runner import ModelRun, build_model, record_runs
-from d3_engine.models.scope import KEPT_PER_PATH, REPRESENTATIVE, SCRATCH_PER_PATH, split_by_scope, upstream_of
+from d3_engine.models.scope import (
+    KEPT_PER_PATH,
+    REPRESENTATIVE,
+    SCRATCH_COLUMNS,
+    SCRATCH_PER_PATH,
+    split_by_scope,
+    upstream_of,
+)
 from d3_engine.pipeline.appends import RowGroupAppender
 from d3_engine.plan.draws import (
     TAPS,
@@ -399,11 +406,20 @@ def _copy(dbs: _Databases, slot: str, table: str, where: str) -> None:
         dbs.appender.append(source, target, table, dbs.paths.headers.get(table))
         dbs.paths.tables[table] = where
     elif table in dbs.paths.tables:
-        dbs.con.execute(f"INSERT INTO {target} SELECT * FROM {source}")
+        dbs.con.execute(f"INSERT INTO {target} SELECT {_scratch_columns(table, where)} FROM {source}")
     else:  # the representative path's rows (one path: ORDER BY ALL makes their order total at no cost)
         order = " ORDER BY ALL" if where == "rep" else ""
-        dbs.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}{order}")
+        dbs.con.execute(
+            f"CREATE OR REPLACE TABLE {target} AS SELECT {_scratch_columns(table, where)} FROM {source}{order}"
+        )
         dbs.paths.tables[table] = where
+
+
+def _scratch_columns(table: str, where: str) -> str:
+    """The select list of a batch's rows of `table` appended to `where`: a scratch table keeps the columns its
+    readers across paths use (SCRATCH_COLUMNS), anything else every column."""
+    columns = SCRATCH_COLUMNS.get(table) if where == "scratch" else None
+    return "*" if columns is None else ", ".join(_quote(c) for c in columns)
 
 
 def _comment_path_tables(con: duckdb.DuckDBPyConnection, models: list[Model], paths: PathsPlan) -> None:

@@ -234,8 +234,8 @@ def _check_and_export(ctx: RunContext, runs: list[ModelRun], log: EventLog, fini
     export_all(ctx)
     log.emit("aggregate_done", "INFO", paths=validated.plan.paths)
     log.emit("analysis_done", "INFO", variables=sum(1 for v in validated.plan.used if v.treatment != "fixed"))
+    finish()  # the checks and exports read every path: keep the representative rows, delete the scratch database
     render_report(ctx.run_dir, con=ctx.con)  # OUT-10: inside staging, before run_summary and SHA256SUMS
-    finish()  # the whole per-path tables are read: keep their representative rows, delete the scratch database
     facts = RunFacts(validated, log.run_id or "", runs, exit_code, extra=ctx.summary_extra)
     write_run_summary(ctx.run_dir, facts)
     return exit_code
