@@ -48,12 +48,28 @@ KEPT_PER_PATH: frozenset[str] = frozenset(
 SCRATCH_PER_PATH: frozenset[str] = frozenset({"public_served_month", "public_month", "private_month"})
 
 #: The columns a scratch table keeps of every path: those its readers across paths use (the acceptance checks
-#: on public_month and private_month; every column of public_served_month, whose capacity columns the capacity
-#: plan takes from public_capacity_path's header). The representative path keeps every column (its own batch).
-#: A reader that needs another column fails with DuckDB's "column not found" (exit 3): add the column here.
+#: on public_month and private_month, and ACC-A5 on public_served_month; the capacity plan's percentile columns
+#: and violation flag, `capacity_plan.value_columns` of public_capacity_path's header, and the capacity export).
+#: The representative path keeps every column (its own batch). A reader that needs another column fails with
+#: DuckDB's "column not found" (exit 3): add the column here.
 SCRATCH_COLUMNS: dict[str, tuple[str, ...]] = {
     "public_month": ("path_id", "param_set_id", "month", "active_customers", "credit_balance_eur"),
     "private_month": ("path_id", "param_set_id", "month", "active_clients"),
+    "public_served_month": (
+        "path_id",
+        "param_set_id",
+        "month",
+        "model",
+        "tokens",
+        "avg_tokens_per_hour",
+        "peak_tokens_per_hour",
+        "instances_needed",
+        "instances",
+        "instance_hours",
+        "max_instances_per_model",
+        "capacity_violation",
+        "gpu_cost_eur",
+    ),
 }
 
 #: The model that picks the representative path; once it is built, the per-path models run once more on

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from d3_engine.models.graph import Model
 from d3_engine.models.header import ModelHeader, header_problems, parse_header
-from d3_engine.models.scope import KEPT_PER_PATH, SCRATCH_PER_PATH, split_by_scope, upstream_of
+from d3_engine.models.python import capacity_plan
+from d3_engine.models.python.registry import table_headers
+from d3_engine.models.scope import KEPT_PER_PATH, SCRATCH_COLUMNS, SCRATCH_PER_PATH, split_by_scope, upstream_of
 from d3_engine.pipeline.run import engine_models
 
 
@@ -42,6 +44,21 @@ def test_the_shipped_dag_splits_into_plan_path_and_across_models() -> None:
     }
     # every table a run keeps or parks in scratch is a per-path table of the DAG
     assert set(scoped.path_tables()) >= KEPT_PER_PATH | SCRATCH_PER_PATH
+
+
+def test_a_scratch_table_keeps_its_grain_and_the_columns_its_readers_across_paths_use() -> None:
+    """The columns are named by hand (models/scope.py); the grain and the capacity plan's columns are derived here,
+    so a new capacity column cannot go missing from the scratch copy unnoticed."""
+    headers = table_headers()
+    assert set(SCRATCH_COLUMNS) <= SCRATCH_PER_PATH
+    for table, kept in SCRATCH_COLUMNS.items():
+        declared = [c.name for c in headers[table].columns]
+        assert set(headers[table].grain) <= set(kept) and set(kept) <= set(declared), table
+        assert list(kept) == [c for c in declared if c in kept], f"{table}: keep the header's column order"
+    capacity = capacity_plan.value_columns(headers[capacity_plan.SOURCE])
+    assert {"path_id", "month", "model", capacity_plan.VIOLATION, *capacity} <= set(
+        SCRATCH_COLUMNS["public_served_month"]
+    )
 
 
 def test_a_per_path_grain_downstream_of_an_across_model_runs_after_the_batches() -> None:
