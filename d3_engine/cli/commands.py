@@ -170,17 +170,33 @@ def cmd_run(
 
 
 def run_outcome_line(seen: dict[str, dict[str, object]], code: int) -> str | None:
-    """One human line on how `d3 run` ended: where the outputs are and which acceptance checks failed."""
+    """One human line on how `d3 run` ended: the answer (does the plan carry its loan, [OUT-5]), where the outputs
+    are and which acceptance checks failed."""
     done = seen.get("run_done", {})
     if not done.get("run_dir"):
         return None  # an error was already written to stderr
     how = "reused the published run" if "run_reused" in seen else "published"
     line = f"d3 run: exit {code}, {how} {done['run_dir']} (report.md, acceptance.csv)"
+    verdict = _verdict(Path(str(done["run_dir"])))
+    if verdict:
+        line += f"; the plan {verdict}"
     checks = seen.get("acceptance_checked")
     if checks is not None:
         failed = [str(c) for key in ("failed_error", "failed_warning") for c in _listed(checks.get(key))]
         line += f"; acceptance checks failed: {', '.join(failed)}" if failed else "; every acceptance check passed"
     return line
+
+
+def _verdict(run_dir: Path) -> str | None:
+    """consolidated_summary.json's `verdict` ("carries its loan", "does not carry its loan", "not tested"), or
+    None when the run has none (no finance pipeline, or the file cannot be read)."""
+    try:
+        value = json.loads((run_dir / "consolidated_summary.json").read_text(encoding="utf-8")).get("verdict")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(value, str) or not value:
+        return None
+    return "was not tested against its loan" if value == "not tested" else value
 
 
 def _listed(value: object) -> list[object]:

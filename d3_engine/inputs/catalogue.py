@@ -60,8 +60,9 @@ def check_catalogue(bundle: Bundle, offers: list[Offer], public_runs: bool) -> l
         _check_model(bundle, model, [c for c in cands if c.model == model.identity], offers, allow)
     served = {c.gpu for c in cands}
     measured_gpus = {t.gpu for t in measured}
+    baselines_unreadable = bundle.unreadable("gpu_baselines")  # then which GPU has one is not known
     for gpu in sorted({o.gpu for o in offers}, key=str.encode):
-        if gpu not in per_gpu and gpu not in measured_gpus and gpu not in served:
+        if gpu not in per_gpu and gpu not in measured_gpus and gpu not in served and not baselines_unreadable:
             bundle.findings.warning(
                 "gpu_without_throughput",
                 "operator/curated_gpu.csv",
@@ -102,7 +103,7 @@ def _check_model(
             "add an aggregate row to facts/tps_model_gpu.csv, or a baseline in facts/gpu_baselines.yaml "
             "with allow_tps_heuristic: true",
         )
-    elif len(mine) == 1:
+    elif len(mine) == 1 and not _throughput_unreadable(bundle):  # else a GPU may be missing only for that
         bundle.findings.warning(
             "single_gpu_model",
             rel,

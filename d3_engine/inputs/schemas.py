@@ -157,7 +157,7 @@ def _describe(error: ValidationError) -> tuple[str, str, str]:
         return ("type_error", f"expected {text}, got {_got(error.instance)}", hint)
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         rng = _range_text(schema)
-        unit = schema.get("x-unit")
+        unit = _unit(schema)
         unit_text = f" ({unit})" if unit else ""
         return ("out_of_range", f"value {num(error.instance)} is not {rng}{unit_text}", f"use a value {rng}")
     if kind == "enum":
@@ -170,6 +170,13 @@ def _describe(error: ValidationError) -> tuple[str, str, str]:
     if kind == "minLength":
         return ("missing_key", "the value is empty", "give a non-empty value")
     return ("type_error", error.message, "correct the value to match the schema")
+
+
+def _unit(schema: dict[str, Any]) -> str | None:
+    """A value's unit for a message: the `[unit: …]` of its description (USD/GPU-hour, GB), else its `x-unit`
+    (a CSV column's x-unit can be the generic `ratio` of a positive number)."""
+    found = re.search(r"\[unit: ([^\]]+)\]", str(schema.get("description", "")))
+    return found.group(1) if found else schema.get("x-unit")
 
 
 def _x_code(root: dict[str, Any], error: ValidationError) -> str | None:

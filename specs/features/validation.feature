@@ -57,6 +57,7 @@ Feature: Input validation
     When I run "d3 validate --inputs {inputs}"
     Then the exit code is 2
     And the only error is "parse_error" on "<file>"
+    And there is no warning
 
     Examples:
       | file                      | text          | broken           |
@@ -70,6 +71,7 @@ Feature: Input validation
     When I run "d3 validate --inputs {inputs}"
     Then the exit code is 2
     And the only error is "missing_file" on "<file>"
+    And there is no warning
 
     Examples:
       | file                      |

@@ -158,6 +158,12 @@ def then_only_error(cli_world: dict[str, Any], code: str, rel: str) -> None:
     assert [(c, f) for c, f, _ in found] == [(code, rel)], found
 
 
+@then("there is no warning")
+def then_no_warning(cli_world: dict[str, Any]) -> None:
+    warnings = cli_world["outcome"].of("validation_warning")
+    assert warnings == [], [(w["code"], w["file"], w["message"]) for w in warnings]
+
+
 @then(parsers.parse('the warning "{code}" names "{rel}"'))
 def then_warning(cli_world: dict[str, Any], code: str, rel: str) -> None:
     warnings = cli_world["outcome"].of("validation_warning")
