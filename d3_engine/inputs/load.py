@@ -163,7 +163,7 @@ def discover(root: Path, findings: Findings) -> tuple[dict[str, Path], set[str]]
                     rel,
                     "",
                     f"{rel} is a folder, not a file, so d3 cannot read it",
-                    f"replace the folder {rel}/ by the file {rel} (see DOMAIN IN-1), or remove it",
+                    f"replace the folder {rel}/ by the file {rel} (`d3 init DIR` writes every file), or remove it",
                 )
                 refused.add(rel)
                 subdirs.remove(entry)
@@ -247,7 +247,7 @@ def load_bundle(root: Path, sets: list[SetOverride] | None = None) -> Bundle:
                 rel,
                 "",
                 f"this file is not part of the d3 input layout{did_you_mean(rel, sorted(KNOWN_FILES))}",
-                "remove or rename it (see DOMAIN IN-1); *.md, README* and dotfiles are ignored",
+                "remove or rename it (`d3 init DIR` writes the files d3 reads); *.md, README* and dotfiles are ignored",
             )
         elif rel in YAML_FILES:
             doc = _load_yaml(rel, raw, bundle)
@@ -330,5 +330,5 @@ def check_required(bundle: Bundle, pipelines: list[str]) -> None:
             rel,
             "",
             f"required file {rel} is missing from {bundle.root} (it is required {when})",
-            f"create {rel} (see DOMAIN IN-1 and the shipped inputs/ for an example)",
+            f"create {rel}: `d3 init DIR` writes a complete inputs folder to copy it from, `d3 schema` lists its keys",
         )
