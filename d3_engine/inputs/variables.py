@@ -270,7 +270,12 @@ class _RowCheck:
             ) or (
                 k_max is not None and (value > _bound(k_max) or ("exclusiveMaximum" in key and value == _bound(k_max)))
             ):
-                self.fail("unit_range", label, f"{value} is outside the key's range", "use values inside the range `d3 schema` gives for the key")
+                self.fail(
+                    "unit_range",
+                    label,
+                    f"{value} is outside the key's range",
+                    "use values inside the range `d3 schema` gives for the key",
+                )
         if unit == "percent" and 0 < hi <= 1:
             self.fail(
                 "unit_range",
