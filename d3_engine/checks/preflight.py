@@ -51,8 +51,8 @@ def run_model_closure(
     con: duckdb.DuckDBPyConnection, targets: tuple[str, ...] | list[str], variables: dict[str, Any]
 ) -> list[ModelRun]:
     """Run the named models (SQL or Python) and every model they depend on, in DAG order, each checked against
-    its header. Nothing is recorded: this database is thrown away, so no COMMENT and no `engine_models` (a third
-    of the time `d3 validate` spent here)."""
+    its header. Nothing is recorded: this database is thrown away, so no COMMENT and no `engine_models` (~20 ms of
+    the preflight's ~190 ms)."""
     available = all_models()
     needed: set[str] = set()
     todo = list(targets)

@@ -456,7 +456,7 @@ def finish_scratch(
 
     Those rows are the scratch table's rows of that path: a batch is a pure function of its path range, and
     both are in ORDER BY ALL order, so no scan of the whole scratch table is needed (at 1 M paths it held
-    over 100 M rows). Call it once every reader of the whole tables (checks, exports, report) is done.
+    over 100 M rows). Call it once every reader of the whole tables (the checks, the exports) is done.
     """
     attached = {str(r[0]) for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
     if SCRATCH_DB not in attached:
