@@ -158,3 +158,81 @@ def test_no_non_fixed_variable_gives_no_rows() -> None:
 def test_a_discrete_value_without_index_is_an_engine_error() -> None:
     with pytest.raises(duckdb.Error, match="has no index"):
         sensitivity.sensitivity_rows(synthetic(levels=LEVELS[:2]))
+
+
+def _pathwise(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str], tuple[object, ...]]:
+    """[FIN-13] path by path in Python, the reference of the query's per-parameter-set aggregation:
+    (scope, variable, kpi) → (n_paths, S_xy, S_xx, S_yy, low_sum, low_n, high_sum, high_n)."""
+    levels = {(s, v, t): lvl for s, v, t, lvl in con.execute("SELECT * FROM variable_levels").fetchall()}
+    chosen = con.execute(
+        "SELECT param_set_id, scope, variable_id, value_text FROM params WHERE treatment <> 'fixed'"
+    ).fetchall()
+    values: dict[tuple[str, str], dict[int, Decimal]] = {}
+    for s, scope, vid, text in chosen:
+        discrete = any(key[:2] == (scope, vid) for key in levels)
+        values.setdefault((scope, vid), {})[s] = Decimal(levels[(scope, vid, text)]) if discrete else Decimal(text)
+    kpis = con.execute(
+        "SELECT param_set_id, net_income_h_eur, cash_min_eur, dscr_min FROM finance_path_kpis"
+    ).fetchall()
+
+    def deviations(xs: list[Decimal]) -> list[int]:  # d = 2·average rank − (n + 1), exact
+        n = len(xs)
+        return [2 * sum(1 for y in xs if y < x) + 2 + (sum(1 for y in xs if y == x) - 1) - (n + 1) for x in xs]
+
+    out = {}
+    for (scope, vid), by_set in values.items():
+        for column, (name, _) in enumerate(sensitivity.KPIS, start=1):
+            pairs = [(by_set[row[0]], row[column]) for row in kpis if row[column] is not None]
+            xs, ks = [x for x, _ in pairs], [k for _, k in pairs]
+            dx, dy = deviations(xs), deviations(ks)
+            q25, q75 = percentile_exact(xs, 25), percentile_exact(xs, 75)
+            low = [k for x, k in pairs if q25 is not None and x <= q25]
+            high = [k for x, k in pairs if q75 is not None and x >= q75]
+            out[(scope, vid, name)] = (
+                len(pairs),
+                *(sum(a * b for a, b in zip(u, v, strict=True)) for u, v in ((dx, dy), (dx, dx), (dy, dy))),
+                sum(low) if low else None,
+                len(low),
+                sum(high) if high else None,
+                len(high),
+            )
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_per_set_query_is_the_path_by_path_computation(seed: int) -> None:
+    """Random plans with several paths per parameter set, ties in values and KPIs, null KPIs and a discrete
+    variable: the query's integer rank sums, counts and decimal sums equal the path-by-path reference."""
+    import random
+
+    rng = random.Random(seed)
+    sets, per_set = rng.randint(1, 9), rng.randint(1, 5)
+    texts = ["0.5", "1", "1.25", "2", "2", "7.125"]
+    params = [
+        (s, "general", "repayment_type", "loan.repayment_type", "random", rng.choice(["annuity", "linear", "bullet"]))
+        for s in range(sets)
+    ]
+    params += [
+        (s, "public_tap", "tokens", "acquisition.tokens_per_conversion_mean", "random", rng.choice(texts))
+        for s in range(sets)
+    ]
+    con = synthetic(params)
+    con.execute("DELETE FROM finance_path_kpis")
+    for path in range(sets * per_set):
+        kpi = [
+            None if rng.random() < 0.15 else str(rng.choice([-3, 0, 1, 1, 2.5, 10, rng.randint(-50, 50)]))
+            for _ in range(3)
+        ]
+        con.execute("INSERT INTO finance_path_kpis VALUES (?, ?, ?, ?, ?)", [path, path // per_set, *kpi])
+    expected = _pathwise(con)
+    got = {
+        (scope, vid, kpi): (n, sxy, sxx, syy, low_sum, low_n or 0, high_sum, high_n or 0)
+        for vid, scope, _, _, kpi, _, n, sxy, sxx, syy, low_sum, low_n, high_sum, high_n in con.execute(
+            sensitivity.sensitivity_sql()
+        ).fetchall()
+    }
+    for key, (n, *rest) in expected.items():
+        if n == 0:
+            assert got[key][0] == 0 and got[key][1:] == (None,) * 3 + (None, 0, None, 0), key
+        else:
+            assert got[key] == (n, *rest), key

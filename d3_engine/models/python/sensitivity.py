@@ -18,6 +18,16 @@ The work over all paths (ranks, integer sums, quantiles, decimal sums) is one SQ
 the few group results into rho and rounded means (Python's int → float conversion is correctly rounded, which
 DuckDB's HUGEINT → DOUBLE cast does not promise). The model reads `params`, `variable_levels` (plan tables)
 and `finance_path_kpis`; it runs once, after the path batches.
+
+A variable's value is the same on every path of a parameter set, so the query never pairs each path with each
+variable (18 M rows at 1 M paths): it ranks each KPI once over its paths (d_y does not depend on the variable,
+since every parameter set carries every used variable, which the query checks), sums per parameter set the
+paths' count c, Σ d_y, Σ d_y² and Σ KPI, and then works on the distinct values of each variable. A value x with
+c paths of which `below` paths hold a smaller value has the average rank below + (c + 1)/2, so
+d_x = 2·below + c − n; S_xy = Σ d_x·(Σ d_y), S_xx = Σ c·d_x²; the order statistic x_i of [GEN-5] is the value
+whose paths cover position i (below ≤ i < below + c). All of it is exact integer or decimal arithmetic, so the
+result is the path-by-path computation's to the bit (tests/unit/test_sensitivity.py checks it against a
+path-by-path reference on random plans with ties); 1 M paths: 26.7 → 1.3 s.
 """
 
 from __future__ import annotations
@@ -33,7 +43,6 @@ from typing import TYPE_CHECKING, Any
 from d3_engine.core.db import create_table
 from d3_engine.models.graph import Model
 from d3_engine.models.header import parse_header
-from d3_engine.models.render import render_text
 
 if TYPE_CHECKING:
     import duckdb
@@ -91,25 +100,54 @@ var_values AS (
     FROM chosen AS c ANTI JOIN is_discrete AS d USING (scope, variable_id)
 ),
 kpis AS ($kpis),
-joined AS (
-    SELECT v.scope, v.variable_id, k.kpi_order, k.kpi, k.path_id, v.x, k.k
-    FROM kpis AS k JOIN var_values AS v USING (param_set_id)
-    WHERE k.k IS NOT NULL
+ky AS (
+    SELECT kpi, param_set_id, k,
+        CAST(2 * rank() OVER (PARTITION BY kpi ORDER BY k) + count(*) OVER (PARTITION BY kpi, k) - 2
+             - count(*) OVER (PARTITION BY kpi) AS HUGEINT) AS dy
+    FROM kpis WHERE k IS NOT NULL
 ),
-ranked AS (
-    SELECT scope, variable_id, kpi,
-        CAST(2 * rank() OVER ($part ORDER BY x) + count(*) OVER ($part, x) - 2 - count(*) OVER ($part)
-             AS HUGEINT) AS dx,
-        CAST(2 * rank() OVER ($part ORDER BY k) + count(*) OVER ($part, k) - 2 - count(*) OVER ($part)
-             AS HUGEINT) AS dy
-    FROM joined
+per_set AS (
+    SELECT kpi, param_set_id, count(*) AS c, sum(dy) AS y, sum(dy * dy) AS yy, sum(k) AS ks
+    FROM ky GROUP BY kpi, param_set_id
 ),
+by_x AS (
+    SELECT v.scope, v.variable_id, s.kpi, v.x, sum(s.c) AS c, sum(s.y) AS y, sum(s.yy) AS yy, sum(s.ks) AS ks
+    FROM per_set AS s JOIN var_values AS v USING (param_set_id)
+    GROUP BY v.scope, v.variable_id, s.kpi, v.x
+),
+placed AS (
+    SELECT scope, variable_id, kpi, x, c, y, yy, ks,
+        sum(c) OVER ($part ORDER BY x ROWS UNBOUNDED PRECEDING) - c AS below,
+        sum(c) OVER ($part) AS n
+    FROM by_x
+),
+kpi_paths AS (SELECT kpi, count(*) AS n FROM ky GROUP BY kpi),
 corr AS (
-    SELECT scope, variable_id, kpi, count(*) AS n_paths, sum(dx * dy) AS sxy, sum(dx * dx) AS sxx,
-        sum(dy * dy) AS syy
-    FROM ranked GROUP BY scope, variable_id, kpi
+    SELECT p.scope, p.variable_id, p.kpi,
+        CAST(CASE WHEN sum(p.c) = any_value(t.n) THEN sum(p.c)
+                  ELSE error('sensitivity: a variable has no value in some parameter set') END AS BIGINT) AS n_paths,
+        sum(CAST(2 * p.below + p.c - p.n AS HUGEINT) * p.y) AS sxy,
+        sum(CAST(p.c AS HUGEINT) * CAST(2 * p.below + p.c - p.n AS HUGEINT) * CAST(2 * p.below + p.c - p.n AS HUGEINT))
+            AS sxx,
+        sum(p.yy) AS syy
+    FROM placed AS p JOIN kpi_paths AS t USING (kpi)
+    GROUP BY p.scope, p.variable_id, p.kpi
 ),
-quartiles AS ({{ pctl('joined', ['scope', 'variable_id', 'kpi'], 'x', [25, 75]) }}),
+picked AS (
+    SELECT g.scope, g.variable_id, g.kpi, q.p, g.n, ((g.n - 1) * q.p) // 100 AS i,
+        CAST(CAST((g.n - 1) * q.p - 100 * (((g.n - 1) * q.p) // 100) AS DECIMAL(2,0))
+             * CAST('0.01' AS DECIMAL(3,2)) AS DECIMAL(38,2)) AS f
+    FROM (SELECT DISTINCT scope, variable_id, kpi, n FROM placed) AS g
+    CROSS JOIN (VALUES (25), (75)) AS q(p)
+),
+quartiles AS (
+    SELECT q.scope, q.variable_id, q.kpi, q.p, lo.x + (coalesce(hi.x, lo.x) - lo.x) * q.f AS value
+    FROM picked AS q
+    JOIN placed AS lo ON lo.scope = q.scope AND lo.variable_id = q.variable_id AND lo.kpi = q.kpi
+        AND lo.below <= q.i AND q.i < lo.below + lo.c
+    LEFT JOIN placed AS hi ON hi.scope = q.scope AND hi.variable_id = q.variable_id AND hi.kpi = q.kpi
+        AND q.i + 1 < q.n AND hi.below <= q.i + 1 AND q.i + 1 < hi.below + hi.c
+),
 bounds AS (
     SELECT scope, variable_id, kpi, max(value) FILTER (WHERE p = 25) AS q25,
         max(value) FILTER (WHERE p = 75) AS q75
@@ -117,9 +155,9 @@ bounds AS (
 ),
 means AS (
     SELECT j.scope, j.variable_id, j.kpi,
-        sum(j.k) FILTER (WHERE j.x <= b.q25) AS low_sum, count(*) FILTER (WHERE j.x <= b.q25) AS low_n,
-        sum(j.k) FILTER (WHERE j.x >= b.q75) AS high_sum, count(*) FILTER (WHERE j.x >= b.q75) AS high_n
-    FROM joined AS j JOIN bounds AS b USING (scope, variable_id, kpi)
+        sum(j.ks) FILTER (WHERE j.x <= b.q25) AS low_sum, sum(j.c) FILTER (WHERE j.x <= b.q25) AS low_n,
+        sum(j.ks) FILTER (WHERE j.x >= b.q75) AS high_sum, sum(j.c) FILTER (WHERE j.x >= b.q75) AS high_n
+    FROM placed AS j JOIN bounds AS b USING (scope, variable_id, kpi)
     GROUP BY j.scope, j.variable_id, j.kpi
 ),
 kpi_list AS (SELECT * FROM (VALUES $kpi_list)
@@ -131,7 +169,7 @@ LEFT JOIN corr AS c USING (scope, variable_id, kpi)
 LEFT JOIN means AS m USING (scope, variable_id, kpi)
 """)
 """The one query of [FIN-13]: `$kpis` (the KPI columns unpivoted), `$part`
-(the window partition), `$kpi_list` (KPI order); rendered with the macros afterwards (the `pctl` call)."""
+(the window partition of one variable and KPI), `$kpi_list` (KPI order)."""
 
 
 def sensitivity_sql(kpi_source: str = "finance_path_kpis") -> str:
@@ -169,7 +207,7 @@ def mean_6(total: Decimal | None, count: int | None) -> Decimal | None:
 
 def sensitivity_rows(con: duckdb.DuckDBPyConnection, kpi_source: str = "finance_path_kpis") -> list[list[Any]]:
     """The rows of sensitivity.csv, ordered by scope_id, variable_id (bytes), KPI ([OUT-4], [GEN-6])."""
-    raw = con.execute(render_text(sensitivity_sql(kpi_source), {}, "sensitivity")).fetchall()
+    raw = con.execute(sensitivity_sql(kpi_source)).fetchall()
     raw.sort(key=lambda r: (SCOPE_ID[r[1]], r[0].encode(), r[5]))
     rows = []
     for variable_id, scope, path, treatment, kpi, _, n, sxy, sxx, syy, low_sum, low_n, high_sum, high_n in raw:
