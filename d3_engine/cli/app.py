@@ -230,7 +230,7 @@ def sql_command(
     `.tables` lists the tables with their comments, `.schema TABLE` the columns with type, unit and meaning.
 
     \b
-    Example: d3 sql --run outputs/latest -c "SELECT path_id, month, cash_eur FROM finance_month ORDER BY ALL LIMIT 3;"
+    Example: d3 sql --run outputs/latest -c "SELECT path_id, cash_min_eur FROM finance_path_kpis ORDER BY 1 LIMIT 3;"
     """
     from d3_engine.cli.commands import cmd_sql
 

@@ -67,8 +67,11 @@ def sensitivity_section(info: RunInfo) -> Section:
     ]
     section.add(
         Paragraph(
-            "For each variable, the KPI's mean over the paths where the variable is in its lowest quartile is "
-            "compared with its mean over the paths in the highest quartile; the difference is the swing."
+            "For each variable, the KPI's mean over the paths where the variable is at or below its 25th "
+            "percentile is compared with its mean over the paths at or above its 75th percentile; the difference "
+            "is the swing. A variable drawn once per replicate has the same value on every path of the replicate, "
+            "so ties can put more than a quarter of the paths in either group, and the paths of a replicate "
+            "count as one draw of the variable."
         )
     )
     section.add(table_from_rows("sensitivity", "Sensitivity of the KPIs", columns, rows))
