@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core.db import connect
+from d3_engine.core.db import connect, without_comments
 from d3_engine.core.errors import Finding, Findings
 from d3_engine.core.formats import float_to_decimal
 from d3_engine.inputs.market import MARKET_FILE
@@ -73,15 +73,16 @@ def default_set_db(
     path 0 of a 1 × 1 × 1 plan), so per-path models can be targeted too (tests use this).
     """
     con = connect(None)
-    write_inputs(con, validated)
-    write_settings(con, validated.simulation, validated.fx)
-    values = default_values(validated.plan, validated.pipelines)
-    docs = {scope: validated.doc(scope) for scope in ("general", "public_tap")}
-    gpu_keys = sorted({o.gpu for o in validated.offers}, key=str.encode)
-    write_params(con, values, docs, gpu_keys)
-    if with_noise:
-        write_noise(con, validated.seed, values.plan, ["public"], 1, 1)
-    run_model_closure(con, targets, model_variables(validated, replicates=1, mc=1))
+    with without_comments():  # a throwaway database: its tables need no COMMENT (~60 ms of ~220 ms)
+        write_inputs(con, validated)
+        write_settings(con, validated.simulation, validated.fx)
+        values = default_values(validated.plan, validated.pipelines)
+        docs = {scope: validated.doc(scope) for scope in ("general", "public_tap")}
+        gpu_keys = sorted({o.gpu for o in validated.offers}, key=str.encode)
+        write_params(con, values, docs, gpu_keys)
+        if with_noise:
+            write_noise(con, validated.seed, values.plan, ["public"], 1, 1)
+        run_model_closure(con, targets, model_variables(validated, replicates=1, mc=1))
     return con
 
 

@@ -54,3 +54,19 @@ def test_every_column_comment_says_more_than_its_references_and_unit() -> None:
         if len(re.sub(r"\[[^\]]*\]", "", column.description).strip(" .;,")) < 3
     ]
     assert bare == []
+
+
+def test_without_comments_skips_them_only_inside_the_block() -> None:
+    """The validation preflight's throwaway database goes without COMMENTs; everything after it keeps them."""
+    from d3_engine.core.db import comment_on, connect, without_comments
+
+    con = connect(None)
+    con.execute("CREATE TABLE a (x INTEGER)")
+    con.execute("CREATE TABLE b (x INTEGER)")
+    with without_comments():
+        comment_on(con, "a", "table a", {"x": "column x [unit: count]"})
+    comment_on(con, "b", "table b", {"x": "column x [unit: count]"})
+    comments = con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal ORDER BY 1").fetchall()
+    assert comments == [("a", None), ("b", "table b")]
+    columns = con.execute("SELECT table_name, comment FROM duckdb_columns() WHERE NOT internal ORDER BY 1").fetchall()
+    assert columns == [("a", None), ("b", "column x [unit: count]")]
