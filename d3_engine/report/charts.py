@@ -275,12 +275,15 @@ def tornado_chart(title: str, names: list[str], low: list[float], high: list[flo
         ax.barh(positions, widths, left=lefts, color=colors)
         for p, lo, hi in zip(positions, low, high, strict=True):
             ax.plot([lo], [p], marker="|", color="black", markersize=18)
-            ax.annotate("low", (lo, p), textcoords="offset points", xytext=(0, 12), ha="center", fontsize=9)
-            ax.annotate("high", (hi, p), textcoords="offset points", xytext=(0, 12), ha="center", fontsize=9)
+            # each label sits outside its end of the bar, so the two never overlap on a short bar
+            for text, x, outward in (("low", lo, lo < hi), ("high", hi, hi < lo)):
+                ha, dx = ("right", -3) if outward else ("left", 3)
+                ax.annotate(text, (x, p), textcoords="offset points", xytext=(dx, 12), ha=ha, fontsize=9)
         if centre is not None:
             ax.axvline(centre, color="black", linestyle="--", label=f"median {eur(centre)}")
             _legend(ax)
         ax.set_yticks(positions, names)
+        ax.use_sticky_edges = False  # a bar's end is sticky: without this the margin is lost on the bars' side
         ax.margins(x=0.08, y=0.1)  # room for the low/high labels at the bar ends
         ax.invert_yaxis()
         _title(fig, title)
