@@ -76,6 +76,33 @@ def test_each_chart_kind_draws_a_valid_png() -> None:
         assert set(k for k, _ in chunks(png)) == {b"IHDR", b"pHYs", b"IDAT", b"IEND"}
 
 
+def test_tornado_keeps_room_for_the_labels_on_both_sides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bars' ends are inside the x-axis with a margin (a bar's end is a sticky edge that swallowed it), and
+    each end's label points away from the bar ("low" left of a left end, "high" right of a right end)."""
+    drawn: list[object] = []
+
+    def capture(draw: object) -> bytes:
+        with charts.chart_style():
+            fig, ax = charts._figure()
+            draw(fig, ax)  # type: ignore[operator]
+            fig.canvas.draw()
+            drawn.append(ax)
+        return b""
+
+    monkeypatch.setattr(charts, "png_bytes", capture)
+    charts.tornado_chart("t", ["v1", "v2"], [-4100.0, -3790.0], [-3500.0, -3800.0], -3826.72)
+    (ax,) = drawn
+    left, right = ax.get_xlim()  # type: ignore[attr-defined]
+    assert left < -4100.0 - 0.05 * 600 and right > -3500.0 + 0.05 * 600
+    labels = {(t.get_text(), t.xy[0]): t.get_horizontalalignment() for t in ax.texts}  # type: ignore[attr-defined]
+    assert labels == {
+        ("low", -4100.0): "right",
+        ("high", -3500.0): "left",
+        ("low", -3790.0): "left",
+        ("high", -3800.0): "right",
+    }
+
+
 RENDER = """
 import hashlib, sys
 from pathlib import Path
