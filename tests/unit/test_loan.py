@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import inspect
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -13,6 +15,7 @@ from d3_engine.models.python import loan
 from d3_engine.models.python.loan import LoanTerms, annuity_payment, indexed_amount, loan_schedule, round_to
 
 D = Decimal
+TERMS_TABLES = ("loan_schedule", "fixed_cost_indexed")
 
 
 def _rows(terms: LoanTerms) -> dict[int, tuple[str, Decimal, Decimal, Decimal, Decimal, Decimal]]:
@@ -93,9 +96,9 @@ def test_indexed_fixed_cost_is_exact_before_its_single_rounding() -> None:
     assert indexed_amount(D("75.25"), D("2.5"), 0) == D("75.250000")
 
 
-def _params_db() -> duckdb.DuckDBPyConnection:
-    """Three parameter sets, two with the same loan terms; plan starts 2025-11; H = 25."""
-    con = duckdb.connect()
+def _params_db(con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+    """Three parameter sets, two with the same loan terms; plan starts 2025-11; H = 25 (in `con`, else in memory)."""
+    con = con or duckdb.connect()
     con.execute("""CREATE TABLE params_general AS SELECT * FROM (VALUES
         (0, 0, 0, 2025, 11, 12000.0, 12, 12.0, 'annuity', 1, 2.5),
         (1, 0, 1, 2025, 11, 12000.0, 12, 12.0, 'annuity', 1, 2.5),
@@ -132,6 +135,26 @@ def test_cpi_model_indexes_every_plan_year_of_the_horizon() -> None:
     got = con.execute("SELECT param_set_id, plan_year, amount_eur FROM fixed_cost_indexed ORDER BY ALL").fetchall()
     assert got[:3] == [(0, 0, D("500")), (0, 1, D("512.5")), (0, 2, D("525.3125"))]
     assert got[6:] == [(2, 0, D("0.78")), (2, 1, D("0.78")), (2, 2, D("0.78"))]
+
+
+def test_both_models_built_at_once_on_two_connections_give_the_same_tables(tmp_path: Path) -> None:
+    """The per-set models run up to two at once (pipeline/batches.run_concurrently): loan_schedule and
+    fixed_cost_indexed both build from terms, each with helper tables of its own, so neither drops the other's."""
+    con = _params_db(duckdb.connect(str(tmp_path / "run.duckdb")))
+    reference = _params_db()
+    loan.build_loan_schedule(reference)
+    loan.build_fixed_cost_indexed(reference)
+    expected = {t: reference.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TERMS_TABLES}
+    for _ in range(20):
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            cursors = [con.cursor(), con.cursor()]
+            done = [
+                pool.submit(loan.build_loan_schedule, cursors[0]),
+                pool.submit(loan.build_fixed_cost_indexed, cursors[1]),
+            ]
+            assert [d.result() for d in done] == [27, 9]
+        assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TERMS_TABLES} == expected
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '_d3_terms%'").fetchall() == [(0,)]
 
 
 def test_engine_model_declarations() -> None:

@@ -199,14 +199,18 @@ def _create_from_terms(
     value_rows: dict[str, list[Any]],
     select_sql: str,
 ) -> int:
-    """Create `table` by joining per-tuple rows (`_d3_terms_rows`) to the parameter sets (`_d3_terms_map`)."""
-    create_table(con, "_d3_terms_map", {"param_set_id": "BIGINT", "terms_id": "BIGINT"}, key_rows)
-    create_table(con, "_d3_terms_rows", value_schema, value_rows)
+    """Create `table` by joining per-tuple rows (`{terms_rows}` of `select_sql`) to the parameter sets
+    (`{terms_map}`). The helper tables are named after `table`: the per-set models run up to two at once, and
+    two of them build from terms."""
+    terms_map, terms_rows = f"_d3_terms_map_{table}", f"_d3_terms_rows_{table}"
+    create_table(con, terms_map, {"param_set_id": "BIGINT", "terms_id": "BIGINT"}, key_rows)
+    create_table(con, terms_rows, value_schema, value_rows)
     try:
-        con.execute(f'CREATE OR REPLACE TABLE "{table}" AS {select_sql}')
+        select = select_sql.format(terms_map=f'"{terms_map}"', terms_rows=f'"{terms_rows}"')
+        con.execute(f'CREATE OR REPLACE TABLE "{table}" AS {select}')
     finally:
-        con.execute("DROP TABLE IF EXISTS _d3_terms_map")
-        con.execute("DROP TABLE IF EXISTS _d3_terms_rows")
+        con.execute(f'DROP TABLE IF EXISTS "{terms_map}"')
+        con.execute(f'DROP TABLE IF EXISTS "{terms_rows}"')
     return int(_fetch(con, f'SELECT count(*) FROM "{table}"')[0][0])
 
 
@@ -228,8 +232,8 @@ LOAN_SELECT = """
            r.phase, r.opening_balance_eur, r.interest_eur, r.principal_eur, r.payment_eur,
            r.closing_balance_eur
     FROM params_general AS g
-    JOIN _d3_terms_map AS m USING (param_set_id)
-    JOIN _d3_terms_rows AS r USING (terms_id)
+    JOIN {terms_map} AS m USING (param_set_id)
+    JOIN {terms_rows} AS r USING (terms_id)
     ORDER BY g.param_set_id, r.month
 """
 
@@ -263,8 +267,8 @@ CPI_ROW_SCHEMA = {"terms_id": "BIGINT", "plan_year": "BIGINT", "item": "VARCHAR"
 CPI_SELECT = """
     SELECT g.param_set_id, g.grid_index, g.replicate_index, r.plan_year, r.item, r.amount_eur
     FROM params_general AS g
-    JOIN _d3_terms_map AS m USING (param_set_id)
-    JOIN _d3_terms_rows AS r USING (terms_id)
+    JOIN {terms_map} AS m USING (param_set_id)
+    JOIN {terms_rows} AS r USING (terms_id)
     ORDER BY g.param_set_id, r.plan_year, r.item
 """
 
