@@ -40,6 +40,11 @@ def sql_literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def sql_identifier(name: str) -> str:
+    """A quoted SQL identifier (a table, column or database name may hold a quote)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def bound_memory(con: duckdb.DuckDBPyConnection, spill: Path) -> None:
     """Cap DuckDB's memory; beyond it tables spill to the folder `spill` (inside staging: removed with it)."""
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
@@ -105,10 +110,7 @@ def append_rows(
 
 def comment_statements(table: str, comment: str, columns: Mapping[str, str] | None = None) -> list[str]:
     """The COMMENT ON statements of a table and some of its columns (see `comment_on`)."""
-
-    def quote(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
+    quote = sql_identifier
     statements = [f"COMMENT ON TABLE {quote(table)} IS {sql_literal(comment)}"]
     statements += [
         f"COMMENT ON COLUMN {quote(table)}.{quote(c)} IS {sql_literal(text)}" for c, text in (columns or {}).items()

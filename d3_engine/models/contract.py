@@ -11,16 +11,12 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import TYPE_CHECKING
 
-from d3_engine.core.db import comment_statements
+from d3_engine.core.db import comment_statements, sql_identifier
 from d3_engine.core.errors import RuntimeFailure
 from d3_engine.models.header import ModelHeader, column_comment
 
 if TYPE_CHECKING:
     import duckdb
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def actual_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
@@ -56,8 +52,8 @@ def duplicated_grain(con: duckdb.DuckDBPyConnection, header: ModelHeader) -> dic
     hash proves the grain unique (grouping one UBIGINT is cheaper than grouping the key columns, issue 13).
     Only a repeated hash (a duplicate, or a rare collision) runs the exact GROUP BY that names the key.
     """
-    keys = ", ".join(_quote(g) for g in header.grain)
-    table = _quote(header.name)
+    keys = ", ".join(sql_identifier(g) for g in header.grain)
+    table = sql_identifier(header.name)
     # count(DISTINCT) of the hashes: 15-20 % cheaper than GROUP BY … HAVING count(*) > 1 (5 000-path batches)
     (repeated,) = con.execute(f"SELECT count(*) - count(DISTINCT hash({keys})) FROM {table}").fetchall()[0]
     if not repeated:
@@ -92,11 +88,11 @@ def broken_identities(con: duckdb.DuckDBPyConnection, header: ModelHeader) -> di
     """Rows of the built table where a `-- virtual:` column differs from its expression, per such column."""
     types = {c.name: c.type for c in header.columns}
     counts = ", ".join(
-        f"count(*) FILTER (WHERE {_quote(c)} IS DISTINCT FROM CAST(({expr}) AS {types[c]}))"
+        f"count(*) FILTER (WHERE {sql_identifier(c)} IS DISTINCT FROM CAST(({expr}) AS {types[c]}))"
         for c, expr in header.virtual.items()
     )
     try:
-        found = con.execute(f"SELECT {counts} FROM {_quote(header.name)}").fetchall()[0]
+        found = con.execute(f"SELECT {counts} FROM {sql_identifier(header.name)}").fetchall()[0]
     except Exception as exc:  # an expression that does not bind is a header bug: name it
         raise RuntimeFailure(
             f"model {header.name} v{header.version} breaks its contract ({header.owner}): a `-- virtual:` "

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from d3_engine.core.db import sql_identifier
 from d3_engine.models.header import ModelHeader
 
 if TYPE_CHECKING:
@@ -37,10 +38,6 @@ if TYPE_CHECKING:
 #: DuckDB's rows per row group (the default of `ATTACH … (ROW_GROUP_SIZE …)`); run.duckdb uses the default.
 ROW_GROUP_ROWS = 122_880
 CARRY_DB = "d3_carry"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class RowGroupAppender:
@@ -58,7 +55,7 @@ class RowGroupAppender:
         self.attached = False
 
     def _carry(self, table: str) -> str:
-        return f"{CARRY_DB}.main.{_quote(table)}"
+        return f"{CARRY_DB}.main.{sql_identifier(table)}"
 
     def append(self, source: str, target: str, table: str, header: ModelHeader | None = None) -> None:
         """Append every row of `source` (a qualified table name) to `target` (created on the first call,
@@ -84,12 +81,12 @@ class RowGroupAppender:
         stored = "*"
         if header is not None and virtual:
             columns = [
-                f"{_quote(c.name)} {c.type}"
+                f"{sql_identifier(c.name)} {c.type}"
                 + (f" GENERATED ALWAYS AS ({virtual[c.name]}) VIRTUAL" if c.name in virtual else "")
                 for c in header.columns
             ]
             self.con.execute(f"CREATE OR REPLACE TABLE {target} ({', '.join(columns)})")
-            stored = ", ".join(_quote(c.name) for c in header.columns if c.name not in virtual)
+            stored = ", ".join(sql_identifier(c.name) for c in header.columns if c.name not in virtual)
         else:
             self.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source} LIMIT 0")
         self.con.execute(f"CREATE TABLE {self._carry(table)} AS SELECT {stored} FROM {source} LIMIT 0")
@@ -97,7 +94,7 @@ class RowGroupAppender:
         self.targets[table] = target
         self.stored[table] = stored
         order = month_major(header.grain) if header is not None else []
-        self.orders[table] = "".join(f", {_quote(c)}" for c in order)
+        self.orders[table] = "".join(f", {sql_identifier(c)}" for c in order)
 
     def _append_dense(self, source: str, target: str, table: str, rows: int) -> None:
         start = 0

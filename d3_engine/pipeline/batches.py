@@ -22,140 +22,37 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core import interrupts
-from d3_engine.core.db import comment_on, sql_literal
+from d3_engine.core.db import comment_on, sql_identifier
 from d3_engine.models.graph import Model
 from d3_engine.models.header import ModelHeader, column_comment
 from d3_engine.models.runner import ModelRun, build_model, record_runs
 from d3_engine.models.scope import (
-    KEPT_PER_PATH,
     REPRESENTATIVE,
     SCRATCH_COLUMNS,
-    SCRATCH_PER_PATH,
     split_by_scope,
     upstream_of,
 )
-from d3_engine.pipeline.appends import RowGroupAppender
+from d3_engine.pipeline.databases import SCRATCH_DB, Databases, PathsPlan, search_path
 from d3_engine.plan.draws import (
     TAPS,
     Batch,
-    JobCallback,
     batches,
     comment_noise,
     report_jobs,
     write_batch_noise,
     write_path_range,
 )
-from d3_engine.plan.scenarios import Plan
 
 if TYPE_CHECKING:
     import duckdb
 
 BATCH_DB = "d3_batch"
-SCRATCH_DB = "d3_scratch"
 REP_OF_SCRATCH = "rep of scratch"  # where a scratch table's rows of the representative path wait (finish_scratch)
 REP_ONLY_NOTE = " Representative path only [FIN-12]: run with --keep-path-tables to keep every path."
-
-
-@dataclass
-class PathsPlan:
-    """What the batched run needs to know besides the models."""
-
-    seed: int
-    plan: Plan
-    pipelines: list[str]
-    batch_size: int
-    keep_every_path: bool = False
-    keep_only: frozenset[str] | None = None  # a stress run: these per-path tables only, no representative rows
-    workers: int = 1  # batches computed at once (--max-concurrency); never changes a value or a row's order
-    scratch_file: Path = Path(".scratch.duckdb")  # the scratch database (inside the staging folder)
-    on_batch: Callable[[int, int], None] | None = None  # (paths done, paths in all)
-    on_job: JobCallback | None = None  # job_start / job_done of each (grid, replicate) [OUT-11]
-    tables: dict[str, str] = field(default_factory=dict)  # per-path table -> "home" | "scratch" | "rep"
-    headers: dict[str, ModelHeader] = field(default_factory=dict)  # per-path table -> its header (appends.py)
-
-    def destination(self, table: str) -> str | None:
-        """Where a batch's rows of `table` go: the run's database, the scratch one, or nowhere."""
-        if self.keep_only is not None:
-            return "home" if table in self.keep_only else None
-        if self.keep_every_path or table in KEPT_PER_PATH:
-            return "home"
-        return "scratch" if table in SCRATCH_PER_PATH else None
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _search(con: duckdb.DuckDBPyConnection, *catalogs: str) -> None:
-    path = ",".join(f"{_quote(c)}.main" for c in catalogs)
-    con.execute(f"SET search_path = '{path}'")
-
-
-class _Databases:
-    """The run's database, the scratch one and the batch's, and the search path between them."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, paths: PathsPlan) -> None:
-        self.con, self.paths = con, paths
-        self.home = str(con.execute("SELECT current_database()").fetchall()[0][0])
-        self.catalogs = [self.home]
-        self.active: set[duckdb.DuckDBPyConnection] = set()  # the batch connections still open
-        self.appender = RowGroupAppender(con)  # the whole-run tables of run.duckdb, in whole row groups
-        self.per_set: list[str] = []  # tables of one row group per parameter set that a batch sees through a view
-
-    def find_per_set_tables(self, per_path: set[str]) -> None:
-        """The run's tables keyed by parameter set (a `param_set_id` column; not a per-path table): a batch
-        reads them through views of its own parameter sets (`scope_batch`)."""
-        rows = self.con.execute(
-            "SELECT DISTINCT table_name FROM duckdb_columns() "
-            "WHERE database_name = ? AND schema_name = 'main' AND column_name = 'param_set_id'",
-            [self.home],
-        ).fetchall()
-        self.per_set = sorted(str(r[0]) for r in rows if str(r[0]) not in per_path)
-
-    def scope_batch(self, cursor: duckdb.DuckDBPyConnection, slot: str, batch: Batch) -> None:
-        """Views, in the batch's database (first on its search path), of the per-set tables restricted to the
-        parameter sets of the batch's paths (param_set_id = path_id // M, [GEN-2]).
-
-        A path's rows depend on its own parameter set's rows only, so the values are the same; but a model
-        that joins a per-set table over every set (a batch of 5 000 paths holds 200 of 40 000 sets at 1M
-        paths) or reads it into Python did work in proportion to the whole plan in every batch: 0.5 s of
-        each batch's 6 s at 1 000 000 paths (issue 13)."""
-        mc = max(1, self.paths.plan.mc)
-        first, last = batch.start // mc, (batch.stop - 1) // mc
-        home = _quote(self.home)
-        for table in self.per_set:
-            name = _quote(table)
-            cursor.execute(
-                f"CREATE VIEW {slot}.main.{name} AS SELECT * FROM {home}.main.{name} "
-                f"WHERE param_set_id BETWEEN {first} AND {last}"
-            )
-
-    def attach_scratch(self) -> None:
-        self.con.execute(f"ATTACH {sql_literal(self.paths.scratch_file)} AS {SCRATCH_DB}")
-        self.catalogs.append(SCRATCH_DB)
-        _search(self.con, *self.catalogs)
-
-    def catalog(self, where: str) -> str:
-        return SCRATCH_DB if where == "scratch" else self.home
-
-    def open_batch(self, slot: str) -> duckdb.DuckDBPyConnection:
-        """A new connection whose default database is a fresh in-memory one named `slot`."""
-        cursor = self.con.cursor()
-        self.active.add(cursor)
-        cursor.execute(f"ATTACH ':memory:' AS {slot}")
-        cursor.execute(f"USE {slot}")
-        _search(cursor, slot, *self.catalogs)
-        return cursor
-
-    def close_batch(self, cursor: duckdb.DuckDBPyConnection, slot: str) -> None:
-        self.active.discard(cursor)
-        cursor.close()
-        self.con.execute(f"DETACH DATABASE IF EXISTS {slot}")
 
 
 def run_plan(
@@ -172,7 +69,7 @@ def run_plan(
     """
     scoped = split_by_scope(models)
     paths.headers.update({h.name: h for m in scoped.path for h in m.tables})
-    dbs = _Databases(con, paths)
+    dbs = Databases(con, paths)
     done: dict[str, ModelRun] = {}
     # The per-parameter-set models are independent pure functions too: up to `workers` at once, like the models
     # after the batches (their order of creation changes no byte; events and engine_models stay in DAG order).
@@ -226,7 +123,7 @@ def _through_representative(across: list[Model]) -> int:
 
 
 def run_concurrently(
-    dbs: _Databases,
+    dbs: Databases,
     models: list[Model],
     variables: dict[str, Any],
     workers: int,
@@ -252,7 +149,7 @@ def run_concurrently(
             for model in [m for m in waiting if _ready(m, names, built)][: slots - len(running)]:
                 waiting.remove(model)
                 cursor = dbs.con.cursor()
-                _search(cursor, *dbs.catalogs)
+                search_path(cursor, *dbs.catalogs)
                 running[pool.submit(build_model, cursor, model, variables)] = (model.name, cursor)
             finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for future in finished:
@@ -319,7 +216,7 @@ class _Computed:
 
 
 def _computed_in_order(
-    dbs: _Databases, models: list[Model], variables: dict[str, Any]
+    dbs: Databases, models: list[Model], variables: dict[str, Any]
 ) -> Iterator[tuple[Batch, _Computed]]:
     """Every batch computed by `workers` threads at once (each its own connection and database), appended to
     the run in batch order, so the tables' row order does not depend on the workers ([RNG-7])."""
@@ -344,13 +241,13 @@ def _computed_in_order(
             raise
 
 
-def _published(dbs: _Databases, batch: Batch, future: Future[_Computed]) -> tuple[Batch, _Computed]:
+def _published(dbs: Databases, batch: Batch, future: Future[_Computed]) -> tuple[Batch, _Computed]:
     computed = future.result()
     _publish(dbs, computed)
     return batch, computed
 
 
-def _abandon(dbs: _Databases, pending: deque[tuple[Batch, Future[_Computed]]]) -> None:
+def _abandon(dbs: Databases, pending: deque[tuple[Batch, Future[_Computed]]]) -> None:
     """Stop the batches still running (a failure or an interrupt) and drop their databases."""
     for _, future in pending:
         future.cancel()
@@ -365,7 +262,7 @@ def _abandon(dbs: _Databases, pending: deque[tuple[Batch, Future[_Computed]]]) -
 
 
 def _compute_batch(
-    dbs: _Databases, models: list[Model], variables: dict[str, Any], batch: Batch, slot: str, rep: bool
+    dbs: Databases, models: list[Model], variables: dict[str, Any], batch: Batch, slot: str, rep: bool
 ) -> _Computed:
     """The per-path models of one batch in the fresh in-memory database `slot` (run on a worker thread).
 
@@ -385,7 +282,7 @@ def _compute_batch(
             publish += _to_publish([t.name for t in model.tables], paths, rep)
             published = {table for table, _ in publish}
             for table in [n for n, last in last_use.items() if last == model.name and n not in published]:
-                cursor.execute(f"DROP TABLE {slot}.main.{_quote(table)}")
+                cursor.execute(f"DROP TABLE {slot}.main.{sql_identifier(table)}")
             interrupts.checkpoint()
     except BaseException:
         dbs.close_batch(cursor, slot)
@@ -409,7 +306,7 @@ def _to_publish(tables: list[str], paths: PathsPlan, rep: bool) -> list[tuple[st
     return out
 
 
-def _publish(dbs: _Databases, computed: _Computed) -> None:
+def _publish(dbs: Databases, computed: _Computed) -> None:
     """Append a computed batch's tables to the run (or scratch) database, then drop its database."""
     try:
         for table, where in computed.publish:
@@ -428,11 +325,11 @@ def _last_use(models: list[Model]) -> dict[str, str]:
     return last
 
 
-def _copy(dbs: _Databases, slot: str, table: str, where: str) -> None:
-    target = f"{_quote(dbs.catalog(where))}.main.{_quote(table)}"
-    source = f"{slot}.main.{_quote(table)}"
+def _copy(dbs: Databases, slot: str, table: str, where: str) -> None:
+    target = f"{sql_identifier(dbs.catalog(where))}.main.{sql_identifier(table)}"
+    source = f"{slot}.main.{sql_identifier(table)}"
     if where == REP_OF_SCRATCH:  # not under its own name yet: it would hide the scratch table from the readers
-        staged = f"{_quote(dbs.home)}.main.{_quote(_rep_of_scratch(table))}"
+        staged = f"{sql_identifier(dbs.home)}.main.{sql_identifier(_rep_of_scratch(table))}"
         dbs.con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT * FROM {source} ORDER BY ALL")
         return
     if where == "home":  # a whole-run table of run.duckdb: appended in whole row groups (pipeline/appends.py)
@@ -452,7 +349,7 @@ def _scratch_columns(table: str, where: str) -> str:
     """The select list of a batch's rows of `table` appended to `where`: a scratch table keeps the columns its
     readers across paths use (SCRATCH_COLUMNS), anything else every column."""
     columns = SCRATCH_COLUMNS.get(table) if where == "scratch" else None
-    return "*" if columns is None else ", ".join(_quote(c) for c in columns)
+    return "*" if columns is None else ", ".join(sql_identifier(c) for c in columns)
 
 
 def _comment_path_tables(con: duckdb.DuckDBPyConnection, models: list[Model], paths: PathsPlan) -> None:
@@ -496,19 +393,20 @@ def finish_scratch(
         return
     home = str(con.execute("SELECT current_database()").fetchall()[0][0])
     staged = [t for t, where in paths.tables.items() if where == "scratch"]
-    _search(con, home)
+    search_path(con, home)
     for (table,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY table_name", [SCRATCH_DB]
     ).fetchall():  # dropped first, the detach has nothing to checkpoint into a file deleted next (3 s at 100k)
-        con.execute(f"DROP TABLE {SCRATCH_DB}.main.{_quote(str(table))}")
+        con.execute(f"DROP TABLE {SCRATCH_DB}.main.{sql_identifier(str(table))}")
     con.execute(f"DETACH {SCRATCH_DB}")
     kept = staged if rep_path_id is not None else []
     for table in staged:
+        staged_name = f"{sql_identifier(home)}.main.{sql_identifier(_rep_of_scratch(table))}"
         if table in kept:
-            con.execute(f"ALTER TABLE {_quote(home)}.main.{_quote(_rep_of_scratch(table))} RENAME TO {_quote(table)}")
+            con.execute(f"ALTER TABLE {staged_name} RENAME TO {sql_identifier(table)}")
             paths.tables[table] = "rep"
         else:
-            con.execute(f"DROP TABLE IF EXISTS {_quote(home)}.main.{_quote(_rep_of_scratch(table))}")
+            con.execute(f"DROP TABLE IF EXISTS {staged_name}")
     headers = [h for m in models for h in m.tables if h.name in kept]
     for header in headers:
         columns = {c.name: column_comment(c) for c in header.columns}

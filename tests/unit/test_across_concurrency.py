@@ -11,7 +11,8 @@ import pytest
 
 from d3_engine.core.errors import RuntimeFailure
 from d3_engine.models.graph import Model
-from d3_engine.pipeline.batches import PathsPlan, _Databases, run_concurrently
+from d3_engine.pipeline.batches import run_concurrently
+from d3_engine.pipeline.databases import Databases, PathsPlan
 from d3_engine.plan.scenarios import Plan
 
 
@@ -30,9 +31,9 @@ def _python_model(name: str, deps: list[str], log: list[tuple[str, str, float]],
     return Model(name, 1, deps, "60_consolidation", python=build, fingerprint_source=name)
 
 
-def _databases(con: duckdb.DuckDBPyConnection) -> _Databases:
+def _databases(con: duckdb.DuckDBPyConnection) -> Databases:
     plan = Plan.__new__(Plan)
-    return _Databases(con, PathsPlan(seed=1, plan=plan, pipelines=[], batch_size=1))
+    return Databases(con, PathsPlan(seed=1, plan=plan, pipelines=[], batch_size=1))
 
 
 def test_independent_models_overlap_and_come_back_in_dag_order(tmp_path: Path) -> None:

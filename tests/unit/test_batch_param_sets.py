@@ -12,14 +12,14 @@ from pathlib import Path
 
 import duckdb
 
-from d3_engine.pipeline.batches import PathsPlan, _Databases
+from d3_engine.pipeline.databases import Databases, PathsPlan
 from d3_engine.plan.draws import Batch
 from d3_engine.plan.scenarios import Plan
 
 MC = 3  # paths per parameter set: param_set_id = path_id // MC [GEN-2]
 
 
-def _databases(tmp_path: Path) -> _Databases:
+def _databases(tmp_path: Path) -> Databases:
     con = duckdb.connect(str(tmp_path / "run.duckdb"))
     con.execute("CREATE TABLE params_x AS SELECT range AS param_set_id, range * 10 AS v FROM range(10)")
     con.execute("CREATE TABLE per_model AS SELECT range // 2 AS param_set_id, range % 2 AS k FROM range(20)")
@@ -27,7 +27,7 @@ def _databases(tmp_path: Path) -> _Databases:
     con.execute("CREATE TABLE paths AS SELECT range AS path_id, range // 3 AS param_set_id FROM range(30)")
     con.execute("CREATE TABLE draw_public_noise AS SELECT 0 AS path_id, 0 AS param_set_id")
     plan = Plan([], [], [], [], replicates=10, mc=MC, horizon=6)
-    dbs = _Databases(con, PathsPlan(seed=1, plan=plan, pipelines=[], batch_size=7))
+    dbs = Databases(con, PathsPlan(seed=1, plan=plan, pipelines=[], batch_size=7))
     dbs.find_per_set_tables({"paths", "draw_public_noise"})
     return dbs
 
