@@ -6,6 +6,9 @@ A model's scope follows from its header and its place in the DAG:
 - **path**: `path_id` leads its grain and its rows of a path depend on that path alone (demand, the
   statements, the path KPIs): computed batch by batch on consecutive path-id ranges, each batch a pure
   function of the plan, the inputs and its range. `-- scope: across paths` in a header says otherwise.
+  A per-path model reads of a per-set table (a `param_set_id` column) the rows of its own path's set only:
+  a batch sees those tables through views of its own parameter sets (pipeline/databases.scope_batch), so a
+  model that needs another set's rows (a base replicate, say) must say `-- scope: across paths` instead.
 - **across**: everything that reads many paths at once (the representative path, risk by month, the
   annual and KPI summaries, the autoscaler of the representative path): computed once, after every batch.
 

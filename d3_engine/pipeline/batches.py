@@ -142,31 +142,34 @@ def run_concurrently(
     waiting = sorted(models, key=lambda m: -sum(rows.get(d, 0) for d in m.deps))  # stable: then DAG order
     built: dict[str, ModelRun] = {}
     running: dict[Future[ModelRun], tuple[str, duckdb.DuckDBPyConnection]] = {}
+    opened: list[duckdb.DuckDBPyConnection] = []  # every cursor not yet closed, tracked before its model starts
     next_out = 0
     pool = ThreadPoolExecutor(max_workers=slots)
     try:
         while waiting or running:
             for model in [m for m in waiting if _ready(m, names, built)][: slots - len(running)]:
                 waiting.remove(model)
-                cursor = dbs.con.cursor()
+                opened.append(cursor := dbs.con.cursor())
                 search_path(cursor, *dbs.catalogs)
                 running[pool.submit(build_model, cursor, model, variables)] = (model.name, cursor)
             finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for future in finished:
                 name, cursor = running.pop(future)
+                opened.remove(cursor)
                 cursor.close()
                 built[name] = future.result()
             while next_out < len(models) and models[next_out].name in built:
                 yield models[next_out].name, built[models[next_out].name]
                 next_out += 1
     except BaseException:
-        for future, (_, cursor) in running.items():
+        for future in running:
             future.cancel()
+        for cursor in opened:  # also a model submitted as the signal came, before `running` knew it
             cursor.interrupt()  # a running query stops with an error its worker raises
         raise
     finally:
         pool.shutdown(wait=True)  # the interrupted models end before their connections close
-        for _, cursor in running.values():
+        for cursor in opened:
             cursor.close()
 
 

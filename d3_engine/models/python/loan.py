@@ -200,8 +200,8 @@ def _create_from_terms(
     select_sql: str,
 ) -> int:
     """Create `table` by joining per-tuple rows (`{terms_rows}` of `select_sql`) to the parameter sets
-    (`{terms_map}`). The helper tables are named after `table`: the per-set models run up to two at once, and
-    two of them build from terms."""
+    (`{terms_map}`). The helper tables are named after `table`: the per-set models run up to --max-concurrency at
+    once, and two of them build from terms."""
     terms_map, terms_rows = f"_d3_terms_map_{table}", f"_d3_terms_rows_{table}"
     create_table(con, terms_map, {"param_set_id": "BIGINT", "terms_id": "BIGINT"}, key_rows)
     create_table(con, terms_rows, value_schema, value_rows)
