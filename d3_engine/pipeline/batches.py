@@ -36,7 +36,7 @@ from d3_engine.models.scope import (
     split_by_scope,
     upstream_of,
 )
-from d3_engine.pipeline.databases import SCRATCH_DB, Databases, PathsPlan, search_path
+from d3_engine.pipeline.databases import SCRATCH_DB, BatchStopped, Databases, PathsPlan, search_path
 from d3_engine.plan.draws import (
     TAPS,
     Batch,
@@ -287,6 +287,8 @@ def _compute_batch(
             for table in [n for n, last in last_use.items() if last == model.name and n not in published]:
                 cursor.execute(f"DROP TABLE {slot}.main.{sql_identifier(table)}")
             interrupts.checkpoint()
+            if paths.stop is not None and paths.stop.is_set():
+                raise BatchStopped
     except BaseException:
         dbs.close_batch(cursor, slot)
         raise

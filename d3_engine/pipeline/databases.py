@@ -8,6 +8,7 @@ of the run's. The per-set tables it reads through views of its own parameter set
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 SCRATCH_DB = "d3_scratch"
 
 
+class BatchStopped(Exception):
+    """A batch ended early because its caller set `PathsPlan.stop` (another stress of the stage failed)."""
+
+
 @dataclass
 class PathsPlan:
     """What the batched run needs to know besides the models."""
@@ -40,6 +45,7 @@ class PathsPlan:
     scratch_file: Path = Path(".scratch.duckdb")  # the scratch database (inside the staging folder)
     on_batch: Callable[[int, int], None] | None = None  # (paths done, paths in all)
     on_job: JobCallback | None = None  # job_start / job_done of each (grid, replicate) [OUT-11]
+    stop: threading.Event | None = None  # set by the caller to end the run at its next model (BatchStopped)
     tables: dict[str, str] = field(default_factory=dict)  # per-path table -> "home" | "scratch" | "rep"
     headers: dict[str, ModelHeader] = field(default_factory=dict)  # per-path table -> its header (appends.py)
 

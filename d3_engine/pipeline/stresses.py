@@ -9,12 +9,20 @@ is then deleted. The stage runs before the base's models, so the base's `scenari
 `stress_path_kpis` to its own scenario 0), `whatif_kpis` and `stress_tests` are ordinary models of its DAG. A
 stress therefore never changes a base table or artefact, runs no acceptance check and never changes the exit
 code.
+
+Up to `--max-concurrency` stresses are computed at once, each by its own thread on a share of the workers and
+with the batch size the base run uses, so the stage holds no more paths in memory than the base's batches do;
+their rows are appended in input order. A stress is a pure function of its inputs, like a batch ([RNG-7]), so
+neither changes a byte: it only keeps both cores busy through each stress's one-thread parts (its input tables,
+its plan models, its appends), which one stress at a time left half idle.
 """
 
 from __future__ import annotations
 
 import shutil
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +34,7 @@ from d3_engine.models.header import column_comment
 from d3_engine.models.python.registry import table_headers
 from d3_engine.models.scope import upstream_of
 from d3_engine.pipeline.batches import PathsPlan, finish_scratch, run_plan
+from d3_engine.pipeline.databases import BatchStopped
 from d3_engine.plan.params import write_params, write_settings
 from d3_engine.plan.scenarios import ParamValues
 from d3_engine.plan.store import write_inputs
@@ -55,8 +64,11 @@ def run_stress(
     values: ParamValues,
     scratch: Path,
     setup: dict[str, Any],
+    stop: threading.Event | None = None,
 ) -> None:
-    """Build one stressed run of the `scenario_path_kpis` model in the database file `scratch`."""
+    """Build one stressed run of the `scenario_path_kpis` model in the database file `scratch`.
+
+    `stop`: set by the caller when the stage fails; the stress then ends at its next model (BatchStopped)."""
     con = connect(scratch, threads=setup["workers"])
     spill = scratch.parent / f".stress-{stress.scenario}-spill"
     bound_memory(con, spill)
@@ -68,6 +80,7 @@ def run_stress(
         workers=setup["workers"],
         scratch_file=scratch.with_name(scratch.stem + ".paths.duckdb"),
         keep_only=KPI_SOURCES,
+        stop=stop,
     )
     models = upstream_of(setup["models"], frozenset({PATH_KPIS}))
     try:
@@ -105,18 +118,76 @@ def run_stresses(
     setup: dict[str, Any],
     log: EventLog,
 ) -> None:
-    """Every stress in input order into `stress_path_kpis` (empty without stresses); call before the base's models."""
+    """Every stress into `stress_path_kpis` in input order (empty without stresses); call before the base's models.
+
+    Up to `workers` stresses at once, `workers // at once` workers each, batches no larger than the base's."""
     create_stress_rows(con)
-    for stress in validated.stresses:
-        start = time.monotonic()
-        scratch = staging / f".stress-{stress.scenario}.duckdb"
-        try:
-            run_stress(validated, stress, values, scratch, {**setup, "models": models})
-            append_stress(con, stress.scenario, scratch)
-        finally:
-            for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
-                leftover.unlink(missing_ok=True)
-        log.emit("stress_done", "INFO", scenario=stress.scenario, name=stress.name, ms=elapsed_ms(start))
+    stresses = list(validated.stresses)
+    if not stresses:
+        return
+    workers = max(1, int(setup["workers"]))
+    at_once = min(workers, len(stresses))
+    shared = {
+        **setup,
+        "models": models,
+        "workers": max(1, workers // at_once),
+        # the base's batch size (batches.py splits a plan so that every worker gets a batch): with `at_once`
+        # stresses of one worker each, the stage holds as many paths at once as the base's batches do
+        "batch": min(int(setup["batch"]), -(-validated.plan.paths // workers)),
+    }
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="d3-stress")
+    started: dict[int, float] = {}
+    futures: list[Future[Path]] = []
+    try:
+        for stress in stresses:
+            futures.append(pool.submit(_one_stress, validated, stress, values, staging, shared, stop, started))
+        for stress, future in zip(stresses, futures, strict=True):
+            scratch = future.result()
+            try:
+                append_stress(con, stress.scenario, scratch)
+            finally:
+                _remove_database(scratch)
+            ms = elapsed_ms(started[stress.scenario])
+            log.emit("stress_done", "INFO", scenario=stress.scenario, name=stress.name, ms=ms)
+    except BaseException:
+        stop.set()  # the stresses still running end at their next model; those not started never start
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for stress in stresses:
+            _remove_database(_scratch_of(staging, stress))
+
+
+def _one_stress(
+    validated: Validated,
+    stress: Stress,
+    values: ParamValues,
+    staging: Path,
+    setup: dict[str, Any],
+    stop: threading.Event,
+    started: dict[int, float],
+) -> Path:
+    """One stress computed on a pool thread; returns its database file (the caller appends it in input order)."""
+    if stop.is_set():
+        raise BatchStopped
+    started[stress.scenario] = time.monotonic()
+    scratch = _scratch_of(staging, stress)
+    try:
+        run_stress(validated, stress, values, scratch, setup, stop)
+    except BaseException:
+        stop.set()  # at once: a stress this thread or another would start next never starts
+        raise
+    return scratch
+
+
+def _scratch_of(staging: Path, stress: Stress) -> Path:
+    return staging / f".stress-{stress.scenario}.duckdb"
+
+
+def _remove_database(database: Path) -> None:
+    for leftover in (database, database.with_name(database.name + ".wal")):
+        leftover.unlink(missing_ok=True)
 
 
 __all__ = ["run_stresses"]
