@@ -32,6 +32,7 @@ GROUPS = {
     "tests/unit/test_whatif_runs.py": "shipped runs",
     "tests/unit/test_packaging.py": "shipped runs",
     "tests/unit/test_artefact_headers.py": "shipped runs",
+    "tests/unit/test_stress_concurrency.py": "shipped runs",
 }
 
 #: Seconds of the heaviest units (≥ 4 s) on a quiet 2-core machine with coverage, for a session with no cached
@@ -39,8 +40,8 @@ GROUPS = {
 #: handed out last and keep one worker busy while the other idles. Refresh from `.pytest_cache/v/d3/test_seconds`
 #: (summed per `unit_of`) when a unit's cost changes by several seconds.
 HINT_SECONDS = {
-    "tests/bdd/test_rng_determinism.py": 82.0,
-    "shipped runs": 66.0,
+    "tests/bdd/test_rng_determinism.py": 66.0,
+    "shipped runs": 76.0,
     "tests/chaos/test_kills.py": 46.0,
     "tests/chaos/test_fuzz.py": 21.0,
     "tests/unit/test_ledger.py": 18.0,

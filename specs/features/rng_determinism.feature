@@ -79,8 +79,19 @@ Feature: Deterministic scenarios and random draws
     Examples:
       | workers | batch |
       | 2       | 1000  |
-      | 1       | 1     |
       | 2       | 7     |
+
+  @e2e
+  Scenario: One-path batches change no byte [RNG-2] [RNG-7]
+    # R = 1 gives 18 paths (6 grid points × 3 MC): every batch is one path, and each parameter set's 3 paths
+    # fall in 3 batches (a one-path batch costs ~0.3 s of planning, so not on all 72 paths).
+    Given run.random_runs_per_simulation is set to 1
+    When the fixture is run with concurrency 1 and 1000 paths per batch
+    And the fixture is run again with concurrency 1 and 1 paths per batch
+    Then the run exits with code 0
+    And the grid_built event reports grid_size 6, replicates 1, mc 3 and paths 18
+    And both runs have the same SHA256SUMS
+    And both runs have the same draw tables
 
   @e2e
   Scenario: A different seed gives different draws but the same grid [RNG-1] [RNG-2]

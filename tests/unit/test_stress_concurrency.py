@@ -33,10 +33,10 @@ def _stress_rows(run_dir: Path) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("workers", ["1", "3"])
+@pytest.mark.parametrize("workers", ["1"])
 def test_stresses_at_once_give_the_bytes_of_one_at_a_time(tmp_path: Path, workers: str) -> None:
     # the cached small run: the shipped max_concurrency 4, so its 4 stresses ran at once on one worker each;
-    # 1 runs them one after the other on one worker, 3 runs three at once and the fourth after them
+    # with 1 they run one after the other, each waiting in the pool for the one before
     reference = small_shipped_run().run_dir
     result = _small_run(tmp_path / "out", "--max-concurrency", workers)
     assert result.exit_code == 0, result.stdout + result.stderr
