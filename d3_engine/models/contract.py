@@ -11,7 +11,7 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import TYPE_CHECKING
 
-from d3_engine.core.db import comment_statements, sql_identifier
+from d3_engine.core.db import comment_statements, sql_identifier, transaction
 from d3_engine.core.errors import RuntimeFailure
 from d3_engine.models.header import ModelHeader, column_comment
 
@@ -131,12 +131,7 @@ def comment_tables(con: duckdb.DuckDBPyConnection, headers: list[ModelHeader]) -
 
     One transaction: each COMMENT is a catalog change, and committing each alone costs a write to disk.
     """
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for header in headers:
             described = {c.name: column_comment(c) for c in header.columns}
             con.execute(";\n".join(comment_statements(header.name, header.comment(), described)))
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core import interrupts
-from d3_engine.core.db import comment_on, sql_identifier
+from d3_engine.core.db import comment_on, sql_identifier, transaction
 from d3_engine.models.graph import Model
 from d3_engine.models.header import ModelHeader, column_comment
 from d3_engine.models.runner import ModelRun, build_model, record_runs
@@ -110,8 +110,9 @@ def run_plan(
     for name, run in run_concurrently(dbs, rest, variables, paths.workers, rows):
         done[name] = _announce(run, on_done)
     ordered = [done[m.name] for m in models]
-    record_runs(con, scoped.plan + scoped.across, ordered)
-    _comment_path_tables(con, scoped.path, paths)
+    with transaction(con):  # one commit (pipeline/run.py)
+        record_runs(con, scoped.plan + scoped.across, ordered)
+        _comment_path_tables(con, scoped.path, paths)
     return ordered
 
 
@@ -314,8 +315,15 @@ def _to_publish(tables: list[str], paths: PathsPlan, rep: bool) -> list[tuple[st
 def _publish(dbs: Databases, computed: _Computed) -> None:
     """Append a computed batch's tables to the run (or scratch) database, then drop its database."""
     try:
-        for table, where in computed.publish:
-            _copy(dbs, computed.slot, table, where)
+        if all(where in ("rep", REP_OF_SCRATCH) for _, where in computed.publish):
+            # the representative path's tables, all in the run's database: one commit (pipeline/run.py); a
+            # transaction cannot write the carry or the scratch database as well, so not for the other batches
+            with transaction(dbs.con):
+                for table, where in computed.publish:
+                    _copy(dbs, computed.slot, table, where)
+        else:
+            for table, where in computed.publish:
+                _copy(dbs, computed.slot, table, where)
     finally:
         dbs.close_batch(computed.cursor, computed.slot)
 
@@ -405,16 +413,17 @@ def finish_scratch(
         con.execute(f"DROP TABLE {SCRATCH_DB}.main.{sql_identifier(str(table))}")
     con.execute(f"DETACH {SCRATCH_DB}")
     kept = staged if rep_path_id is not None else []
-    for table in staged:
-        staged_name = f"{sql_identifier(home)}.main.{sql_identifier(_rep_of_scratch(table))}"
-        if table in kept:
-            con.execute(f"ALTER TABLE {staged_name} RENAME TO {sql_identifier(table)}")
-            paths.tables[table] = "rep"
-        else:
-            con.execute(f"DROP TABLE IF EXISTS {staged_name}")
-    headers = [h for m in models for h in m.tables if h.name in kept]
-    for header in headers:
-        columns = {c.name: column_comment(c) for c in header.columns}
-        comment_on(con, header.name, header.comment() + REP_ONLY_NOTE, columns)
+    with transaction(con):  # one commit (pipeline/run.py)
+        for table in staged:
+            staged_name = f"{sql_identifier(home)}.main.{sql_identifier(_rep_of_scratch(table))}"
+            if table in kept:
+                con.execute(f"ALTER TABLE {staged_name} RENAME TO {sql_identifier(table)}")
+                paths.tables[table] = "rep"
+            else:
+                con.execute(f"DROP TABLE IF EXISTS {staged_name}")
+        headers = [h for m in models for h in m.tables if h.name in kept]
+        for header in headers:
+            columns = {c.name: column_comment(c) for c in header.columns}
+            comment_on(con, header.name, header.comment() + REP_ONLY_NOTE, columns)
     for leftover in (paths.scratch_file, paths.scratch_file.with_name(paths.scratch_file.name + ".wal")):
         leftover.unlink(missing_ok=True)

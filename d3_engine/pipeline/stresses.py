@@ -26,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core.db import bound_memory, comment_on, connect, create_table, sql_literal
+from d3_engine.core.db import bound_memory, comment_on, connect, create_table, sql_literal, transaction
 from d3_engine.core.events import EventLog, elapsed_ms
 from d3_engine.inputs.stresses import Stress
 from d3_engine.models.graph import Model
@@ -84,10 +84,11 @@ def run_stress(
     )
     models = upstream_of(setup["models"], frozenset({PATH_KPIS}))
     try:
-        write_inputs(con, validated)
-        write_settings(con, validated.simulation, validated.fx)
-        write_params(con, values, setup["docs"], setup["gpus"], stress)
-        create_stress_rows(con)  # empty here: the model's rows are this stress's own (scenario 0)
+        with transaction(con):  # one commit for the small tables and their COMMENTs (pipeline/run.py)
+            write_inputs(con, validated)
+            write_settings(con, validated.simulation, validated.fx)
+            write_params(con, values, setup["docs"], setup["gpus"], stress)
+            create_stress_rows(con)  # empty here: the model's rows are this stress's own (scenario 0)
         run_plan(con, models, setup["model_vars"], paths)
         finish_scratch(con, models, paths, None)
     finally:
