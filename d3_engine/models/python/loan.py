@@ -21,7 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core.db import create_table
+from d3_engine.core.db import create_table, transaction
 from d3_engine.core.formats import float_to_decimal
 from d3_engine.models.graph import Model
 from d3_engine.models.header import parse_header
@@ -203,14 +203,13 @@ def _create_from_terms(
     (`{terms_map}`). The helper tables are named after `table`: the per-set models run up to --max-concurrency at
     once, and two of them build from terms."""
     terms_map, terms_rows = f"_d3_terms_map_{table}", f"_d3_terms_rows_{table}"
-    create_table(con, terms_map, {"param_set_id": "BIGINT", "terms_id": "BIGINT"}, key_rows)
-    create_table(con, terms_rows, value_schema, value_rows)
-    try:
+    with transaction(con):  # one commit for the helpers, the table and the drops (core/db.transaction)
+        create_table(con, terms_map, {"param_set_id": "BIGINT", "terms_id": "BIGINT"}, key_rows)
+        create_table(con, terms_rows, value_schema, value_rows)
         select = select_sql.format(terms_map=f'"{terms_map}"', terms_rows=f'"{terms_rows}"')
         con.execute(f'CREATE OR REPLACE TABLE "{table}" AS {select}')
-    finally:
-        con.execute(f'DROP TABLE IF EXISTS "{terms_map}"')
-        con.execute(f'DROP TABLE IF EXISTS "{terms_rows}"')
+        con.execute(f'DROP TABLE "{terms_map}"')
+        con.execute(f'DROP TABLE "{terms_rows}"')
     return int(_fetch(con, f'SELECT count(*) FROM "{table}"')[0][0])
 
 
