@@ -10,22 +10,27 @@ is then deleted. The stage runs before the base's models, so the base's `scenari
 stress therefore never changes a base table or artefact, runs no acceptance check and never changes the exit
 code.
 
-Up to `--max-concurrency` stresses are computed at once, each by its own thread on a share of the workers and
-with the batch size the base run uses, so the stage holds no more paths in memory than the base's batches do;
-their rows are appended in input order. A stress is a pure function of its inputs, like a batch ([RNG-7]), so
-neither changes a byte: it only keeps both cores busy through each stress's one-thread parts (its input tables,
-its plan models, its appends), which one stress at a time left half idle.
+Up to `--max-concurrency` stresses, and no more than the machine has cores, are computed at once, each by its
+own thread on a share of the workers and with the batch size the base run uses: the stage's batches hold no
+more paths than the base's, and each stress at once adds its own copy of the plan's tables (so not more of them
+than the cores they keep busy). Their rows are appended and their `stress_done` events emitted in input order.
+A stress is a pure function of its inputs, like a batch ([RNG-7]), so none of this changes a byte: it only
+keeps the cores busy through each stress's one-thread parts (its input tables, its plan models, its appends),
+which one stress at a time left half idle. When a stress fails, the others stop at their next model and the
+stage reports the first failure in input order that is not such a stop.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from d3_engine.core import interrupts
 from d3_engine.core.db import bound_memory, comment_on, connect, create_table, sql_literal, transaction
 from d3_engine.core.events import EventLog, elapsed_ms
 from d3_engine.inputs.stresses import Stress
@@ -89,13 +94,20 @@ def run_stress(
             write_settings(con, validated.simulation, validated.fx)
             write_params(con, values, setup["docs"], setup["gpus"], stress)
             create_stress_rows(con)  # empty here: the model's rows are this stress's own (scenario 0)
-        run_plan(con, models, setup["model_vars"], paths)
+        run_plan(con, models, setup["model_vars"], paths, on_done=lambda _: stop_point(stop))
         finish_scratch(con, models, paths, None)
     finally:
         con.close()
         for leftover in (paths.scratch_file, paths.scratch_file.with_name(paths.scratch_file.name + ".wal")):
             leftover.unlink(missing_ok=True)
         shutil.rmtree(spill, ignore_errors=True)
+
+
+def stop_point(stop: threading.Event | None) -> None:
+    """Between two models of a stress: end it when a signal came or the stage asked the stresses to stop."""
+    interrupts.checkpoint()
+    if stop is not None and stop.is_set():
+        raise BatchStopped
 
 
 def append_stress(con: duckdb.DuckDBPyConnection, scenario: int, other_db: Path) -> None:
@@ -121,43 +133,67 @@ def run_stresses(
 ) -> None:
     """Every stress into `stress_path_kpis` in input order (empty without stresses); call before the base's models.
 
-    Up to `workers` stresses at once, `workers // at once` workers each, batches no larger than the base's."""
+    Up to min(workers, cores) stresses at once, `workers // at once` workers each, batches no larger than the
+    base's (see the module docstring)."""
     create_stress_rows(con)
     stresses = list(validated.stresses)
     if not stresses:
         return
     workers = max(1, int(setup["workers"]))
-    at_once = min(workers, len(stresses))
+    at_once = max(1, min(workers, len(stresses), _cores()))
     shared = {
         **setup,
         "models": models,
         "workers": max(1, workers // at_once),
         # the base's batch size (batches.py splits a plan so that every worker gets a batch): with `at_once`
-        # stresses of one worker each, the stage holds as many paths at once as the base's batches do
+        # stresses of `workers // at_once` workers, the stage's batches hold as many paths as the base's
         "batch": min(int(setup["batch"]), -(-validated.plan.paths // workers)),
     }
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="d3-stress")
-    started: dict[int, float] = {}
-    futures: list[Future[Path]] = []
+    futures: list[Future[tuple[Path, int]]] = []
     try:
         for stress in stresses:
-            futures.append(pool.submit(_one_stress, validated, stress, values, staging, shared, stop, started))
+            futures.append(pool.submit(_one_stress, validated, stress, values, staging, shared, stop))
         for stress, future in zip(stresses, futures, strict=True):
-            scratch = future.result()
+            scratch, ms = future.result()
             try:
                 append_stress(con, stress.scenario, scratch)
             finally:
                 _remove_database(scratch)
-            ms = elapsed_ms(started[stress.scenario])
             log.emit("stress_done", "INFO", scenario=stress.scenario, name=stress.name, ms=ms)
-    except BaseException:
+    except BaseException as failure:
         stop.set()  # the stresses still running end at their next model; those not started never start
+        with interrupts.deferred():  # a signal now must not cut the wait for the threads or the clean-up
+            _finish(pool, staging, stresses)
+        cause = _first_failure(futures) if isinstance(failure, BatchStopped) else None
+        if cause is not None:  # an earlier stress stopped because a later one failed: report the failure
+            raise cause from None
         raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        for stress in stresses:
-            _remove_database(_scratch_of(staging, stress))
+    _finish(pool, staging, stresses)
+
+
+def _cores() -> int:
+    """The cores this process may use: more stresses at once would add memory, not speed."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _finish(pool: ThreadPoolExecutor, staging: Path, stresses: list[Stress]) -> None:
+    """Wait for every stress thread, then delete every stress database left in the staging folder."""
+    pool.shutdown(wait=True, cancel_futures=True)
+    for stress in stresses:
+        _remove_database(_scratch_of(staging, stress))
+
+
+def _first_failure(futures: list[Future[tuple[Path, int]]]) -> BaseException | None:
+    """The first exception in input order of a stress that failed, rather than stopped when another failed."""
+    for future in futures:
+        if future.cancelled():
+            continue
+        failure = future.exception()
+        if failure is not None and not isinstance(failure, (BatchStopped, CancelledError)):
+            return failure
+    return None
 
 
 def _one_stress(
@@ -167,19 +203,18 @@ def _one_stress(
     staging: Path,
     setup: dict[str, Any],
     stop: threading.Event,
-    started: dict[int, float],
-) -> Path:
-    """One stress computed on a pool thread; returns its database file (the caller appends it in input order)."""
-    if stop.is_set():
-        raise BatchStopped
-    started[stress.scenario] = time.monotonic()
+) -> tuple[Path, int]:
+    """One stress computed on a pool thread; returns its database file (the caller appends it in input order)
+    and the milliseconds it took."""
+    stop_point(stop)
+    start = time.monotonic()
     scratch = _scratch_of(staging, stress)
     try:
         run_stress(validated, stress, values, scratch, setup, stop)
     except BaseException:
         stop.set()  # at once: a stress this thread or another would start next never starts
         raise
-    return scratch
+    return scratch, elapsed_ms(start)
 
 
 def _scratch_of(staging: Path, stress: Stress) -> Path:

@@ -13,6 +13,7 @@ import pytest
 from harness import SMALL_PLAN, run_d3, small_shipped_run
 
 from d3_engine.core.errors import RuntimeFailure
+from d3_engine.pipeline import run as run_module
 from d3_engine.pipeline import stresses
 from d3_engine.pipeline.databases import BatchStopped
 
@@ -49,35 +50,94 @@ def test_stresses_at_once_give_the_bytes_of_one_at_a_time(tmp_path: Path, worker
     assert [e["scenario"] for e in done] == list(range(1, SHIPPED_STRESSES + 1))  # in input order
 
 
-def test_a_failed_stress_stops_the_others_and_leaves_no_stress_database(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+class Staged:
+    """Wraps the stress stage of pipeline/run.py: what its staging folder holds of the stresses when it ends."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.leftovers: list[str] | None = None
+        real = run_module.run_stresses
+
+        def run_stresses(con: Any, validated: Any, values: Any, staging: Path, *rest: Any) -> None:
+            try:
+                real(con, validated, values, staging, *rest)
+            finally:  # before the run removes its staging folder
+                self.leftovers = sorted(p.name for p in staging.iterdir() if p.name.startswith(".stress-"))
+
+        monkeypatch.setattr(run_module, "run_stresses", run_stresses)
+
+
+def _wrap_stresses(
+    monkeypatch: pytest.MonkeyPatch, before: Any, outcomes: dict[int, str], finished: dict[int, threading.Event]
 ) -> None:
+    """Replace run_stress: `before(scenario, stop)` first, then the real stress; record how each one ended."""
     real = stresses.run_stress
-    outcomes: dict[int, str] = {}
-    stopping = threading.Event()
 
     def run_stress(validated: Any, stress: Any, values: Any, scratch: Path, setup: Any, stop: Any = None) -> None:
-        if stress.scenario == 1:  # fails once the second stress is under way
-            assert stopping.wait(30)
-            outcomes[1] = "failed"
-            raise RuntimeFailure("stress 1 broke")
-        if stress.scenario == 2:  # starts its models only once the stage has asked the stresses to stop
-            stopping.set()
-            assert stop is not None and stop.wait(30)
+        before(stress.scenario, stop)
         try:
             real(validated, stress, values, scratch, setup, stop)
         except BatchStopped:
             outcomes[stress.scenario] = "stopped"
             raise
         outcomes[stress.scenario] = "finished"
+        finished[stress.scenario].set()
 
+    monkeypatch.setattr(stresses, "_cores", lambda: 2)  # two at once, whatever the machine
     monkeypatch.setattr(stresses, "run_stress", run_stress)
+
+
+def _events() -> dict[int, threading.Event]:
+    return {n: threading.Event() for n in range(1, SHIPPED_STRESSES + 1)}
+
+
+@pytest.mark.e2e
+def test_stresses_that_finish_out_of_order_are_appended_in_input_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outcomes: dict[int, str] = {}
+    finished = _events()
+
+    def before(scenario: int, stop: Any) -> None:
+        if scenario == 1:  # the first stress ends only after the second
+            assert finished[2].wait(60)
+
+    _wrap_stresses(monkeypatch, before, outcomes, finished)
+    staged = Staged(monkeypatch)
+    result = _small_run(tmp_path / "out", "--max-concurrency", "2")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    done = [e["scenario"] for e in result.events if e["event"] == "stress_done"]
+    assert done == list(range(1, SHIPPED_STRESSES + 1))
+    assert outcomes == dict.fromkeys(range(1, SHIPPED_STRESSES + 1), "finished")
+    other = Path(result.events[-1]["run_dir"])
+    assert _stress_rows(other) == _stress_rows(small_shipped_run().run_dir)
+    assert staged.leftovers == []
+
+
+@pytest.mark.parametrize("failing", [1, 2])
+def test_a_failed_stress_stops_the_others_and_is_the_error_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: int
+) -> None:
+    # stresses 1 and 2 run at once; `failing` breaks once the other is under way, which then stops at its next
+    # model (a later stress failing while an earlier one runs must still be the error the user sees)
+    outcomes: dict[int, str] = {}
+    other = 3 - failing
+    started = threading.Event()
+
+    def before(scenario: int, stop: Any) -> None:
+        if scenario == failing:
+            assert started.wait(60)
+            outcomes[scenario] = "failed"
+            raise RuntimeFailure(f"stress {failing} broke")
+        if scenario == other:  # starts its models only once the stage has asked the stresses to stop
+            started.set()
+            assert stop is not None and stop.wait(60)
+
+    _wrap_stresses(monkeypatch, before, outcomes, _events())
+    staged = Staged(monkeypatch)
     result = _small_run(tmp_path / "out", "--max-concurrency", "2")
     assert result.exit_code == 3, result.stdout + result.stderr
     errors = [e for e in result.events if e["event"] == "error"]
-    assert len(errors) == 1 and "stress 1 broke" in errors[0]["message"]
-    # stress 2 was running and ended at its first model; 3 and 4 never started
-    assert outcomes == {1: "failed", 2: "stopped"}
+    assert len(errors) == 1 and f"stress {failing} broke" in errors[0]["message"], errors
+    assert outcomes == {failing: "failed", other: "stopped"}  # 3 and 4 never started
     assert not [e for e in result.events if e["event"] == "stress_done"]
-    leftovers = [p.name for p in (tmp_path / "out").rglob("*") if ".stress-" in p.name]
-    assert leftovers == []
+    assert staged.leftovers == []  # every stress database deleted by the stage itself
