@@ -25,7 +25,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core import interrupts
 from d3_engine.core.db import comment_on, sql_identifier, transaction
 from d3_engine.models.graph import Model
 from d3_engine.models.header import ModelHeader, column_comment
@@ -36,7 +35,7 @@ from d3_engine.models.scope import (
     split_by_scope,
     upstream_of,
 )
-from d3_engine.pipeline.databases import SCRATCH_DB, BatchStopped, Databases, PathsPlan, search_path
+from d3_engine.pipeline.databases import SCRATCH_DB, Databases, PathsPlan, search_path, stop_point
 from d3_engine.plan.draws import (
     TAPS,
     Batch,
@@ -287,9 +286,7 @@ def _compute_batch(
             published = {table for table, _ in publish}
             for table in [n for n, last in last_use.items() if last == model.name and n not in published]:
                 cursor.execute(f"DROP TABLE {slot}.main.{sql_identifier(table)}")
-            interrupts.checkpoint()
-            if paths.stop is not None and paths.stop.is_set():
-                raise BatchStopped
+            stop_point(paths.stop)
     except BaseException:
         dbs.close_batch(cursor, slot)
         raise

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from d3_engine.core import interrupts
 from d3_engine.core.db import sql_identifier, sql_literal
 from d3_engine.models.header import ModelHeader
 from d3_engine.models.scope import KEPT_PER_PATH, SCRATCH_PER_PATH
@@ -29,6 +30,13 @@ SCRATCH_DB = "d3_scratch"
 
 class BatchStopped(Exception):
     """A batch ended early because its caller set `PathsPlan.stop` (another stress of the stage failed)."""
+
+
+def stop_point(stop: threading.Event | None) -> None:
+    """Between two models: end the work when a signal came (Interrupted) or the caller set `stop` (BatchStopped)."""
+    interrupts.checkpoint()
+    if stop is not None and stop.is_set():
+        raise BatchStopped
 
 
 @dataclass

@@ -39,7 +39,7 @@ from d3_engine.models.header import column_comment
 from d3_engine.models.python.registry import table_headers
 from d3_engine.models.scope import upstream_of
 from d3_engine.pipeline.batches import PathsPlan, finish_scratch, run_plan
-from d3_engine.pipeline.databases import BatchStopped
+from d3_engine.pipeline.databases import BatchStopped, stop_point
 from d3_engine.plan.params import write_params, write_settings
 from d3_engine.plan.scenarios import ParamValues
 from d3_engine.plan.store import write_inputs
@@ -101,13 +101,6 @@ def run_stress(
         for leftover in (paths.scratch_file, paths.scratch_file.with_name(paths.scratch_file.name + ".wal")):
             leftover.unlink(missing_ok=True)
         shutil.rmtree(spill, ignore_errors=True)
-
-
-def stop_point(stop: threading.Event | None) -> None:
-    """Between two models of a stress: end it when a signal came or the stage asked the stresses to stop."""
-    interrupts.checkpoint()
-    if stop is not None and stop.is_set():
-        raise BatchStopped
 
 
 def append_stress(con: duckdb.DuckDBPyConnection, scenario: int, other_db: Path) -> None:
