@@ -80,14 +80,15 @@ def create_table(
     Returns:
         The number of rows inserted.
     """
-    cols_sql = ", ".join(f'"{c}" {t}' for c, t in schema.items())
-    con.execute(f'CREATE OR REPLACE TABLE "{name}" ({cols_sql})')
     lengths = {len(v) for v in columns.values()}
-    if not lengths or lengths == {0}:
-        return 0
-    if len(lengths) != 1:
+    if len(lengths) > 1:
         raise ValueError(f"table {name}: columns differ in length {sorted(lengths)}")
-    append_rows(con, name, schema, columns)
+    cols_sql = ", ".join(f'"{c}" {t}' for c, t in schema.items())
+    with transaction(con):  # the table and its rows: one commit
+        con.execute(f'CREATE OR REPLACE TABLE "{name}" ({cols_sql})')
+        if not lengths or lengths == {0}:
+            return 0
+        append_rows(con, name, schema, columns)
     return lengths.pop()
 
 
@@ -188,6 +189,7 @@ def create_described_table(
     columns: Mapping[str, Sequence[Any] | np.ndarray],
 ) -> int:
     """`create_table` with the types of `described`, then `comment_on` with its descriptions; returns the rows."""
-    rows = create_table(con, name, {c: sql_type for c, (sql_type, _) in described.items()}, columns)
-    comment_on(con, name, comment, {c: text for c, (_, text) in described.items()})
+    with transaction(con):  # the table, its rows and its COMMENTs: one commit
+        rows = create_table(con, name, {c: sql_type for c, (sql_type, _) in described.items()}, columns)
+        comment_on(con, name, comment, {c: text for c, (_, text) in described.items()})
     return rows

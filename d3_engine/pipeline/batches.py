@@ -404,10 +404,12 @@ def finish_scratch(
     home = str(con.execute("SELECT current_database()").fetchall()[0][0])
     staged = [t for t, where in paths.tables.items() if where == "scratch"]
     search_path(con, home)
-    for (table,) in con.execute(
+    scratch_tables = con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY table_name", [SCRATCH_DB]
-    ).fetchall():  # dropped first, the detach has nothing to checkpoint into a file deleted next (3 s at 100k)
-        con.execute(f"DROP TABLE {SCRATCH_DB}.main.{sql_identifier(str(table))}")
+    ).fetchall()
+    with transaction(con):  # dropped first, the detach has nothing to checkpoint into a file deleted next (3 s at
+        for (table,) in scratch_tables:  # 100k); one commit
+            con.execute(f"DROP TABLE {SCRATCH_DB}.main.{sql_identifier(str(table))}")
     con.execute(f"DETACH {SCRATCH_DB}")
     kept = staged if rep_path_id is not None else []
     with transaction(con):  # one commit (pipeline/run.py)
