@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -109,7 +110,7 @@ def run_plan(
     for name, run in run_concurrently(dbs, rest, variables, paths.workers, rows):
         done[name] = _announce(run, on_done)
     ordered = [done[m.name] for m in models]
-    with transaction(con):  # one commit (pipeline/run.py)
+    with transaction(con):  # one commit (core/db.transaction)
         record_runs(con, scoped.plan + scoped.across, ordered)
         _comment_path_tables(con, scoped.path, paths)
     return ordered
@@ -311,14 +312,11 @@ def _to_publish(tables: list[str], paths: PathsPlan, rep: bool) -> list[tuple[st
 
 def _publish(dbs: Databases, computed: _Computed) -> None:
     """Append a computed batch's tables to the run (or scratch) database, then drop its database."""
+    # The representative path's tables all go to the run's database: one commit (core/db.transaction). A
+    # transaction writes one attached database only, so the other batches (run, carry, scratch) commit per table.
+    rep_only = all(where in ("rep", REP_OF_SCRATCH) for _, where in computed.publish)
     try:
-        if all(where in ("rep", REP_OF_SCRATCH) for _, where in computed.publish):
-            # the representative path's tables, all in the run's database: one commit (pipeline/run.py); a
-            # transaction cannot write the carry or the scratch database as well, so not for the other batches
-            with transaction(dbs.con):
-                for table, where in computed.publish:
-                    _copy(dbs, computed.slot, table, where)
-        else:
+        with transaction(dbs.con) if rep_only else nullcontext():
             for table, where in computed.publish:
                 _copy(dbs, computed.slot, table, where)
     finally:
@@ -407,12 +405,13 @@ def finish_scratch(
     scratch_tables = con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY table_name", [SCRATCH_DB]
     ).fetchall()
-    with transaction(con):  # dropped first, the detach has nothing to checkpoint into a file deleted next (3 s at
-        for (table,) in scratch_tables:  # 100k); one commit
+    # dropped first (one commit), so the detach has nothing to checkpoint into a file deleted next (3 s at 100k)
+    with transaction(con):
+        for (table,) in scratch_tables:
             con.execute(f"DROP TABLE {SCRATCH_DB}.main.{sql_identifier(str(table))}")
     con.execute(f"DETACH {SCRATCH_DB}")
     kept = staged if rep_path_id is not None else []
-    with transaction(con):  # one commit (pipeline/run.py)
+    with transaction(con):  # one commit (core/db.transaction)
         for table in staged:
             staged_name = f"{sql_identifier(home)}.main.{sql_identifier(_rep_of_scratch(table))}"
             if table in kept:

@@ -89,7 +89,7 @@ def run_stress(
     )
     models = upstream_of(setup["models"], frozenset({PATH_KPIS}))
     try:
-        with transaction(con):  # one commit for the small tables and their COMMENTs (pipeline/run.py)
+        with transaction(con):  # one commit for the small tables and their COMMENTs (core/db.transaction)
             write_inputs(con, validated)
             write_settings(con, validated.simulation, validated.fx)
             write_params(con, values, setup["docs"], setup["gpus"], stress)
