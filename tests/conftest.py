@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from harness import (
     BUNDLES,
+    GRID_RUN,
     NO_STRESS,
     STANDARD_RUNS,
     CliOutcome,
@@ -85,8 +86,9 @@ def shipped_std() -> StandardRun:
 
 @pytest.fixture(scope="session")
 def grid_std() -> StandardRun:
-    """The cached `d3 run --quiet` of grid_001 (read only; `.copy_to()` before writing)."""
-    return standard_run("grid_001")
+    """The cached `d3 run <GRID_RUN>` of grid_001, the one rng_determinism.feature makes (read only; `.copy_to()`
+    before writing)."""
+    return STANDARD_RUNS.get("grid_001", *GRID_RUN)
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,9 @@ from typing import Any
 
 import yaml
 
+if __name__ != "harness":  # `tests.harness` would be a second module with a second, unshared cache of the runs
+    raise ImportError("import the test harness as `harness` (conftest puts tests/ on sys.path), not as " + __name__)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 BUNDLES = {
@@ -222,6 +225,10 @@ def standard_run(bundle: str = "minimal_001", *extra: str) -> StandardRun:
 #: `--set` that switches the shipped stress tests off. The base artefacts are byte-identical with or without them
 #: (test_whatif_runs proves it on the small plan), and the four stressed plans are most of a full-size run's time.
 NO_STRESS = ("--set", "simulation.stress_tests=null")
+
+#: The options of rng_determinism.feature's usual run of grid_001 ("run with concurrency 1 and 1000 paths per
+#: batch"): the cached grid_001 run every test shares (conftest `grid_std`, test_representative_rows.py).
+GRID_RUN = ("--max-concurrency", "1", "--paths-per-batch", "1000")
 
 #: `--set` options that shrink the shipped plan to 3 replicates × 2 MC paths of 6 months (inputs and stress tests
 #: as shipped): for tests of the shipped inputs whose point is not the full size of 5 000 paths × 60 months.

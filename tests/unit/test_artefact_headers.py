@@ -11,10 +11,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from harness import StandardRun
 
 from d3_engine.export.artefacts import GRID_KPIS, MODEL_ARTEFACTS, ModelArtefact, SeriesArtefact
 from d3_engine.models.python.registry import table_headers
-from tests.harness import StandardRun
 
 RUNS = ["minimal_run", "shipped_run", "shipped_small_run"]
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from harness import copy_bundle, run_d3
 
 from d3_engine.models.graph import discover_models
 from d3_engine.models.python.capacity_plan import PASSTHROUGH, value_columns
 from d3_engine.models.render import render_text
 from d3_engine.models.series import series_sql
-from tests.harness import copy_bundle, run_d3
 
 pytestmark = pytest.mark.e2e
 

@@ -10,12 +10,12 @@ batches of 7 paths on 2 workers.
 from __future__ import annotations
 
 import duckdb
+from harness import GRID_RUN, STANDARD_RUNS
 
 from d3_engine.models.scope import SCRATCH_PER_PATH
-from tests.harness import STANDARD_RUNS
 
-#: The run of rng_determinism.feature's first step and of its "kept on request" scenario (one cache entry each).
-DEFAULT = ("--max-concurrency", "1", "--paths-per-batch", "1000")
+#: The run of rng_determinism.feature's first step (harness.GRID_RUN) and of its "kept on request" scenario.
+DEFAULT = GRID_RUN
 EVERY_PATH = ("--max-concurrency", "2", "--paths-per-batch", "7", "--keep-path-tables")
 
 

@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
+from harness import BUNDLES
 
 from d3_engine.cli.commands import cmd_run, run_outcome_line
-from tests.harness import BUNDLES
 
 pytestmark = pytest.mark.e2e
 

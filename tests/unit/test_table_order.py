@@ -12,8 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from tests.harness import second_minimal_run, standard_run
+from harness import second_minimal_run, standard_run
 
 pytestmark = pytest.mark.e2e
 
