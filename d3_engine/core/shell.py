@@ -100,7 +100,9 @@ class Shell:
         if name == ".tables":
             return self.execute(
                 "SELECT table_name AS name, estimated_size AS rows, comment FROM duckdb_tables() "
-                "WHERE schema_name = current_schema() ORDER BY table_name"
+                "WHERE schema_name = current_schema() UNION ALL "
+                "SELECT view_name, NULL, comment FROM duckdb_views() WHERE NOT internal "
+                "AND schema_name = current_schema() ORDER BY name"
             )
         if name == ".schema" and arg.strip():
             table = arg.strip().rstrip(";").replace("'", "''")

@@ -20,9 +20,13 @@ Given the table's model header, two things make the file smaller (issue 13: a ru
   from zero (finance_month: 741 → 573 MB). Which rows form a row group depends only on their position in
   grain order (every ROW_GROUP_ROWS rows), never on the batch size or the workers, so the file's row order is
   as reproducible as before; a query that needs an order says ORDER BY.
-- Virtual columns: a column the header declares `-- virtual: <column> = <expression>` (an accounting
-  identity such as total_assets_eur) is created as a VIRTUAL generated column, computed when read; only the
-  other columns are stored. The model's contract has checked the identity on every row of the batch.
+- Identities computed when read: a column the header declares `-- virtual: <column> = <expression>` (an
+  accounting identity such as total_assets_eur) is not stored. The other columns go to the table
+  `<table>_stored`, and `<table>` is a VIEW over it that adds each identity, CAST to its declared type (an
+  identity that uses another is expanded with that one's CAST, as a generated column would be read), in the
+  header's column order. The model's contract has checked the identity on every row of the batch, so the view
+  gives the model's values. Not VIRTUAL generated columns: DuckDB checks a generated column's expression on
+  every INSERT, ~0.13 s per row group of finance_month (as much as compressing it), BENCH.md ninth session.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from d3_engine.core.db import sql_identifier
 from d3_engine.models.header import ModelHeader
+from d3_engine.models.identities import identity_view, stored_table
 
 if TYPE_CHECKING:
     import duckdb
@@ -66,6 +71,7 @@ class RowGroupAppender:
             self.attached = True
         if table not in self.carried:
             self._create(source, target, table, header)
+        target = self.targets[table]  # the stored table under a view of identities (see the module docstring)
         rows, end = self.con.execute(f"SELECT count(*), coalesce(max(rowid) + 1, 0) FROM {source}").fetchall()[0]
         if rows != end:  # rowids with gaps (rows deleted): positions are not rowids, so go through the carry
             self._move(table, source, self._carry(table), "rowid >= 0")
@@ -75,18 +81,19 @@ class RowGroupAppender:
         self._append_dense(source, target, table, int(rows))
 
     def _create(self, source: str, target: str, table: str, header: ModelHeader | None) -> None:
-        """The target (virtual columns generated from the header's expressions), its carry (stored columns
-        only) and the order inside its row groups."""
-        virtual = header.virtual if header is not None else {}
+        """The target (for a header with identities: the stored table and the view named `target`), its carry
+        (stored columns only) and the order inside its row groups."""
         stored = "*"
-        if header is not None and virtual:
-            columns = [
-                f"{sql_identifier(c.name)} {c.type}"
-                + (f" GENERATED ALWAYS AS ({virtual[c.name]}) VIRTUAL" if c.name in virtual else "")
-                for c in header.columns
-            ]
-            self.con.execute(f"CREATE OR REPLACE TABLE {target} ({', '.join(columns)})")
-            stored = ", ".join(sql_identifier(c.name) for c in header.columns if c.name not in virtual)
+        if header is not None and header.virtual:
+            schema, _, name = target.rpartition(".")
+            if name.strip('"') != table:
+                raise ValueError(f"append target {target} does not name table {table}")
+            view, target = target, ".".join([*([schema] if schema else []), sql_identifier(stored_table(table))])
+            columns = [c for c in header.columns if c.name not in header.virtual]
+            declared = ", ".join(f"{sql_identifier(c.name)} {c.type}" for c in columns)
+            self.con.execute(f"CREATE OR REPLACE TABLE {target} ({declared})")
+            self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {identity_view(header)}")
+            stored = ", ".join(sql_identifier(c.name) for c in columns)
         else:
             self.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source} LIMIT 0")
         self.con.execute(f"CREATE TABLE {self._carry(table)} AS SELECT {stored} FROM {source} LIMIT 0")

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from d3_engine.core.db import comment_on, sql_identifier, transaction
 from d3_engine.models.graph import Model
 from d3_engine.models.header import ModelHeader, column_comment
+from d3_engine.models.identities import stored_table
 from d3_engine.models.runner import ModelRun, build_model, record_runs
 from d3_engine.models.scope import (
     REPRESENTATIVE,
@@ -373,13 +374,25 @@ def _comment_path_tables(con: duckdb.DuckDBPyConnection, models: list[Model], pa
                 note = REP_ONLY_NOTE if where == "rep" else ""
                 columns = {c.name: column_comment(c) + _virtual_note(header, c.name, where) for c in header.columns}
                 comment_on(con, header.name, header.comment() + note, columns)
+            if where == "home" and header.virtual:  # the view's stored columns (pipeline/appends.py)
+                stored = {c.name: column_comment(c) for c in header.columns if c.name not in header.virtual}
+                comment_on(con, stored_table(header.name), _stored_note(header), stored)
 
 
 def _virtual_note(header: ModelHeader, column: str, where: str) -> str:
-    """What a virtual column's COMMENT adds: the expression DuckDB computes it from (pipeline/appends.py)."""
+    """What a virtual column's COMMENT adds: the expression it is computed from when read (pipeline/appends.py)."""
     if where != "home" or column not in header.virtual:
         return ""
     return f" (virtual column, computed when read: {header.virtual[column]})"
+
+
+def _stored_note(header: ModelHeader) -> str:
+    """The COMMENT of the table that stores a view's columns other than its identities."""
+    return (
+        f"The stored columns of {header.name} (every path). {header.name} is a view over this table that adds "
+        f"{len(header.virtual)} accounting identities computed when read ({', '.join(header.virtual)}): "
+        f"query {header.name}."
+    )
 
 
 def _rep_of_scratch(table: str) -> str:

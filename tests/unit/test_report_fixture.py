@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 from harness import standard_run
 
+from d3_engine.models.identities import drop_published
+
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal_001"
 D = Decimal
@@ -147,7 +149,7 @@ LATER_TABLES = (
 def drop_later_tables(con: duckdb.DuckDBPyConnection) -> None:
     """The run as it is before the finance, acceptance and sensitivity stages exist."""
     for table in LATER_TABLES:
-        con.execute(f'DROP TABLE IF EXISTS "{table}"')
+        drop_published(con, table)  # finance_month is a view over finance_month_stored
 
 
 def taps_only_copy(target: Path) -> Path:

@@ -1,5 +1,6 @@
 """`-- virtual:` header lines: the contract checks each identity on every row of the model's table, and the
-whole-run copy in run.duckdb computes those columns when read instead of storing them (issue 13)."""
+whole-run copy in run.duckdb computes those columns when read instead of storing them (issue 13): the other
+columns are stored in `<table>_stored` and `<table>` is a view that adds the identities (pipeline/appends.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from d3_engine.core.errors import RuntimeFailure
 from d3_engine.models.contract import check_contract
 from d3_engine.models.header import header_problems, parse_header
-from d3_engine.pipeline.appends import RowGroupAppender
+from d3_engine.pipeline.appends import RowGroupAppender, identity_view
 
 HEADER_TEXT = """
 -- model: books
@@ -68,36 +69,69 @@ def test_run_duckdb_computes_the_virtual_columns_with_the_models_values(tmp_path
     appender = RowGroupAppender(con)
     appender.append("batch.main.books", "run.main.books", "books", HEADER)
     appender.flush()
-    generated = con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE database_name = 'run' AND table_name = 'books' "
-        "AND column_name IN (SELECT unnest(['cash_eur', 'overdraft_eur', 'equity_eur']))"
+    stored = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = 'run' AND table_name = 'books_stored' "
+        "ORDER BY column_index"
     ).fetchall()
-    assert len(generated) == 3
-    ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE database_name = 'run'").fetchall()[0][0]
-    assert ddl.count("GENERATED ALWAYS AS") == 3
+    assert [c for (c,) in stored] == ["path_id", "month", "cash_closing_eur", "loan_eur"]
+    assert con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'run'").fetchall() == [
+        ("books_stored",)
+    ]
+    assert con.execute("SELECT view_name FROM duckdb_views() WHERE database_name = 'run'").fetchall() == [("books",)]
+    described = con.execute("DESCRIBE run.main.books").fetchall()
+    assert [(r[0], r[1]) for r in described] == [(c.name, c.type) for c in HEADER.columns]
     same = "SELECT * FROM batch.main.books EXCEPT ALL SELECT * FROM run.main.books"
     assert con.execute(f"SELECT count(*) FROM ({same})").fetchall() == [(0,)]
     assert con.execute("SELECT count(*) FROM run.main.books").fetchall() == [(12,)]
+    con.close()
+    # the view binds its stored table in its own database, under any name the file is attached as
+    other = duckdb.connect()
+    other.execute(f"ATTACH '{tmp_path / 'run.duckdb'}' AS elsewhere (READ_ONLY)")
+    other.execute("CREATE TABLE books_stored AS SELECT 1 AS decoy")
+    assert other.execute("SELECT sum(equity_eur) FROM elsewhere.books").fetchall()[0][0] is not None
+
+
+def test_an_identity_that_uses_another_reads_that_ones_value_and_a_cycle_is_refused() -> None:
+    view = identity_view(HEADER)
+    assert "CAST((CAST((greatest(cash_closing_eur, 0)) AS DECIMAL(18,6)) - " in view
+    assert view.endswith('FROM "books_stored"')
+    looping = parse_header(
+        HEADER_TEXT.replace(
+            "-- virtual: cash_eur = greatest(cash_closing_eur, 0)", "-- virtual: cash_eur = equity_eur + 1"
+        ),
+        "t",
+    )
+    with pytest.raises(ValueError, match="uses itself"):
+        identity_view(looping)
 
 
 def test_a_published_run_computes_finance_months_identities_and_says_so(minimal_run: Path) -> None:
-    """In the cached minimal run: exactly the header's identities are generated columns, each COMMENT gives the
-    formula, and what ACC-A10 compares is stored."""
+    """In the cached minimal run: finance_month is a view that computes exactly the header's identities over
+    finance_month_stored, each COMMENT gives the formula, and what ACC-A10 compares is stored."""
     from d3_engine.models.python.registry import all_models
 
     header = all_models()["finance_month"].tables[0]
     con = duckdb.connect(str(minimal_run / "run.duckdb"), read_only=True)
-    ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'finance_month'").fetchall()[0][0]
-    generated = {c.name for c in header.columns if f"{c.name} DECIMAL(18,6) GENERATED ALWAYS AS" in ddl}
-    assert generated == set(header.virtual) and len(generated) == 15
-    assert not {"cash_opening_eur", "net_cash_flow_eur", "cash_closing_eur", "balance_check_eur"} & generated
+    stored = {
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'finance_month_stored'"
+        ).fetchall()
+    }
+    assert stored == {c.name for c in header.columns} - set(header.virtual) and len(header.virtual) == 15
+    assert {"cash_opening_eur", "net_cash_flow_eur", "cash_closing_eur", "balance_check_eur"} <= stored
+    (view,) = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'finance_month'").fetchall()[0]
+    assert "FROM finance_month_stored" in view
     comments = dict(
         con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'finance_month'").fetchall()
     )
+    assert list(comments) == [c.name for c in header.columns]
     assert comments["total_assets_eur"].endswith(
         "(virtual column, computed when read: cash_eur + receivables_eur + fixed_assets_net_eur)"
     )
     assert "virtual" not in comments["cash_closing_eur"]
+    (note,) = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'finance_month_stored'").fetchall()[0]
+    assert "query finance_month" in note
     books = con.execute(
         "SELECT count(*) FROM finance_month WHERE total_assets_eur - total_liabilities_eur - total_equity_eur <> 0"
     ).fetchall()
