@@ -338,6 +338,21 @@ def copy_bundle(name: str, target: Path) -> InputsCopy:
     return InputsCopy(target, name)
 
 
+def plain_tables(con: Any) -> None:
+    """In a writable copy of run.duckdb: each published view of identities (finance_month over
+    finance_month_stored, models/identities.py) becomes a plain table with the same rows and columns, as a model
+    builds it in a batch, so a test can rebuild, replace or update it."""
+    from d3_engine.models.identities import drop_published
+
+    views = con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = current_database()"
+    )
+    for (view,) in views.fetchall():
+        con.execute(f'CREATE TABLE "_plain_{view}" AS SELECT * FROM "{view}"')
+        drop_published(con, view)
+        con.execute(f'ALTER TABLE "_plain_{view}" RENAME TO "{view}"')
+
+
 def run_on_copy(args: list[str], inputs: InputsCopy | None, out: Path) -> CliOutcome:
     """`d3 <args>`; a `run --inputs <pristine copy> --out <new folder> <options>` is served from the cache (a
     copy of a bundle gives the same run as the bundle: the run id hashes file contents, not places)."""

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import duckdb
 
 HELP = """Statements end with ';' and may span lines. Helpers:
-  .tables           every table with its comment
+  .tables           every table and view with its comment
   .schema TABLE     the columns of TABLE: type and comment (unit)
   .help             this text
   .quit             leave (also Ctrl-D)"""

@@ -26,8 +26,8 @@ from typing import NamedTuple
 FILE_NAME = re.compile(r"^(?P<name>[a-z0-9_]+)_v(?P<version>\d+)\.sql$")
 HEADER_KEY = re.compile(r"^--\s*(model|version|purpose|grain|pipelines|scope|artefact|virtual):\s*(.*)$")
 #: `-- virtual: <column> = <SQL expression>`: an accounting identity of the row. The model still computes the
-#: column (the contract checks it equals the expression on every row); the whole-run copy in run.duckdb stores
-#: it as a VIRTUAL generated column, computed when read, so it takes no space (pipeline/appends.py, issue 13).
+#: column (the contract checks it equals the expression on every row); the whole-run copy in run.duckdb does
+#: not store it: a view over the other columns computes it when read (models/identities.py, issue 13).
 VIRTUAL_VALUE = re.compile(r"^([a-z0-9_]+)\s*=\s*(\S.*)$")
 #: `-- artefact: <file>.csv: a, b, …`: the columns (in file order) a CSV artefact takes from this model; several
 #: lines for one file continue its list. The exporter reads them, so a file's columns are declared here only.
@@ -205,6 +205,8 @@ def header_problems(header: ModelHeader) -> list[str]:
     problems += [f"column {n} is declared twice" for n in sorted({n for n in declared if declared.count(n) > 1})]
     problems += [f"virtual column {v} is not a declared column" for v in header.virtual if v not in declared]
     problems += [f"grain column {g} cannot be virtual" for g in header.grain if g in header.virtual]
+    if (loop := _identity_cycle(header)) is not None:
+        problems.append(f"virtual columns use each other in a loop: {' → '.join(loop)}")
     for file, listed in header.artefacts.items():
         problems += [f"artefact {file}: column {c} is not a declared column" for c in listed if c not in declared]
         twice = sorted({c for c in listed if listed.count(c) > 1})
@@ -231,3 +233,48 @@ def _suggest(unit: str) -> str:
 
     close = difflib.get_close_matches(unit, list(UNITS), n=1, cutoff=0.5)
     return f" (did you mean <{close[0]}>?)" if close else f"; known units: {', '.join(UNITS)}"
+
+
+#: A name in a `-- virtual:` expression (also inside a literal: only used to order the identities, DuckDB binds
+#: the expressions themselves).
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _uses(header: ModelHeader, column: str) -> list[str]:
+    """The other identities that `column`'s expression names, in header order of the identities."""
+    named = set(NAME.findall(header.virtual[column]))
+    return [v for v in header.virtual if v in named and v != column]
+
+
+def _identity_cycle(header: ModelHeader) -> list[str] | None:
+    """A loop of identities that use each other (first one repeated at the end), or None."""
+    for start in header.virtual:
+        if start in NAME.findall(header.virtual[start]):
+            return [start, start]
+        path, todo = [start], [iter(_uses(header, start))]
+        while todo:
+            following = next(todo[-1], None)
+            if following is None:
+                path.pop()
+                todo.pop()
+            elif following == start:
+                return [*path, start]
+            elif following not in path:
+                path.append(following)
+                todo.append(iter(_uses(header, following)))
+    return None
+
+
+def identity_order(header: ModelHeader) -> list[str]:
+    """The header's identities, each after the identities its expression uses (the header has no loop)."""
+    ordered: list[str] = []
+
+    def place(column: str) -> None:
+        if column not in ordered:
+            for used in _uses(header, column):
+                place(used)
+            ordered.append(column)
+
+    for column in header.virtual:
+        place(column)
+    return ordered

@@ -3,11 +3,10 @@ view over a table of its other columns (pipeline/appends.py): the names and the 
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from d3_engine.core.db import sql_identifier
-from d3_engine.models.header import ModelHeader
+from d3_engine.models.header import ModelHeader, identity_order
 
 if TYPE_CHECKING:
     import duckdb
@@ -18,30 +17,22 @@ def stored_table(table: str) -> str:
     return f"{table}_stored"
 
 
-IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
-
-
 def identity_view(header: ModelHeader) -> str:
-    """The SELECT of the view named after the header's table: its columns in header order from the stored table
-    (unqualified: a view binds it in its own database, under whatever name that database is attached), each
-    `-- virtual:` column computed from its expression."""
+    """The SELECT of the view named after the header's table: its columns in header order, each `-- virtual:`
+    column `CAST((expression) AS type)`.
+
+    One nested SELECT per identity, in an order where an identity comes after those it uses, so DuckDB itself
+    binds every name of an expression (a column, a function, a string literal stay what they are) and an identity
+    that uses another reads that one's CAST value, as a generated column did. The stored table is named
+    unqualified: a view binds it in its own database, under whatever name that database is attached as.
+    """
     types = {c.name: c.type for c in header.columns}
-
-    def computed(column: str, using: tuple[str, ...]) -> str:
-        if column in using:
-            raise ValueError(f"{header.name}: the identity of {column} uses itself ({' → '.join(using)})")
-
-        def term(match: re.Match[str]) -> str:
-            name = match.group(0)
-            return computed(name, (*using, column)) if name in header.virtual else name
-
-        return f"CAST(({IDENTIFIER.sub(term, header.virtual[column])}) AS {types[column]})"
-
-    select = [
-        f"{computed(c.name, ())} AS {sql_identifier(c.name)}" if c.name in header.virtual else sql_identifier(c.name)
-        for c in header.columns
-    ]
-    return f"SELECT {', '.join(select)} FROM {sql_identifier(stored_table(header.name))}"
+    layers = f"SELECT * FROM {sql_identifier(stored_table(header.name))}"
+    for column in identity_order(header):
+        computed = f"CAST(({header.virtual[column]}) AS {types[column]}) AS {sql_identifier(column)}"
+        layers = f"SELECT *, {computed} FROM ({layers})"
+    columns = ", ".join(sql_identifier(c.name) for c in header.columns)
+    return f"SELECT {columns} FROM ({layers})"
 
 
 def drop_published(con: duckdb.DuckDBPyConnection, table: str) -> None:

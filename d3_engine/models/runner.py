@@ -10,16 +10,16 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import comment_on, create_table
 from d3_engine.core.errors import RuntimeFailure
 from d3_engine.models.contract import check_contract, comment_tables
 from d3_engine.models.graph import Model
-from d3_engine.models.identities import drop_published
 from d3_engine.models.render import render_text
+
+if TYPE_CHECKING:
+    import duckdb
 
 ENGINE_MODELS_COLUMNS = {
     "name": ("VARCHAR", "model name [unit: id]"),
@@ -53,15 +53,8 @@ def _build(con: duckdb.DuckDBPyConnection, model: Model, variables: dict[str, An
     if model.python is not None:
         return model.python(con), model.fingerprint_source
     rendered = render(model, variables)
-    create = f'CREATE OR REPLACE TABLE "{model.name}" AS {rendered.strip().rstrip(";")}'
     try:
-        try:
-            con.execute(create)
-        except duckdb.CatalogException as exc:
-            if "is of type View" not in str(exc):
-                raise
-            drop_published(con, model.name)  # a copy of a published run: the view of identities and its table
-            con.execute(create)
+        con.execute(f'CREATE OR REPLACE TABLE "{model.name}" AS {rendered.strip().rstrip(";")}')
     except Exception as exc:  # a broken model is an engine bug: name it
         raise RuntimeFailure(f"SQL model {model.name} v{model.version} failed: {exc}") from exc
     return int(con.execute(f'SELECT count(*) FROM "{model.name}"').fetchall()[0][0]), rendered

@@ -88,12 +88,13 @@ class RowGroupAppender:
             schema, _, name = target.rpartition(".")
             if name.strip('"') != table:
                 raise ValueError(f"append target {target} does not name table {table}")
-            view, target = target, ".".join([*([schema] if schema else []), sql_identifier(stored_table(table))])
+            stored_target = ".".join([*([schema] if schema else []), sql_identifier(stored_table(table))])
             columns = [c for c in header.columns if c.name not in header.virtual]
             declared = ", ".join(f"{sql_identifier(c.name)} {c.type}" for c in columns)
-            self.con.execute(f"CREATE OR REPLACE TABLE {target} ({declared})")
-            self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {identity_view(header)}")
+            self.con.execute(f"CREATE OR REPLACE TABLE {stored_target} ({declared})")
+            self.con.execute(f"CREATE OR REPLACE VIEW {target} AS {identity_view(header)}")
             stored = ", ".join(sql_identifier(c.name) for c in columns)
+            target = stored_target  # the rows go to the stored table
         else:
             self.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source} LIMIT 0")
         self.con.execute(f"CREATE TABLE {self._carry(table)} AS SELECT {stored} FROM {source} LIMIT 0")

@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from harness import plain_tables
 
 from d3_engine.models import graph, runner
 from d3_engine.models.python import finance_cash, loan
@@ -165,9 +166,11 @@ def run_finance(con: duckdb.DuckDBPyConnection, variables: dict[str, Any]) -> li
 
 
 def copy_run_db(run_dir: Path, target: Path) -> duckdb.DuckDBPyConnection:
-    """A writable copy of a published run's run.duckdb."""
+    """A writable copy of a published run's run.duckdb (its views of identities as plain tables, harness)."""
     shutil.copyfile(run_dir / "run.duckdb", target)
-    return duckdb.connect(str(target))
+    con = duckdb.connect(str(target))
+    plain_tables(con)
+    return con
 
 
 def ex8_connection(run_dir: Path, target: Path, pipelines: Sequence[str] = BOTH) -> duckdb.DuckDBPyConnection:

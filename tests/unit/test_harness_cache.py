@@ -7,7 +7,7 @@ session's shared folder: five modules recomputed runs the others had cached, on 
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -16,8 +16,10 @@ import pytest
 
 
 def test_the_harness_cannot_be_imported_under_a_second_name() -> None:
+    spec = importlib.util.spec_from_file_location("tests.harness", Path(harness.__file__))
+    assert spec is not None and spec.loader is not None
     with pytest.raises(ImportError, match="import the test harness as `harness`"):
-        importlib.import_module("tests.harness")
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
     assert "tests.harness" not in sys.modules
 
 

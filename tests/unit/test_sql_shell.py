@@ -34,9 +34,11 @@ def test_one_query_prints_an_aligned_table(minimal_run: Path) -> None:
 
 
 def test_statements_from_stdin_with_helpers(minimal_run: Path) -> None:
-    done = _sql(minimal_run, stdin="SELECT 1 AS a,\n  2 AS b;\n.schema loan_schedule\n.quit\n")
+    done = _sql(minimal_run, stdin="SELECT 1 AS a,\n  2 AS b;\n.schema loan_schedule\n.tables\n.quit\n")
     assert done.returncode == 0, done.stderr
     assert "a | b" in done.stdout
+    listed = [line.split("|")[0].strip() for line in done.stdout.splitlines()]
+    assert {"finance_month", "finance_month_stored", "loan_schedule"} <= set(listed)  # views too
     assert "principal_eur       | DECIMAL(18,6) | principal repaid in month s [FIN-3] [unit: EUR]" in done.stdout
 
 
@@ -78,8 +80,9 @@ def test_every_model_table_and_column_of_a_minimal_run_has_a_comment(minimal_run
 
     tables = {t.name for n in models for t in all_models()[n].tables} | {"engine_models"}
     missing = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE comment IS NULL AND list_contains(?, table_name)",
-        [sorted(tables)],
+        "SELECT table_name FROM duckdb_tables() WHERE comment IS NULL AND list_contains(?, table_name) "
+        "UNION ALL SELECT view_name FROM duckdb_views() WHERE comment IS NULL AND list_contains(?, view_name)",
+        [sorted(tables), sorted(tables)],
     ).fetchall()
     assert missing == []
     columns = con.execute(

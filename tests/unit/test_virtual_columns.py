@@ -4,6 +4,7 @@ columns are stored in `<table>_stored` and `<table>` is a view that adds the ide
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,8 @@ import pytest
 from d3_engine.core.errors import RuntimeFailure
 from d3_engine.models.contract import check_contract
 from d3_engine.models.header import header_problems, parse_header
-from d3_engine.pipeline.appends import RowGroupAppender, identity_view
+from d3_engine.models.identities import identity_view
+from d3_engine.pipeline.appends import RowGroupAppender
 
 HEADER_TEXT = """
 -- model: books
@@ -91,18 +93,58 @@ def test_run_duckdb_computes_the_virtual_columns_with_the_models_values(tmp_path
     assert other.execute("SELECT sum(equity_eur) FROM elsewhere.books").fetchall()[0][0] is not None
 
 
-def test_an_identity_that_uses_another_reads_that_ones_value_and_a_cycle_is_refused() -> None:
-    view = identity_view(HEADER)
-    assert "CAST((CAST((greatest(cash_closing_eur, 0)) AS DECIMAL(18,6)) - " in view
-    assert view.endswith('FROM "books_stored"')
-    looping = parse_header(
-        HEADER_TEXT.replace(
-            "-- virtual: cash_eur = greatest(cash_closing_eur, 0)", "-- virtual: cash_eur = equity_eur + 1"
-        ),
-        "t",
+CAST_TEXT = """
+-- model: parts
+-- version: 1
+-- purpose: identities whose casts matter
+-- grain: path_id
+-- columns:
+--   path_id BIGINT <id>  path
+--   whole_eur DECIMAL(18,6) <EUR>  an amount
+--   tripled_eur DECIMAL(18,6) <EUR>  three thirds
+--   third_eur DECIMAL(18,2) <EUR>  a third, to the cent
+--   label VARCHAR <text>  names an identity inside a literal
+--   magnitude_eur DECIMAL(18,6) <EUR>  a function call next to a column
+-- virtual: tripled_eur = third_eur * 3
+-- virtual: third_eur = whole_eur / 3
+-- virtual: label = 'third_eur=' || CAST(third_eur AS VARCHAR)
+-- virtual: magnitude_eur = abs(whole_eur - tripled_eur)
+"""
+
+
+def test_the_view_reads_what_generated_columns_gave(tmp_path: Path) -> None:
+    """An identity that uses another (declared later) reads that one's CAST value; literals, function names and
+    the other columns stay what they are: the view equals DuckDB's generated columns on the same rows."""
+    header = parse_header(CAST_TEXT, "test")
+    assert header_problems(header) == []
+    declared = ", ".join(
+        f"{c.name} {c.type}"
+        + (f" GENERATED ALWAYS AS ({header.virtual[c.name]}) VIRTUAL" if c.name in header.virtual else "")
+        for c in header.columns
     )
-    with pytest.raises(ValueError, match="uses itself"):
-        identity_view(looping)
+    con = duckdb.connect(str(tmp_path / "run.duckdb"))
+    con.execute(f"CREATE TABLE generated ({declared})")
+    con.execute("INSERT INTO generated (path_id, whole_eur) SELECT i, CAST(i * 10 AS DECIMAL(18,6)) FROM range(5) t(i)")
+    con.execute("ATTACH ':memory:' AS batch")
+    con.execute("CREATE TABLE batch.parts AS SELECT * FROM generated ORDER BY path_id")
+    appender = RowGroupAppender(con)
+    appender.append("batch.main.parts", "run.main.parts", "parts", header)
+    appender.flush()
+    assert (
+        con.execute("SELECT * FROM parts ORDER BY path_id").fetchall()
+        == con.execute("SELECT * FROM generated ORDER BY path_id").fetchall()
+    )
+    assert con.execute("SELECT tripled_eur, label FROM parts WHERE path_id = 1").fetchall() == [
+        (Decimal("9.990000"), "third_eur=3.33")
+    ]
+
+
+def test_identities_that_use_each_other_in_a_loop_are_refused() -> None:
+    looping = parse_header(HEADER_TEXT.replace("greatest(cash_closing_eur, 0)", "equity_eur + 1"), "t")
+    assert "virtual columns use each other in a loop: cash_eur → equity_eur → cash_eur" in header_problems(looping)
+    itself = parse_header(HEADER_TEXT.replace("greatest(cash_closing_eur, 0)", "cash_eur + 1"), "t")
+    assert "virtual columns use each other in a loop: cash_eur → cash_eur" in header_problems(itself)
+    assert 'FROM "books_stored"' in identity_view(HEADER)
 
 
 def test_a_published_run_computes_finance_months_identities_and_says_so(minimal_run: Path) -> None:
