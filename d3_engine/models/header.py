@@ -268,9 +268,11 @@ def _identity_cycle(header: ModelHeader) -> list[str] | None:
 def identity_order(header: ModelHeader) -> list[str]:
     """The header's identities, each after the identities its expression uses (the header has no loop)."""
     ordered: list[str] = []
+    placing: set[str] = set()  # a loop (refused by header_problems) ends here instead of recursing forever
 
     def place(column: str) -> None:
-        if column not in ordered:
+        if column not in ordered and column not in placing:
+            placing.add(column)
             for used in _uses(header, column):
                 place(used)
             ordered.append(column)

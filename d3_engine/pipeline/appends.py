@@ -23,8 +23,8 @@ Given the table's model header, two things make the file smaller (issue 13: a ru
 - Identities computed when read: a column the header declares `-- virtual: <column> = <expression>` (an
   accounting identity such as total_assets_eur) is not stored. The other columns go to the table
   `<table>_stored`, and `<table>` is a VIEW over it that adds each identity, CAST to its declared type (an
-  identity that uses another is expanded with that one's CAST, as a generated column would be read), in the
-  header's column order. The model's contract has checked the identity on every row of the batch, so the view
+  identity that uses another reads that one's CAST value, as a generated column did: models/identities.py), in
+  the header's column order. The model's contract has checked the identity on every row of the batch, so the view
   gives the model's values. Not VIRTUAL generated columns: DuckDB checks a generated column's expression on
   every INSERT, ~0.13 s per row group of finance_month (as much as compressing it), BENCH.md ninth session.
 """
