@@ -64,14 +64,18 @@ def expected_engine(models: list[Model], variables: dict[str, Any], keep_path_ta
     return Expected(model_fingerprints(models, variables), engine_source_sha256(), keep_path_tables)
 
 
-def reuse_published(final: Path, expected: Expected, out: Path, log: EventLog, reason: str) -> int | None:
+def reuse_published(
+    final: Path, expected: Expected, out: Path, log: EventLog, reason: str, say_why_not: bool = True
+) -> int | None:
     """Reuse `final` when it verifies and matches this engine: point `latest` at it and return its
-    recorded exit code; None when it must be computed (the reason is an INFO event)."""
+    recorded exit code; None when it must be computed (the reason is an INFO event unless `say_why_not` is
+    False: the caller already said it of the same folder)."""
     if not final.exists():
         return None
     problem = reuse_problem(final, expected)
     if problem is not None:
-        log.emit("run_not_reused", "INFO", run_dir=str(final), reason=problem)
+        if say_why_not:
+            log.emit("run_not_reused", "INFO", run_dir=str(final), reason=problem)
         return None
     summary = summary_of(final) or {}
     with interrupts.deferred():

@@ -100,9 +100,10 @@ def run(options: RunOptions, log: EventLog, entry: LedgerEntry | None = None) ->
     _sweep(options.out, log)
     expected = expected_engine(models, model_variables(validated), options.keep_path_tables)
     final = options.out / run_id
+    refused = final.exists()  # a folder of this id that is not reused is said once (run_not_reused)
     reused = None if options.force else reuse_published(final, expected, options.out, log, "already published")
     if reused is None:
-        reused = _compute(validated, options, log, models, expected)
+        reused = _compute(validated, options, log, models, expected, refused)
     elif entry is not None:
         entry.reused = True
     if entry is not None:
@@ -110,9 +111,12 @@ def run(options: RunOptions, log: EventLog, entry: LedgerEntry | None = None) ->
     return reused, final
 
 
-def _compute(validated: Validated, options: RunOptions, log: EventLog, models: list[Model], expected: Expected) -> int:
+def _compute(
+    validated: Validated, options: RunOptions, log: EventLog, models: list[Model], expected: Expected, refused: bool
+) -> int:
     """Build the run in its staging folder and publish it (OUT-2); a run of the same id published
-    meanwhile by another d3 process is reused instead (unless --force)."""
+    meanwhile by another d3 process is reused instead (unless --force). `refused`: the folder of this id
+    existed before and was not reused, which was said then."""
     run_id = log.run_id or ""
     check_latest(options.out)
     staging = make_staging(options.out, run_id)
@@ -120,7 +124,9 @@ def _compute(validated: Validated, options: RunOptions, log: EventLog, models: l
         exit_code = _build(validated, models, options, log, staging)
         final = options.out / run_id
         meanwhile = "published meanwhile by another d3 process"
-        concurrent = None if options.force else reuse_published(final, expected, options.out, log, meanwhile)
+        concurrent = (
+            None if options.force else reuse_published(final, expected, options.out, log, meanwhile, not refused)
+        )
         if concurrent is not None:
             remove_own(staging)
             return concurrent

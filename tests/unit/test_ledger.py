@@ -124,9 +124,10 @@ def test_a_run_that_does_not_verify_is_computed_again(
         import d3_engine.pipeline.reuse as reuse
 
         monkeypatch.setattr(reuse, "engine_source_sha256", lambda: "0" * 64)
-    outcome = d3("run", "--inputs", minimal.root, "--out", previous_out, "--quiet")
+    outcome = d3("run", "--inputs", minimal.root, "--out", previous_out)  # not --quiet: the INFO events count
     assert outcome.exit_code == 0, outcome.stderr
     assert not outcome.of("run_reused")
+    assert len(outcome.of("run_not_reused")) == 1  # said once, not again after the compute
     from d3_engine.export.verify import verify_problem
 
     assert verify_problem(run_dir) is None and _ledger(previous_out)[-1]["reused"] is False
