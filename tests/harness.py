@@ -342,8 +342,6 @@ def plain_tables(con: Any) -> None:
     """In a writable copy of run.duckdb: each published view of identities (finance_month over
     finance_month_stored, models/identities.py) becomes a plain table with the same rows and columns, as a model
     builds it in a batch, so a test can rebuild, replace or update it."""
-    from d3_engine.models.identities import drop_published
-
     views = con.execute(
         "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = current_database()"
     )
@@ -351,6 +349,19 @@ def plain_tables(con: Any) -> None:
         con.execute(f'CREATE TABLE "_plain_{view}" AS SELECT * FROM "{view}"')
         drop_published(con, view)
         con.execute(f'ALTER TABLE "_plain_{view}" RENAME TO "{view}"')
+
+
+def drop_published(con: Any, table: str) -> None:
+    """Drop `table` of a run.duckdb copy, whether a table or a published view of identities with its stored
+    table (models/identities.py)."""
+    from d3_engine.models.identities import stored_table
+
+    found = "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND database_name = current_database()"
+    if con.execute(found, [table]).fetchall()[0][0]:
+        con.execute(f'DROP VIEW "{table}"')
+        con.execute(f'DROP TABLE IF EXISTS "{stored_table(table)}"')
+    else:
+        con.execute(f'DROP TABLE IF EXISTS "{table}"')
 
 
 def run_on_copy(args: list[str], inputs: InputsCopy | None, out: Path) -> CliOutcome:

@@ -3,13 +3,8 @@ view over a table of its other columns (pipeline/appends.py): the names and the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from d3_engine.core.db import sql_identifier
 from d3_engine.models.header import ModelHeader, identity_order
-
-if TYPE_CHECKING:
-    import duckdb
 
 
 def stored_table(table: str) -> str:
@@ -33,17 +28,3 @@ def identity_view(header: ModelHeader) -> str:
         layers = f"SELECT *, {computed} FROM ({layers})"
     columns = ", ".join(sql_identifier(c.name) for c in header.columns)
     return f"SELECT {columns} FROM ({layers})"
-
-
-def drop_published(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Drop `table` whether it is a table or a published view of identities (with its stored table)."""
-    views = con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND database_name = current_database() "
-        "AND schema_name = current_schema()",
-        [table],
-    ).fetchall()[0][0]
-    if views:
-        con.execute(f"DROP VIEW {sql_identifier(table)}")
-        con.execute(f"DROP TABLE IF EXISTS {sql_identifier(stored_table(table))}")
-    else:
-        con.execute(f"DROP TABLE IF EXISTS {sql_identifier(table)}")

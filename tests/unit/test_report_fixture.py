@@ -15,9 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
-from harness import standard_run
-
-from d3_engine.models.identities import drop_published
+from harness import drop_published, standard_run
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal_001"
