@@ -98,18 +98,6 @@ def dec(v: float) -> Decimal:
     return round_half_away(float_to_decimal(v), _SIX)
 
 
-def scaled_int_sql(expr: str, scale: int) -> str:
-    """SQL reading a DECIMAL(≤18, scale) expression as the BIGINT of its value × 10^scale, exactly.
-
-    Whole part and fraction apart: DECIMAL(18, s) · 10^s overflows DECIMAL(18) for values ≥ 10^(18−2s), and
-    widening to DECIMAL(38) first makes the read ~12× slower (a 128-bit product per value). trunc and % both
-    round toward zero, so the two parts add up to the value. `expr` is repeated: pass a column or a cast.
-    """
-    if scale == 0:
-        return f"CAST({expr} AS BIGINT)"
-    return f"(CAST(trunc({expr}) AS BIGINT) * {10**scale} + CAST(({expr} % 1) * {10**scale} AS BIGINT))"
-
-
 def decimals_for_column(name: str, int_columns: frozenset[str] = INT_COLUMNS) -> Places:
     """Export precision of a CSV column ([OUT-3]): None for *int*, 2 for `_eur`, 4 for `_pct`, else 6."""
     if name in int_columns:

@@ -2,9 +2,10 @@
 
 The twin of the `pctl` macro (sql/macros/pctl.sql), bit for bit: i = ⌊(n−1)·p/100⌋, r = (n−1)·p − 100·i,
 value = x_i + (x_{i+1} − x_i)·r/100 with x_{i+1} := x_i at the top; NULLs dropped; an all-NULL group
-gives NULL. DECIMAL(w ≤ 18, s) and integer values are fetched as scaled int64 and combined in Python
-integers (exact; the result has scale s + 2); DOUBLE values in float64 with f the float nearest r/100,
-the very operations DuckDB performs. Selection (np.partition per group) replaces the SQL window sort.
+gives NULL. DECIMAL(w ≤ 18, s) and integer values are fetched as scaled int64 (through Arrow, `core.columns`)
+and combined in Python integers (exact; the result has scale s + 2); DOUBLE values in float64 with f the
+float nearest r/100, the very operations DuckDB performs. Selection (np.partition per group) replaces the
+SQL window sort.
 
 Memory stays bounded: rows are fetched per chunk of whole groups (at most ROW_BUDGET rows) and, within
 a chunk, a few columns per query (at most CELL_BUDGET cells); never every column of every path at once.
@@ -19,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from d3_engine.core.columns import fetch_columns
 from d3_engine.core.db import sql_literal
-from d3_engine.core.formats import scaled_int_sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -89,12 +90,11 @@ def value_scale(sql_type: str) -> int | None:
 
 
 def fetch_expr(column: str, scale: int | None) -> str:
-    """SQL fetching `column` as float64 (scale None) or as the int64 of its value times 10^scale."""
+    """SQL fetching `column` for `core.columns.fetch_columns`: a DOUBLE as float64 (scale None), an integer as
+    BIGINT, a DECIMAL(≤ 18, scale) as itself (it arrives as the int64 of its value times 10^scale)."""
     if scale is None:
         return f'CAST("{column}" AS DOUBLE)'
-    if scale <= 9:
-        return scaled_int_sql(f'"{column}"', scale)
-    return f'CAST(CAST("{column}" AS DECIMAL(38,{scale})) * {10**scale} AS BIGINT)'
+    return f'CAST("{column}" AS BIGINT)' if scale == 0 else f'"{column}"'
 
 
 def _ordinal_term(
@@ -265,16 +265,15 @@ def select_percentiles(
         for batch in _column_batches(list(scales), sum(groups.counts[first:stop])):
             exprs = ", ".join(f'{fetch_expr(c, scales[c])} AS "{c}"' for c in batch)
             query = f"SELECT {groups.ordinal_sql} AS _d3_code{weight_expr}, {exprs} FROM {source}{where}"
-            got = con.execute(query).fetchnumpy()
-            codes = np.asarray(got.pop("_d3_code"))
-            weights = np.asarray(got.pop("_d3_weight"), dtype=np.int64) if weight else None
+            got = fetch_columns(con, query)
+            codes = got.pop("_d3_code").values
+            weights = got.pop("_d3_weight").values if weight else None
             if last_codes is None or not np.array_equal(codes, last_codes):
                 order, bounds = _grouping(groups, codes, first, stop - first)
                 last_codes = codes
             for column in batch:
                 fetched = got.pop(column)
-                nulls = np.ma.getmaskarray(fetched) if np.ma.isMaskedArray(fetched) else None
-                values = np.ma.getdata(fetched)
-                cells = percentiles_of(values, nulls, order, bounds, scales[column], percentiles, weights)
+                scale = scales[column]
+                cells = percentiles_of(fetched.values, fetched.nulls, order, bounds, scale, percentiles, weights)
                 out[column].extend(cells)
     return out

@@ -13,6 +13,7 @@ import duckdb
 import numpy as np
 import pytest
 
+from d3_engine.core.columns import fetch_columns
 from d3_engine.core.db import connect
 from d3_engine.models import series, series_select
 from d3_engine.models.render import render_text
@@ -110,14 +111,21 @@ def test_empty_source_and_null_keys_match_sql() -> None:
     assert table(con, "got") == table(con, "want")
 
 
-def test_decimal_fetch_is_exact_at_the_type_limits() -> None:
-    """DECIMAL(18,6) values up to ±999999999999.999999 come back as their exact scaled int64."""
+@pytest.mark.parametrize(
+    ("sql_type", "scale", "texts"),
+    [
+        ("DECIMAL(18,6)", 6, ["999999999999.999999", "-999999999999.999999", "-0.000001", "0.5", "-1.5", "1.000001"]),
+        ("DECIMAL(18,12)", 12, ["999999.999999999999", "-999999.999999999999", "-0.000000000001", "2.5"]),
+        ("DECIMAL(4,1)", 1, ["999.9", "-999.9", "-0.1", "0"]),
+    ],
+)
+def test_decimal_fetch_is_exact_at_the_type_limits(sql_type: str, scale: int, texts: list[str]) -> None:
+    """DECIMAL(w ≤ 18, s) values up to the type's limits come back as their exact int64 of value × 10^s."""
     con = connect(None)
-    texts = ["999999999999.999999", "-999999999999.999999", "-0.000001", "0.5", "-1.5", "123456.000001"]
-    con.execute("CREATE TABLE t (v DECIMAL(18,6))")
-    con.executemany("INSERT INTO t VALUES (CAST(? AS DECIMAL(18,6)))", [(t,) for t in texts])
-    got = con.execute(f"SELECT {series_select.fetch_expr('v', 6)} FROM t").fetchnumpy()
-    assert list(next(iter(got.values()))) == [int(Decimal(t).scaleb(6)) for t in texts]
+    con.execute(f"CREATE TABLE t (v {sql_type})")
+    con.executemany(f"INSERT INTO t VALUES (CAST(? AS {sql_type}))", [(t,) for t in texts])
+    got = fetch_columns(con, f"SELECT {series_select.fetch_expr('v', scale)} AS v FROM t")["v"]
+    assert got.values.tolist() == [int(Decimal(t).scaleb(scale)) for t in texts]
 
 
 @pytest.mark.parametrize("seed", [5, 6])

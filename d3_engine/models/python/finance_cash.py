@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from d3_engine.core.db import create_table
+from d3_engine.core.columns import decimal_array, fetch_columns, register_arrays
 from d3_engine.core.errors import RuntimeFailure
-from d3_engine.core.formats import float_to_decimal, scaled_int_sql
+from d3_engine.core.formats import float_to_decimal
 from d3_engine.models.graph import Model
 from d3_engine.models.header import parse_header
 
@@ -36,7 +36,7 @@ MODEL_VERSION = 1
 LAYER = "50_finance"
 DEPS = ["finance_operating_cash", "finance_params"]
 MICRO = 1_000_000
-_INT64_SAFE = 2**62
+_INT64_SAFE = 2**61  # an int64 step stays below it, so round_div's 2·|x| + den cannot overflow
 
 HEADER = parse_header(
     """
@@ -81,7 +81,8 @@ LTM_MONTHS = 12  # the window of the LTM DSCR [FIN-9]
 
 
 def _micro_sql(column: str) -> str:
-    return f"{scaled_int_sql(f'o.{column}', 6)} AS {column}"
+    """The amount as DECIMAL(18,6): `fetch_columns` gives its micro-euros, exactly."""
+    return f"CAST(o.{column} AS DECIMAL(18,6)) AS {column}"
 
 
 def scaled(values: list[Decimal]) -> tuple[np.ndarray, int]:
@@ -102,6 +103,21 @@ def product(x: np.ndarray, factor: np.ndarray | int) -> np.ndarray:
     if bound < _INT64_SAFE:
         return x * factor
     return x.astype(object) * (factor.astype(object) if isinstance(factor, np.ndarray) else factor)
+
+
+def exact_sum(parts: list[np.ndarray]) -> np.ndarray:
+    """The sum of `parts` exactly: int64 when the bound allows it, else on Python integers (object array)."""
+    if all(p.dtype != object for p in parts):
+        bound = sum(int(np.max(np.abs(p), initial=0)) for p in parts)
+        if bound < _INT64_SAFE:
+            exact = np.zeros(parts[0].shape, dtype=np.int64)
+            for part in parts:
+                exact += part
+            return exact
+    total: np.ndarray = parts[0].astype(object)
+    for part in parts[1:]:
+        total = total + part.astype(object)
+    return total
 
 
 def to_int64(x: np.ndarray) -> np.ndarray:
@@ -139,11 +155,11 @@ class TaxRule:
         den = 100 * 10**self.k
         if not self.brackets:
             return to_int64(round_div(product(taxable, self.pct[pct_index]), den))
-        total: np.ndarray = np.zeros(len(taxable), dtype=object)
+        parts = []
         for a, low, up in zip(self.pct, self.lowers, self.uppers, strict=True):
             top = taxable if up is None else np.minimum(taxable, up)
-            total = total + np.maximum(top - low, 0).astype(object) * int(a)
-        return to_int64(round_div(total, den))
+            parts.append(product(np.maximum(top - low, 0), int(a)))
+        return to_int64(round_div(exact_sum(parts), den))
 
 
 def _parameters(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -227,7 +243,7 @@ def _running_sums(out: dict[str, np.ndarray], principal: np.ndarray) -> None:
 def _load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
     """finance_operating_cash as (paths, months) int64 arrays in path_id, month order."""
     sql = INPUT_SQL.format(money=",\n        ".join(_micro_sql(c) for c in INPUT_MONEY))
-    flat = con.execute(sql).fetchnumpy()
+    flat = {name: column.values for name, column in fetch_columns(con, sql).items()}
     months = int(con.execute("SELECT count(DISTINCT month) FROM finance_operating_cash").fetchall()[0][0])
     n = len(flat["path_id"])
     if months == 0 or n % months:
@@ -241,19 +257,20 @@ def build_finance_cash(con: duckdb.DuckDBPyConnection) -> int:
     params = _parameters(con)
     out = recurrence(inputs, params, TaxRule.from_db(con, params["flat_pct"]))
     money = [name for name, _, _ in COLUMNS[2:]]
-    raw = {"path_id": inputs["path_id"].reshape(-1), "month": inputs["month"].reshape(-1)}
-    raw |= {name: out[name].reshape(-1) for name in money}
-    create_table(con, "_d3_finance_cash", dict.fromkeys(raw, "BIGINT"), raw)
-    cells = ", ".join(
-        f"CAST(CAST({c} AS DECIMAL(18,0)) * CAST('0.000001' AS DECIMAL(7,6)) AS DECIMAL(18,6)) AS {c}" for c in money
-    )
+    try:  # micro-euros are the exact DECIMAL(18,6) values: handed over as such, no arithmetic (core/columns.py)
+        columns = {name: decimal_array(out[name].reshape(-1), 18, 6) for name in money}
+    except ValueError as exc:
+        raise RuntimeFailure("finance_cash: an amount leaves DECIMAL(18,6) (|x| ≥ 10^12 EUR)") from exc
+    raw = {"path_id": inputs["path_id"].reshape(-1), "month": inputs["month"].reshape(-1), **columns}
+    register_arrays(con, "_d3_finance_cash", raw)
+    listed = ", ".join(money)
     try:
         con.execute(
-            f"CREATE OR REPLACE TABLE {MODEL_NAME} AS SELECT path_id, month, {cells} "
+            f"CREATE OR REPLACE TABLE {MODEL_NAME} AS SELECT path_id, month, {listed} "
             "FROM _d3_finance_cash ORDER BY path_id, month"
         )
     finally:
-        con.execute("DROP TABLE IF EXISTS _d3_finance_cash")
+        con.unregister("_d3_finance_cash")
     return len(raw["path_id"])
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from d3_engine.core.columns import fetch_columns
 from d3_engine.core.db import create_table
 from d3_engine.core.errors import RuntimeFailure
 from d3_engine.models.graph import Model
@@ -53,11 +54,11 @@ _RANKS = (
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, np.ndarray]:
-    got = con.execute(sql).fetchnumpy()
-    for name, values in got.items():
-        if np.ma.isMaskedArray(values) and np.ma.getmaskarray(values).any():
+    got = fetch_columns(con, sql)
+    for name, column in got.items():
+        if column.nulls is not None:
             raise RuntimeFailure(f"{MODEL_NAME}: {name} is NULL in a model's month (tokens and hours are never null)")
-    return {name: np.ma.getdata(values) for name, values in got.items()}
+    return {name: column.values for name, column in got.items()}
 
 
 def build_public_month_fold(con: duckdb.DuckDBPyConnection) -> int:
