@@ -33,41 +33,76 @@ class Column:
     nulls: np.ndarray | None
 
 
+BATCH_ROWS = 1_000_000
+"""Rows per Arrow record batch: a fetch holds one batch in Arrow form beside the NumPy columns it fills, so its
+peak is about what `fetchnumpy` took (its whole result in DuckDB's form, then the arrays)."""
+
+
 def fetch_columns(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Column]:
     """Run `sql` and return its columns by name, in query order (see the module docstring for the types).
 
     Raises:
         ValueError: a column type that has no exact NumPy form here (text, dates, DECIMAL wider than 18).
     """
-    table = con.sql(sql).to_arrow_table()
-    return {name: _column(name, table.column(name)) for name in table.column_names}
+    reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
+    names = list(reader.schema.names)
+    values: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    nulls: dict[str, list[np.ndarray] | None] = dict.fromkeys(names)
+    for batch in reader:
+        for name, array in zip(names, batch.columns, strict=True):
+            values[name].append(_values(name, array))
+            if array.null_count and nulls[name] is None:
+                nulls[name] = [np.zeros(n, dtype=np.bool_) for n in (len(v) for v in values[name][:-1])]
+            found = nulls[name]
+            if found is not None:
+                found.append(array.is_null().to_numpy(zero_copy_only=False))
+    return {name: _column(name, reader.schema.field(name).type, values[name], nulls[name]) for name in names}
 
 
-def _column(name: str, column: pa.ChunkedArray) -> Column:
+def _column(name: str, kind: pa.DataType, parts: list[np.ndarray], nulls: list[np.ndarray] | None) -> Column:
+    if not parts:
+        _values(name, _empty(kind))  # refuses a type without an exact form even for an empty result
+    dtype = _dtype(name, kind)
+    return Column(_concat(parts, dtype), None if nulls is None else _concat(nulls, np.bool_))
+
+
+def _empty(kind: pa.DataType) -> pa.Array:
     import pyarrow as pa
 
-    kind = column.type
+    return pa.array([], type=kind)
+
+
+def _dtype(name: str, kind: pa.DataType) -> np.dtype:
+    import pyarrow as pa
+
+    if pa.types.is_decimal(kind):
+        return np.dtype(np.int64)
+    if pa.types.is_boolean(kind):
+        return np.dtype(np.bool_)
+    if str(kind) in _PRIMITIVE:
+        return np.dtype(kind.to_pandas_dtype())
+    raise ValueError(f"column {name}: {kind} has no exact NumPy form here")
+
+
+def _values(name: str, array: pa.Array) -> np.ndarray:
+    """One record batch's values of a column, copied out of the batch so that it can be freed (NULL slots hold
+    whatever the buffer holds)."""
+    import pyarrow as pa
+
+    kind = array.type
     if pa.types.is_decimal(kind):
         if kind.precision > 18 or kind.bit_width != 128 or not _LITTLE_ENDIAN:
             raise ValueError(f"column {name}: {kind} has no exact int64 form")
-        values = _concat([_decimal_words(chunk) for chunk in column.chunks], np.int64)
-    elif pa.types.is_boolean(kind):
-        values = _concat([chunk.to_numpy(zero_copy_only=False) for chunk in column.chunks], np.bool_)
-    elif str(kind) in _PRIMITIVE:
-        dtype = np.dtype(kind.to_pandas_dtype())
-        values = _concat([_primitive(chunk, dtype) for chunk in column.chunks], dtype)
-    else:
-        raise ValueError(f"column {name}: {kind} has no exact NumPy form here")
-    nulls = None
-    if column.null_count:
-        nulls = _concat([chunk.is_null().to_numpy(zero_copy_only=False) for chunk in column.chunks], np.bool_)
-    return Column(values, nulls)
+        return _decimal_words(array).copy()
+    if pa.types.is_boolean(kind):
+        return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.bool_)
+    return _primitive(array, _dtype(name, kind)).copy()
 
 
 def _concat(parts: list[np.ndarray], dtype: np.dtype | type) -> np.ndarray:
     if not parts:
         return np.zeros(0, dtype=dtype)
-    return parts[0].copy() if len(parts) == 1 else np.concatenate(parts)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _primitive(chunk: pa.Array, dtype: np.dtype) -> np.ndarray:

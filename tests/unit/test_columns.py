@@ -8,6 +8,7 @@ import duckdb
 import numpy as np
 import pytest
 
+from d3_engine.core import columns
 from d3_engine.core.columns import decimal_array, fetch_columns, register_arrays
 from d3_engine.models.python.finance_cash import _INT64_SAFE, exact_sum
 
@@ -99,3 +100,19 @@ def test_exact_sum_leaves_int64_only_when_a_sum_could_overflow() -> None:
     assert total.tolist() == [2 * (_INT64_SAFE - 1), 3]
     mixed = [np.array([2**70], dtype=object), np.array([1], dtype=np.int64)]
     assert exact_sum(mixed).tolist() == [2**70 + 1]
+
+
+def test_record_batches_are_joined_with_nulls_that_appear_only_in_a_later_batch(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columns, "BATCH_ROWS", 7)
+    sql = (
+        "SELECT range AS i, CASE WHEN range >= 30 AND range % 4 = 0 THEN NULL "
+        "ELSE CAST(range / 8 AS DECIMAL(18,6)) END AS d FROM range(50) ORDER BY range"
+    )
+    got = fetch_columns(con, sql)
+    assert got["i"].values.tolist() == list(range(50))
+    nulls = got["d"].nulls
+    assert nulls is not None
+    assert nulls.tolist() == [i >= 30 and i % 4 == 0 for i in range(50)]
+    assert got["d"].values[~nulls].tolist() == [i * 125_000 for i in range(50) if not (i >= 30 and i % 4 == 0)]
