@@ -38,44 +38,75 @@ BATCH_ROWS = 1_000_000
 peak is about what `fetchnumpy` took (its whole result in DuckDB's form, then the arrays)."""
 
 
-def fetch_columns(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Column]:
+def fetch_columns(con: duckdb.DuckDBPyConnection, sql: str, rows: int | None = None) -> dict[str, Column]:
     """Run `sql` and return its columns by name, in query order (see the module docstring for the types).
 
+    `rows`: how many rows the query returns, when the caller knows: each column is then filled in place,
+    batch by batch, instead of gathered and joined (half the peak memory of a large fetch).
+
     Raises:
-        ValueError: a column type that has no exact NumPy form here (text, dates, DECIMAL wider than 18).
+        ValueError: a column type that has no exact NumPy form here (text, dates, DECIMAL wider than 18), or
+            a row count other than `rows`.
     """
     reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
     names = list(reader.schema.names)
-    values: dict[str, list[np.ndarray]] = {name: [] for name in names}
-    nulls: dict[str, list[np.ndarray] | None] = dict.fromkeys(names)
+    dtypes = {name: _dtype(name, reader.schema.field(name).type) for name in names}
+    filling = _Filling(dtypes, rows)
     for batch in reader:
-        for name, array in zip(names, batch.columns, strict=True):
-            values[name].append(_values(name, array))
-            if array.null_count and nulls[name] is None:
-                nulls[name] = [np.zeros(n, dtype=np.bool_) for n in (len(v) for v in values[name][:-1])]
-            found = nulls[name]
-            if found is not None:
-                found.append(array.is_null().to_numpy(zero_copy_only=False))
-    return {name: _column(name, reader.schema.field(name).type, values[name], nulls[name]) for name in names}
+        filling.add(batch)
+    return filling.columns()
 
 
-def _column(name: str, kind: pa.DataType, parts: list[np.ndarray], nulls: list[np.ndarray] | None) -> Column:
-    if not parts:
-        _values(name, _empty(kind))  # refuses a type without an exact form even for an empty result
-    dtype = _dtype(name, kind)
-    return Column(_concat(parts, dtype), None if nulls is None else _concat(nulls, np.bool_))
+class _Filling:
+    """The columns of a fetch, batch after batch: in place when the row count is known, else as parts."""
 
+    def __init__(self, dtypes: dict[str, np.dtype], rows: int | None) -> None:
+        self.dtypes, self.rows, self.at = dtypes, rows, 0
+        self.full = {} if rows is None else {name: np.empty(rows, dtype) for name, dtype in dtypes.items()}
+        self.parts: dict[str, list[np.ndarray]] = {name: [] for name in dtypes}
+        self.nulls: dict[str, np.ndarray] = {}  # in place (rows known)
+        self.null_parts: dict[str, list[np.ndarray]] = {}  # as parts, from the first NULL on
 
-def _empty(kind: pa.DataType) -> pa.Array:
-    import pyarrow as pa
+    def add(self, batch: pa.RecordBatch) -> None:
+        size = batch.num_rows
+        if self.rows is not None and self.at + size > self.rows:
+            raise ValueError(f"the query returned more than the {self.rows} rows expected")
+        for (name, dtype), array in zip(self.dtypes.items(), batch.columns, strict=True):
+            values = _values(array, dtype)
+            null = array.is_null().to_numpy(zero_copy_only=False) if array.null_count else None
+            if self.rows is not None:
+                self.full[name][self.at : self.at + size] = values
+                if null is not None:
+                    self.nulls.setdefault(name, np.zeros(self.rows, dtype=np.bool_))[self.at : self.at + size] = null
+                continue
+            self.parts[name].append(values.copy())  # the batch's buffers can then be freed
+            if null is not None and name not in self.null_parts:
+                self.null_parts[name] = [np.zeros(len(part), dtype=np.bool_) for part in self.parts[name][:-1]]
+            if name in self.null_parts:
+                self.null_parts[name].append(np.zeros(size, dtype=np.bool_) if null is None else null)
+        self.at += size
 
-    return pa.array([], type=kind)
+    def columns(self) -> dict[str, Column]:
+        if self.rows is not None:
+            if self.at != self.rows:
+                raise ValueError(f"the query returned {self.at} rows, not the {self.rows} expected")
+            return {name: Column(self.full[name], self.nulls.get(name)) for name in self.dtypes}
+        return {
+            name: Column(
+                _concat(self.parts[name], dtype),
+                _concat(self.null_parts[name], np.bool_) if name in self.null_parts else None,
+            )
+            for name, dtype in self.dtypes.items()
+        }
 
 
 def _dtype(name: str, kind: pa.DataType) -> np.dtype:
+    """The NumPy type of a column of Arrow type `kind`; refuses a type without an exact NumPy form."""
     import pyarrow as pa
 
     if pa.types.is_decimal(kind):
+        if kind.precision > 18 or kind.bit_width != 128 or not _LITTLE_ENDIAN:
+            raise ValueError(f"column {name}: {kind} has no exact int64 form")
         return np.dtype(np.int64)
     if pa.types.is_boolean(kind):
         return np.dtype(np.bool_)
@@ -84,19 +115,16 @@ def _dtype(name: str, kind: pa.DataType) -> np.dtype:
     raise ValueError(f"column {name}: {kind} has no exact NumPy form here")
 
 
-def _values(name: str, array: pa.Array) -> np.ndarray:
-    """One record batch's values of a column, copied out of the batch so that it can be freed (NULL slots hold
-    whatever the buffer holds)."""
+def _values(array: pa.Array, dtype: np.dtype) -> np.ndarray:
+    """One record batch's values of a column, a view of its buffer where it can be (NULL slots hold whatever
+    the buffer holds)."""
     import pyarrow as pa
 
-    kind = array.type
-    if pa.types.is_decimal(kind):
-        if kind.precision > 18 or kind.bit_width != 128 or not _LITTLE_ENDIAN:
-            raise ValueError(f"column {name}: {kind} has no exact int64 form")
-        return _decimal_words(array).copy()
-    if pa.types.is_boolean(kind):
+    if pa.types.is_decimal(array.type):
+        return _decimal_words(array)
+    if pa.types.is_boolean(array.type):
         return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.bool_)
-    return _primitive(array, _dtype(name, kind)).copy()
+    return _primitive(array, dtype)
 
 
 def _concat(parts: list[np.ndarray], dtype: np.dtype | type) -> np.ndarray:

@@ -262,10 +262,11 @@ def select_percentiles(
                 f"{groups.ordinal_sql} BETWEEN {groups.codes[first]} AND {groups.codes[stop - 1]}"
             )
         last_codes, order, bounds = None, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        for batch in _column_batches(list(scales), sum(groups.counts[first:stop])):
+        rows = sum(groups.counts[first:stop])
+        for batch in _column_batches(list(scales), rows):
             exprs = ", ".join(f'{fetch_expr(c, scales[c])} AS "{c}"' for c in batch)
             query = f"SELECT {groups.ordinal_sql} AS _d3_code{weight_expr}, {exprs} FROM {source}{where}"
-            got = fetch_columns(con, query)
+            got = fetch_columns(con, query, rows)
             codes = got.pop("_d3_code").values
             weights = got.pop("_d3_weight").values if weight else None
             if last_codes is None or not np.array_equal(codes, last_codes):

@@ -102,17 +102,28 @@ def test_exact_sum_leaves_int64_only_when_a_sum_could_overflow() -> None:
     assert exact_sum(mixed).tolist() == [2**70 + 1]
 
 
+@pytest.mark.parametrize("rows", [None, 50])
 def test_record_batches_are_joined_with_nulls_that_appear_only_in_a_later_batch(
-    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, rows: int | None
 ) -> None:
+    """Gathered batch by batch (rows unknown) or filled in place (rows known): the same columns."""
     monkeypatch.setattr(columns, "BATCH_ROWS", 7)
     sql = (
         "SELECT range AS i, CASE WHEN range >= 30 AND range % 4 = 0 THEN NULL "
         "ELSE CAST(range / 8 AS DECIMAL(18,6)) END AS d FROM range(50) ORDER BY range"
     )
-    got = fetch_columns(con, sql)
+    got = fetch_columns(con, sql, rows)
     assert got["i"].values.tolist() == list(range(50))
     nulls = got["d"].nulls
     assert nulls is not None
     assert nulls.tolist() == [i >= 30 and i % 4 == 0 for i in range(50)]
     assert got["d"].values[~nulls].tolist() == [i * 125_000 for i in range(50) if not (i >= 30 and i % 4 == 0)]
+
+
+@pytest.mark.parametrize("rows", [49, 51])
+def test_a_row_count_other_than_the_one_announced_is_refused(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    monkeypatch.setattr(columns, "BATCH_ROWS", 7)
+    with pytest.raises(ValueError, match="rows"):
+        fetch_columns(con, "SELECT range AS i FROM range(50)", rows)
