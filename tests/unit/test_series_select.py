@@ -162,3 +162,21 @@ def test_weighted_rows_equal_their_expansion(seed: int, keys: list[str], passthr
     fallback = series.series_sql("wsrc", keys, COLUMNS, PERCENTILES, 2, passthrough, weight="w", rep_source="xsrc")
     con.execute(f"CREATE OR REPLACE TABLE got_sql AS {render_text(fallback, {}, 'got_sql')}")
     assert table(con, "got_sql") == table(con, "want")
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.float64])
+@pytest.mark.parametrize("size", [1, 2, 3, 17, 1000, 40_000])
+def test_selection_puts_at_each_wanted_index_the_value_a_sort_puts_there(dtype: type, size: int) -> None:
+    """Chained single selections (integers, few indexes) or a sort (floats, many indexes): the values at the
+    wanted indexes are the full sort's, with ties, NaN among floats, neighbouring and repeated percentile ranks."""
+    rng = np.random.default_rng(size)
+    values = (rng.standard_normal(size) * 1e6).astype(dtype)
+    values[:: max(1, size // 7)] = values[0]  # ties
+    if dtype is np.float64 and size > 3:
+        values[1] = np.nan
+    expected = np.sort(values)
+    for percentiles in ([50], [10, 50, 90], [0, 1, 5, 10, 25, 50, 75, 90, 95, 99, 100]):
+        ranks = [(size - 1) * p // 100 for p in percentiles]
+        wanted = sorted({k for i in ranks for k in (i, min(i + 1, size - 1))})
+        picked = series_select._select(values.copy(), wanted)
+        assert np.array_equal(picked[wanted], expected[wanted], equal_nan=True)
