@@ -14,7 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from d3_engine.core.formats import percentile_exact, percentile_float
+import numpy as np
+
+from d3_engine.core.columns import fetch_columns
+from d3_engine.core.formats import percentile_exact_of_integers, percentile_float_of_array
 from d3_engine.report.context import RunInfo
 from d3_engine.report.format import eur, grouped, pct
 from d3_engine.report.tables import Block, Bullets, Paragraph
@@ -104,15 +107,20 @@ def _cac_text(p: dict[str, Any], tap: Tap) -> str:
 
 
 def _market_text(info: RunInfo, tap: Tap, p: dict[str, Any]) -> str:
-    rows = info.db.rows(
-        f"""SELECT d.path_id, d.{tap.active} AS active, prev.{tap.active} AS previous
+    # One value per path (1 000 000 at 1M paths): NumPy columns, not Python rows (issue 13).
+    found = fetch_columns(
+        info.db.con,
+        f"""SELECT CAST(d.{tap.active} AS DOUBLE) AS active, CAST(prev.{tap.active} AS DOUBLE) AS previous
             FROM {tap.demand} AS d
             LEFT JOIN {tap.demand} AS prev ON prev.path_id = d.path_id AND prev.month = d.month - 1
-            WHERE d.month = {info.horizon} ORDER BY d.path_id"""
+            WHERE d.month = {info.horizon} AND d.{tap.active} IS NOT NULL ORDER BY d.path_id""",
     )
-    active = percentile_float([r["active"] for r in rows], 50)
-    rates = [100 * (r["active"] / r["previous"] - 1) if r["previous"] else None for r in rows]
-    rate = percentile_float(rates, 50)
+    current, before = found["active"].values, found["previous"]
+    active = percentile_float_of_array(current, 50)
+    known = before.values != 0 if before.nulls is None else (before.values != 0) & ~before.nulls
+    with np.errstate(all="ignore"):
+        rates = 100 * (current[known] / before.values[known] - 1)
+    rate = percentile_float_of_array(rates, 50)
     growth = "" if rate is None else f"; active {tap.who} grow {pct(rate, 2)} a month at month {info.horizon} (median)"
     market = p["addressable_customers"]
     if market is None:
@@ -142,8 +150,8 @@ def _scaling_cost_lines(info: RunInfo) -> list[str]:
     if g["customers_per_fte"] is None:
         lines.append("Support staff: not modelled (finance.support not set); the fixed payroll serves every customer.")
         return lines
-    ftes = info.db.rows("SELECT support_fte_end FROM consolidated_path_kpis ORDER BY path_id")
-    median = percentile_exact([int(r["support_fte_end"]) for r in ftes], 50)
+    ftes = fetch_columns(info.db.con, "SELECT CAST(support_fte_end AS BIGINT) AS fte FROM consolidated_path_kpis")
+    median = percentile_exact_of_integers(ftes["fte"].values, 50)
     lines.append(
         f"Support staff: one FTE per {grouped(g['customers_per_fte'], 0)} public customers and "
         f"{grouped(g['clients_per_fte'], 0)} private clients at {eur(g['cost_per_fte_month_eur'], 0)} a month; "

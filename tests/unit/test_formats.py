@@ -28,7 +28,9 @@ from d3_engine.core.formats import (
     format_cell,
     format_number,
     percentile_exact,
+    percentile_exact_of_integers,
     percentile_float,
+    percentile_float_of_array,
     places_for_unit,
     round_half_away,
     sha256_file,
@@ -830,3 +832,30 @@ def test_pctl_macro_does_not_overflow_narrow_decimals(
     rows: list[tuple[int | None, object]] = [(1, -top), (1, top)]
     got = run_pctl(env, con, sql_type, rows, ["g"])
     assert got == expected_pctl(rows, ["g"], percentile_exact)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 10, 1001, 50_000])
+@pytest.mark.parametrize("p", [0, 10, 50, 90, 99, 100])
+def test_numpy_percentiles_equal_the_python_ones(size: int, p: int) -> None:
+    """The report's medians over every path (issue 13: 1 000 000 values) come from NumPy arrays; they are the
+    very values of percentile_float / percentile_exact: ties, −0.0 next to 0.0, huge integers, a NaN."""
+    rng = np.random.default_rng(size + p)
+    floats = rng.standard_normal(size) * 1e3
+    if size >= 3:
+        floats[:: max(1, size // 5)] = 0.0
+        floats[1 :: max(2, size // 4)] = -0.0
+    got = percentile_float_of_array(floats, p)
+    want = percentile_float(floats.tolist(), p)
+    assert (got, math.copysign(1.0, got) if got is not None else None) == (
+        want,
+        math.copysign(1.0, want) if want is not None else None,
+    )
+    if size:
+        with_nan = floats.copy()
+        with_nan[0] = np.nan
+        assert repr(percentile_float_of_array(with_nan, p)) == repr(percentile_float(with_nan.tolist(), p))
+    integers = rng.integers(-(2**62), 2**62, size=size)
+    integers[:: max(1, size // 3 or 1)] = 7
+    assert percentile_exact_of_integers(integers, p) == percentile_exact([int(v) for v in integers], p)
+    with pytest.raises(TypeError):
+        percentile_exact_of_integers(floats, p)
