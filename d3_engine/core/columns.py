@@ -34,8 +34,9 @@ class Column:
 
 
 BATCH_ROWS = 1_000_000
-"""Rows per Arrow record batch: a fetch holds one batch in Arrow form beside the NumPy columns it fills, so its
-peak is about what `fetchnumpy` took (its whole result in DuckDB's form, then the arrays)."""
+"""Most rows per Arrow record batch asked of DuckDB (DuckDB 2.0 hands over 122 880 at most): a fetch holds one
+batch in Arrow form beside the NumPy columns it fills, so its peak is no more than `fetchnumpy` took (its whole
+result in DuckDB's form, then the arrays)."""
 
 
 def fetch_columns(con: duckdb.DuckDBPyConnection, sql: str, rows: int | None = None) -> dict[str, Column]:

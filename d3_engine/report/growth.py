@@ -150,7 +150,10 @@ def _scaling_cost_lines(info: RunInfo) -> list[str]:
     if g["customers_per_fte"] is None:
         lines.append("Support staff: not modelled (finance.support not set); the fixed payroll serves every customer.")
         return lines
-    ftes = fetch_columns(info.db.con, "SELECT CAST(support_fte_end AS BIGINT) AS fte FROM consolidated_path_kpis")
+    ftes = fetch_columns(  # NULLs dropped, as percentile_exact drops None
+        info.db.con,
+        "SELECT CAST(support_fte_end AS BIGINT) AS fte FROM consolidated_path_kpis WHERE support_fte_end IS NOT NULL",
+    )
     median = percentile_exact_of_integers(ftes["fte"].values, 50)
     lines.append(
         f"Support staff: one FTE per {grouped(g['customers_per_fte'], 0)} public customers and "

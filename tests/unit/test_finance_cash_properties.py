@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -152,3 +153,44 @@ def test_overdraft_interest_uses_last_months_balance_not_this_months() -> None:
     got = run(plan)
     assert got["overdraft_interest_eur"][0].tolist() == [0, 10 * m, 0]
     assert got["cash_closing_eur"][0].tolist() == [-1_000 * m, 500 * m, 500 * m]
+
+
+def _tax_reference(brackets: list[tuple[Decimal | None, Decimal]], taxable_micro: int) -> int:
+    """round6(T(taxable)) in exact fractions, half away from zero, in micro-euros [FIN-4] [GEN-4]."""
+    total, lower = Fraction(0), Fraction(0)
+    for up, pct in brackets:
+        top = Fraction(taxable_micro) if up is None else min(Fraction(taxable_micro), Fraction(up) * MICRO)
+        total += max(top - lower, Fraction(0)) * Fraction(pct) / 100
+        lower = Fraction(up) * MICRO if up is not None else lower
+    magnitude = (2 * abs(total) + 1) // 2
+    return int(magnitude if total >= 0 else -magnitude)
+
+
+@pytest.mark.parametrize(
+    ("brackets", "taxable"),
+    [
+        # A DOUBLE rate with 17 decimals: den = 100·10^17 leaves int64 even when every taxable income is 0.
+        ([(Decimal("100000"), Decimal(repr(0.1 + 0.2))), (None, Decimal("25"))], [0, 0, 0]),
+        ([(Decimal("100000"), Decimal(repr(1e-18))), (None, Decimal("0.5"))], [0, 5, 7, 10**15]),
+        # 5 % of 922 337 203 685.477580 EUR: the product sits just under 2^62, where 2·|x| + den left int64.
+        ([(None, Decimal("5"))], [922337203685477580, 10**6]),
+        ([(Decimal("100000"), Decimal("15")), (None, Decimal("25"))], [0, 10**17, 999999999999999999]),
+    ],
+)
+def test_bracket_tax_is_exact_where_int64_would_overflow(
+    brackets: list[tuple[Decimal | None, Decimal]], taxable: list[int]
+) -> None:
+    """The bracket tax takes int64 steps only when no step can leave int64 (issue 13), else exact integers."""
+    rule = TaxRule(brackets, [Decimal("25")])
+    got = rule.tax_micro(np.array(taxable, dtype=np.int64), np.zeros(len(taxable), dtype=np.int64))
+    assert got.tolist() == [_tax_reference(brackets, t) for t in taxable]
+
+
+def test_flat_tax_is_exact_just_under_the_int64_bound() -> None:
+    """5 % of 922 337 203 685.477580 EUR: before issue 13's guard, round_div overflowed int64 here and the tax came
+    out negative."""
+    rule = TaxRule([], [Decimal("5")])
+    taxable = np.array([922337203685477580, 10**6], dtype=np.int64)
+    got = rule.tax_micro(taxable, np.zeros(2, dtype=np.int64))
+    assert got.tolist() == [_tax_reference([(None, Decimal("5"))], int(t)) for t in taxable]
+    assert got[0] == 46116860184273879

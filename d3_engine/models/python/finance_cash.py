@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from d3_engine.core.columns import decimal_array, fetch_columns, register_arrays
+from d3_engine.core.columns import Column, decimal_array, fetch_columns, register_arrays
 from d3_engine.core.errors import RuntimeFailure
 from d3_engine.core.formats import float_to_decimal
 from d3_engine.models.graph import Model
@@ -36,7 +36,7 @@ MODEL_VERSION = 1
 LAYER = "50_finance"
 DEPS = ["finance_operating_cash", "finance_params"]
 MICRO = 1_000_000
-_INT64_SAFE = 2**61  # an int64 step stays below it, so round_div's 2·|x| + den cannot overflow
+_INT64_SAFE = 2**62
 
 HEADER = parse_header(
     """
@@ -92,7 +92,11 @@ def scaled(values: list[Decimal]) -> tuple[np.ndarray, int]:
 
 
 def round_div(num: np.ndarray, den: int) -> np.ndarray:
-    """num / den rounded half away from zero, exactly (den > 0); num may be int64 or Python ints."""
+    """num / den rounded half away from zero, exactly (den > 0); num may be int64 or Python ints. On int64, when
+    2·|num| + den could leave int64 (a large amount, or a rate with many decimals: den = 100·10^k), the step
+    runs on Python integers instead."""
+    if num.dtype != object and 2 * int(np.max(np.abs(num), initial=0)) + 2 * den >= 2**63:
+        num = num.astype(object)
     magnitude = (2 * np.abs(num) + den) // (2 * den)
     return np.where(num < 0, -magnitude, magnitude)
 
@@ -240,10 +244,15 @@ def _running_sums(out: dict[str, np.ndarray], principal: np.ndarray) -> None:
         out[name][:, LTM_MONTHS:] -= to_date[:, :-LTM_MONTHS]
 
 
+def _zero_nulls(column: Column) -> np.ndarray:
+    return column.values if column.nulls is None else np.where(column.nulls, 0, column.values)
+
+
 def _load_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
     """finance_operating_cash as (paths, months) int64 arrays in path_id, month order."""
     sql = INPUT_SQL.format(money=",\n        ".join(_micro_sql(c) for c in INPUT_MONEY))
-    flat = {name: column.values for name, column in fetch_columns(con, sql).items()}
+    # A NULL amount counts 0, as it did when these columns came through fetchnumpy (the SQL upstream coalesces).
+    flat = {name: _zero_nulls(column) for name, column in fetch_columns(con, sql).items()}
     months = int(con.execute("SELECT count(DISTINCT month) FROM finance_operating_cash").fetchall()[0][0])
     n = len(flat["path_id"])
     if months == 0 or n % months:
