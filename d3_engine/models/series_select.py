@@ -4,8 +4,8 @@ The twin of the `pctl` macro (sql/macros/pctl.sql), bit for bit: i = ⌊(n−1)�
 value = x_i + (x_{i+1} − x_i)·r/100 with x_{i+1} := x_i at the top; NULLs dropped; an all-NULL group
 gives NULL. DECIMAL(w ≤ 18, s) and integer values are fetched as scaled int64 (through Arrow, `core.columns`)
 and combined in Python integers (exact; the result has scale s + 2); DOUBLE values in float64 with f the
-float nearest r/100, the very operations DuckDB performs. Selection (np.partition per group) replaces the
-SQL window sort.
+float nearest r/100, the very operations DuckDB performs. Selection per group (`_select`: NumPy's vectorised
+single-index selections or sort) replaces the SQL window sort.
 
 Memory stays bounded: rows are fetched per chunk of whole groups (at most ROW_BUDGET rows) and, within
 a chunk, a few columns per query (at most CELL_BUDGET cells); never every column of every path at once.
@@ -210,10 +210,9 @@ def _select(segment: np.ndarray, wanted: list[int]) -> np.ndarray:
         segment.sort()
         return segment
     start = 0
-    for index in wanted:
-        if index >= start:
-            segment[start:].partition(index - start)
-            start = index + 1
+    for index in wanted:  # strictly ascending, so index >= start
+        segment[start:].partition(index - start)
+        start = index + 1
     return segment
 
 
