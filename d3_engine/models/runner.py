@@ -7,6 +7,7 @@ with their sha256 (the model fingerprints of run_summary [OUT-7]).
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,26 +49,45 @@ def render(model: Model, variables: dict[str, Any]) -> str:
     return render_text(model.source, variables, f"model {model.name}")
 
 
-def _build(con: duckdb.DuckDBPyConnection, model: Model, variables: dict[str, Any]) -> tuple[int, str]:
-    """Create the model's table(s); returns (rows written, text fingerprinted)."""
+#: A statement's last clause when it is a plain ORDER BY of columns (nothing after it: not inside a window or a
+#: subquery, whose ORDER BY is followed by a parenthesis).
+_FINAL_ORDER = re.compile(r"\s+ORDER\s+BY\s+[A-Za-z_][A-Za-z0-9_.]*(\s*,\s*[A-Za-z_][A-Za-z0-9_.]*)*\s*$")
+
+
+def without_final_order(sql: str) -> str:
+    """`sql` without its final `ORDER BY <columns>` (unchanged when it has none)."""
+    return _FINAL_ORDER.sub("", sql)
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection, model: Model, variables: dict[str, Any], unordered: bool = False
+) -> tuple[int, str]:
+    """Create the model's table(s); returns (rows written, text fingerprinted). `unordered`: the table's row
+    order is never observed, so its final ORDER BY is skipped (the text fingerprinted and recorded keeps it)."""
     if model.python is not None:
         return model.python(con), model.fingerprint_source
     rendered = render(model, variables)
+    statement = rendered.strip().rstrip(";")
     try:
-        con.execute(f'CREATE OR REPLACE TABLE "{model.name}" AS {rendered.strip().rstrip(";")}')
+        con.execute(
+            f'CREATE OR REPLACE TABLE "{model.name}" AS {without_final_order(statement) if unordered else statement}'
+        )
     except Exception as exc:  # a broken model is an engine bug: name it
         raise RuntimeFailure(f"SQL model {model.name} v{model.version} failed: {exc}") from exc
     return int(con.execute(f'SELECT count(*) FROM "{model.name}"').fetchall()[0][0]), rendered
 
 
-def build_model(con: duckdb.DuckDBPyConnection, model: Model, variables: dict[str, Any]) -> ModelRun:
-    """Create one model's table(s) and check them against the header; returns what it produced.
+def build_model(
+    con: duckdb.DuckDBPyConnection, model: Model, variables: dict[str, Any], unordered: bool = False
+) -> ModelRun:
+    """Create one model's table(s) and check them against the header; returns what it produced. `unordered`:
+    see `_build` (a batch's table that no one appends and whose readers never depend on row order).
 
     Raises:
         RuntimeFailure: the model fails, or its table breaks its header (exit 3, with a table of differences).
     """
     start = time.monotonic()
-    rows, rendered = _build(con, model, variables)
+    rows, rendered = _build(con, model, variables, unordered)
     built = time.monotonic()
     for header in model.tables:
         check_contract(con, header)

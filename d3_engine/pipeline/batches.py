@@ -37,6 +37,7 @@ from d3_engine.models.scope import (
     split_by_scope,
     upstream_of,
 )
+from d3_engine.pipeline.appends import PATH_MONTH
 from d3_engine.pipeline.databases import SCRATCH_DB, Databases, PathsPlan, search_path, stop_point
 from d3_engine.plan.draws import (
     TAPS,
@@ -283,8 +284,9 @@ def _compute_batch(
         last_use = _last_use(models)
         runs = {}
         for model in models:
-            runs[model.name] = build_model(cursor, model, variables)
-            publish += _to_publish([t.name for t in model.tables], paths, rep)
+            kept = _to_publish([t.name for t in model.tables], paths, rep)
+            runs[model.name] = build_model(cursor, model, variables, unordered=_order_unseen(model, kept))
+            publish += kept
             published = {table for table, _ in publish}
             for table in [n for n, last in last_use.items() if last == model.name and n not in published]:
                 cursor.execute(f"DROP TABLE {slot}.main.{sql_identifier(table)}")
@@ -293,6 +295,15 @@ def _compute_batch(
         dbs.close_batch(cursor, slot)
         raise
     return _Computed(slot, cursor, runs, publish)
+
+
+def _order_unseen(model: Model, kept: list[tuple[str, str]]) -> bool:
+    """Whether no one sees the row order of the model's tables in this batch, so its final sort can be skipped:
+    each table is either appended nowhere (only later models of the batch read it, and none of them depends on
+    the order of its rows: DuckDB's parallel plans never promised one) or appended to a whole-run table of path
+    × month rows, whose places the appender computes from the keys (pipeline/appends.py)."""
+    grains = {t.name: t.grain for t in model.tables}
+    return all(where == "home" and grains[table] == PATH_MONTH for table, where in kept)
 
 
 def _to_publish(tables: list[str], paths: PathsPlan, rep: bool) -> list[tuple[str, str]]:

@@ -113,21 +113,27 @@ GRID_HEADER = ModelHeader(
 )
 
 
-def _grid_batch(con: duckdb.DuckDBPyConnection, first_path: int, paths: int) -> None:
-    """`mem.main.g`: paths × 36 months in grain order (path_id, month), a value that grows with the month."""
+def _grid_batch(
+    con: duckdb.DuckDBPyConnection, first_path: int, paths: int, order: str = "p, m", gap: str = ""
+) -> None:
+    """`mem.main.g`: paths × 36 months in the row order `order` (grain order by default), a value that grows with
+    the month; `gap` is a condition on p and m of rows left out."""
     con.execute(
         "CREATE OR REPLACE TABLE mem.main.g AS SELECT p AS path_id, m AS month, "
         "CAST(m * 1000 + p % 97 AS DECIMAL(18,6)) AS cash_eur "
-        f"FROM range({first_path}, {first_path + paths}) a(p), range(1, 37) b(m) ORDER BY p, m"
+        f"FROM range({first_path}, {first_path + paths}) a(p), range(1, 37) b(m) "
+        f"{'WHERE NOT (' + gap + ')' if gap else ''} ORDER BY {order}"
     )
 
 
-def _month_major_file(path: Path, batch_paths: list[int]) -> list[tuple[int, int, int]]:
+def _month_major_file(
+    path: Path, batch_paths: list[int], order: str = "p, m", gap: str = ""
+) -> list[tuple[int, int, int]]:
     """(row group, path_id, month) of every stored row after appending the batches in month-major order."""
     con, appender = _run_database(path)
     first = 0
     for paths in batch_paths:
-        _grid_batch(con, first, paths)
+        _grid_batch(con, first, paths, order, gap)
         appender.append("mem.main.g", "main.g", "g", GRID_HEADER)
         first += paths
     appender.flush()
@@ -149,3 +155,28 @@ def test_rows_inside_a_row_group_follow_the_given_order_whatever_the_batches(tmp
         assert positions == list(range(first, min(first + ROW_GROUP_ROWS, paths * 36)))  # grain order chunks
         assert rows == sorted(rows)  # month, then path_id, inside the group
     assert stored[0][1:] == (0, 1) and stored[1][1:] == (1, 1)  # the first rows: month 1 of paths 0, 1, ...
+
+
+def test_path_month_rows_in_any_order_are_placed_by_their_keys(tmp_path: Path) -> None:
+    """A path × month table that holds every month of its paths needs no sorted source (its model skips the final
+    ORDER BY, pipeline/batches.py): each row's place comes from (path_id, month), so shuffled batches give the
+    very file order of sorted ones."""
+    batches = [1, 2_999, 4_096, 2_904]
+    sorted_file = _month_major_file(tmp_path / "a.duckdb", batches)
+    assert _month_major_file(tmp_path / "b.duckdb", batches, order="hash(p * 37 + m)") == sorted_file
+    assert _month_major_file(tmp_path / "c.duckdb", batches, order="m DESC, p DESC") == sorted_file
+
+
+def test_path_month_rows_missing_a_month_are_sorted_before_they_are_placed(tmp_path: Path) -> None:
+    """Rows that lack some month of some path cannot be placed by their keys: the appender sorts them itself."""
+    gap = "p % 7 = 3 AND m = 5"
+    batches = [5_000, 5_000]
+    expected = _month_major_file(tmp_path / "a.duckdb", batches, gap=gap)
+    assert _month_major_file(tmp_path / "b.duckdb", batches, order="hash(p * 37 + m)", gap=gap) == expected
+    assert len(expected) == 10_000 * 36 - sum(1 for p in range(10_000) if p % 7 == 3)
+    in_grain_order = sorted((p, m) for _, p, m in expected)
+    for group in range(3):
+        rows = [(m, p) for g, p, m in expected if g == group]
+        first = group * ROW_GROUP_ROWS
+        assert sorted((p, m) for m, p in rows) == in_grain_order[first : first + ROW_GROUP_ROWS]
+        assert rows == sorted(rows)
