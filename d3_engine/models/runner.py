@@ -68,13 +68,12 @@ def _build(
         return model.python(con), model.fingerprint_source
     rendered = render(model, variables)
     statement = rendered.strip().rstrip(";")
-    try:
-        con.execute(
-            f'CREATE OR REPLACE TABLE "{model.name}" AS {without_final_order(statement) if unordered else statement}'
-        )
+    body = without_final_order(statement) if unordered else statement
+    try:  # DuckDB answers CREATE TABLE … AS with the count of rows it wrote
+        created = con.execute(f'CREATE OR REPLACE TABLE "{model.name}" AS {body}').fetchall()
     except Exception as exc:  # a broken model is an engine bug: name it
         raise RuntimeFailure(f"SQL model {model.name} v{model.version} failed: {exc}") from exc
-    return int(con.execute(f'SELECT count(*) FROM "{model.name}"').fetchall()[0][0]), rendered
+    return int(created[0][0]), rendered
 
 
 def build_model(

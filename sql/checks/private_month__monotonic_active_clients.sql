@@ -4,7 +4,12 @@
 -- rule: private active clients never fall month on month on the p50 series: active_t ≥ active_{t−1} − 1e-9·max(1, active_{t−1}) for t = 2..H [ACC-A3]
 -- skip: not_run:private flag_false:require_monotonic_growth_private_active_customers
 WITH p50 AS (
+{%- if 50 in var('percentiles') %}
+    -- the p50 row private_tap_customers_by_month selected from every path: the same order statistic, to the bit [GEN-5]
+    SELECT month, active_clients AS value FROM {{ ref('private_tap_customers_by_month') }} WHERE series = 'p50'
+{%- else %}
     {{ pctl(ref('private_month'), ['month'], 'active_clients', [50]) }}
+{%- endif %}
 ),
 
 series AS (

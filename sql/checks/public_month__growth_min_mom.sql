@@ -4,7 +4,12 @@
 -- rule: public active customers grow at least public_growth_min_mom_pct per month on the p50 series: 100·(a_t − a_{t−1}) / max(a_{t−1}, 1) ≥ target for t = 2..H [ACC-A2]
 -- skip: not_run:public target_null:public_growth_min_mom_pct
 WITH p50 AS (
+{%- if 50 in var('percentiles') %}
+    -- the p50 row public_tap_customers_by_month selected from every path: the same order statistic, to the bit [GEN-5]
+    SELECT month, active_customers AS value FROM {{ ref('public_tap_customers_by_month') }} WHERE series = 'p50'
+{%- else %}
     {{ pctl(ref('public_month'), ['month'], 'active_customers', [50]) }}
+{%- endif %}
 ),
 
 series AS (

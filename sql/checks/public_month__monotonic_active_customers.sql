@@ -4,7 +4,12 @@
 -- rule: public active customers never fall month on month on the p50 series: active_t ≥ active_{t−1} − 1e-9·max(1, active_{t−1}) for t = 2..H [ACC-A1]
 -- skip: not_run:public flag_false:require_monotonic_growth_public_active_customers
 WITH p50 AS (
+{%- if 50 in var('percentiles') %}
+    -- the p50 row public_tap_customers_by_month selected from every path: the same order statistic, to the bit [GEN-5]
+    SELECT month, active_customers AS value FROM {{ ref('public_tap_customers_by_month') }} WHERE series = 'p50'
+{%- else %}
     {{ pctl(ref('public_month'), ['month'], 'active_customers', [50]) }}
+{%- endif %}
 ),
 
 series AS (

@@ -71,18 +71,45 @@ def test_severities_and_series_follow_acc_0() -> None:
 # ACC-A1 … A3: monotonic growth and minimum growth on the p50 series ------------------------------------
 
 
+def set_active(con: duckdb.DuckDBPyConnection, tap: str, month: int, value: str) -> None:
+    """Active customers (public) or clients (private) of `month` on the one path and in its series table: with 50
+    among the percentiles ACC-A1 … A3 read the p50 row the series model selected from every path [GEN-5]."""
+    table, series, column = {
+        "public": ("public_month", "public_tap_customers_by_month", "active_customers"),
+        "private": ("private_month", "private_tap_customers_by_month", "active_clients"),
+    }[tap]
+    for target in (table, series):
+        con.execute(f"UPDATE {target} SET {column} = {value} WHERE month = {month}")
+
+
 def test_a1_public_customers_fall(con: duckdb.DuckDBPyConnection) -> None:
     """[EX-5] active 20 / 40 / 60.2; month 3 set to 30 < 40."""
     assert row(evaluate(con, "ACC-A1")) == PASS
-    con.execute("UPDATE public_month SET active_customers = 30 WHERE month = 3")
+    set_active(con, "public", 3, "30")
     assert row(evaluate(con, "ACC-A1")) == failed(1, "month=3")
 
 
 def test_a1_tolerance_is_relative_1e_9(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("UPDATE public_month SET active_customers = 40 * (1 - 0.5e-9) WHERE month = 3")
+    set_active(con, "public", 3, "40 * (1 - 0.5e-9)")
     assert row(evaluate(con, "ACC-A1")) == PASS
-    con.execute("UPDATE public_month SET active_customers = 40 * (1 - 2e-9) WHERE month = 3")
+    set_active(con, "public", 3, "40 * (1 - 2e-9)")
     assert row(evaluate(con, "ACC-A1"))[0] == "fail"
+
+
+@pytest.mark.parametrize(("check_id", "tap"), [("ACC-A1", "public"), ("ACC-A2", "public"), ("ACC-A3", "private")])
+def test_the_p50_series_is_the_series_tables_row_when_50_is_a_percentile(
+    con: duckdb.DuckDBPyConnection, check_id: str, tap: str
+) -> None:
+    """With 50 configured the check reads the series table's p50 row; without it, pctl over every path's rows."""
+    con.execute("UPDATE run_settings SET public_growth_min_mom_pct = 50.5")
+    series = "public_tap_customers_by_month" if tap == "public" else "private_tap_customers_by_month"
+    column = "active_customers" if tap == "public" else "active_clients"
+    con.execute(f"UPDATE {series} SET {column} = 0 WHERE month = 2 AND series = 'p50'")  # not the path's rows
+    state = checks.check_state(con, BOTH)
+    with_50 = checks.evaluate(con, check(check_id), VARS, 1, False, state)
+    assert (with_50.status, with_50.detail.split(";")[0], with_50.paths_failing) == ("fail", "violations=1", 0)
+    without_50 = checks.evaluate(con, check(check_id), {**VARS, "percentiles": [10, 90]}, 1, False, state)
+    assert row(without_50) == PASS
 
 
 def test_a2_minimum_growth(con: duckdb.DuckDBPyConnection) -> None:
@@ -97,7 +124,7 @@ def test_a2_minimum_growth(con: duckdb.DuckDBPyConnection) -> None:
 def test_a3_private_clients_fall(con: duckdb.DuckDBPyConnection) -> None:
     """[EX-6] active 3 / 6 / 9; month 2 set to 2 < 3 (month 3 then grows again)."""
     assert row(evaluate(con, "ACC-A3")) == PASS
-    con.execute("UPDATE private_month SET active_clients = 2 WHERE month = 2")
+    set_active(con, "private", 2, "2")
     assert row(evaluate(con, "ACC-A3")) == failed(1, "month=2")
 
 
