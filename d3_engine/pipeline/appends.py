@@ -137,18 +137,39 @@ class RowGroupAppender:
         """Append `rows` rows whose places in grain order are 0 … rows − 1, given by the SQL `position`."""
         start = 0
         waiting = self.carried[table]
+        carry = self._carry(table)
         if waiting:  # complete the carried row group first
             start = min(ROW_GROUP_ROWS - waiting, rows)
-            self._move(table, source, self._carry(table), f"{position} < {start}", position)
-            self.carried[table] = waiting + start
-            self._drain(table, target)
+            if waiting + start == ROW_GROUP_ROWS and self.orders[table]:
+                self._complete_group(table, source, target, f"{position} < {start}")
+            else:
+                self._move(table, source, carry, f"{position} < {start}", self._carry_order(table, position))
+                self.carried[table] = waiting + start
+                self._drain(table, target)
         whole = (rows - start) // ROW_GROUP_ROWS * ROW_GROUP_ROWS
         if whole:
             where = f"{position} >= {start} AND {position} < {start + whole}"
             self._move(table, source, target, where, self._order(table, start, position))
         if rows - start - whole:
-            self._move(table, source, self._carry(table), f"{position} >= {start + whole}", position)
+            self._move(table, source, carry, f"{position} >= {start + whole}", self._carry_order(table, position))
             self.carried[table] += rows - start - whole
+
+    def _carry_order(self, table: str, position: str) -> str | None:
+        """The order rows go into the carry in. It holds the first rows of one row group, which its drain sorts by
+        the table's order inside a row group (a total order: the grain's): their order matters only for a table
+        without a header, and for none in which rows of a later row group could join them."""
+        return None if self.orders[table] else position
+
+    def _complete_group(self, table: str, source: str, target: str, rows: str) -> None:
+        """Write the carried row group, completed by the rows `rows` of `source`, to `target` in one sorted
+        INSERT (the batch's rows are not copied into the carry first: one sort of each row, not two)."""
+        stored = self.stored[table]
+        into = target if stored == "*" else f"{target} ({stored})"
+        carry = self._carry(table)
+        both = f"SELECT {stored} FROM {carry} UNION ALL SELECT {stored} FROM {source} WHERE {rows}"
+        self.con.execute(f"INSERT INTO {into} SELECT * FROM ({both}) ORDER BY {self.orders[table].removeprefix(', ')}")
+        self.con.execute(f"CREATE OR REPLACE TABLE {carry} AS SELECT * FROM {carry} LIMIT 0")
+        self.carried[table] = 0
 
     def _drain(self, table: str, target: str) -> None:
         """Append the carry's whole row groups to `target`, keep the rest in the carry."""
@@ -165,10 +186,11 @@ class RowGroupAppender:
         """ORDER BY of rows moved to the target from place `first` on: row group by row group, each in its order."""
         return f"({position} - {first}) // {ROW_GROUP_ROWS}{self.orders[table]}, {position}"
 
-    def _move(self, table: str, source: str, target: str, rows: str, order: str = "rowid") -> None:
+    def _move(self, table: str, source: str, target: str, rows: str, order: str | None = "rowid") -> None:
         stored = self.stored[table]
         into = target if stored == "*" else f"{target} ({stored})"
-        self.con.execute(f"INSERT INTO {into} SELECT {stored} FROM {source} WHERE {rows} ORDER BY {order}")
+        ordered = "" if order is None else f" ORDER BY {order}"
+        self.con.execute(f"INSERT INTO {into} SELECT {stored} FROM {source} WHERE {rows}{ordered}")
 
     def flush(self) -> None:
         """Append what the carry still holds (the last, partly filled row group of each table) and drop it."""
