@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import duckdb
 import pytest
 
 from d3_engine.core.errors import EXIT_RUNTIME, RuntimeFailure
+from d3_engine.models.contract import _repeated_integer_keys
 from d3_engine.models.graph import Model
 from d3_engine.models.header import parse_header
 from d3_engine.models.runner import run_models
@@ -105,3 +108,35 @@ def test_a_python_model_is_checked_against_its_declared_tables() -> None:
     model = Model("demo_py", 1, [], "50_finance", python=build, fingerprint_source="src", python_tables=[header])
     with pytest.raises(RuntimeFailure, match=r"revenue_eur DOUBLE\s+type"):
         run_models(duckdb.connect(), [model], {})
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_bitstring_count_of_integer_keys_equals_the_exact_count(seed: int) -> None:
+    """`_repeated_integer_keys` (rows − distinct keys, numbered in a bitstring) against Python's count, on random
+    keys with repeats, negative values and a box of 3 columns."""
+    rng = random.Random(seed)
+    keys = [(rng.randint(-50, 50), rng.randint(1, 36), rng.randint(0, 3)) for _ in range(rng.randint(1, 3000))]
+    header = parse_header(
+        HEADER.replace("grain: path_id, month", "grain: path_id, month, k") + "--   k INTEGER <id>  k\n",
+        "demo_v1.sql",
+        "demo",
+        1,
+    )
+    con = duckdb.connect()
+    con.execute("CREATE TABLE demo (path_id BIGINT, month BIGINT, revenue_eur DECIMAL(18,6), k INTEGER)")
+    con.executemany("INSERT INTO demo VALUES (?, ?, 0, ?)", keys)
+    assert _repeated_integer_keys(con, header) == len(keys) - len(set(keys))
+
+
+def test_keys_beyond_the_bitstring_box_are_checked_by_their_hash() -> None:
+    """A box larger than MAX_KEY_SPACE (path ids 0 and 2^40) falls back to the hash check, which still names the
+    duplicate."""
+    select = (
+        "SELECT CAST(CASE WHEN i < 2 THEN 0 ELSE 1099511627776 END AS BIGINT) AS path_id, 3::BIGINT AS month,"
+        " 1::DECIMAL(18,6) AS revenue_eur FROM range(3) AS t(i)"
+    )
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE demo AS {select}")
+    assert _repeated_integer_keys(con, parse_header(HEADER, "demo_v1.sql", "demo", 1)) is None
+    with pytest.raises(RuntimeFailure, match="duplicated key: path_id=0, month=3, rows=2"):
+        _run(select)
