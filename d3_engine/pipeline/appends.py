@@ -70,10 +70,14 @@ class RowGroupAppender:
     def _carry(self, table: str) -> str:
         return f"{CARRY_DB}.main.{sql_identifier(table)}"
 
-    def append(self, source: str, target: str, table: str, header: ModelHeader | None = None) -> None:
+    def append(
+        self, source: str, target: str, table: str, header: ModelHeader | None = None, in_grain_order: bool = True
+    ) -> None:
         """Append every row of `source` (a qualified table name) to `target` (created on the first call,
         with `source`'s columns, or from `header`: month-major row groups and virtual columns, see above);
-        `table` names the pair in the carry."""
+        `table` names the pair in the carry. `in_grain_order`: the source's rowid order is its grain's (a model
+        that ends with its ORDER BY); else a table with a header is sorted here first (a path × month table is
+        placed by its keys instead)."""
         if not self.attached:
             self.con.execute(f"ATTACH ':memory:' AS {CARRY_DB}")
             self.attached = True
@@ -82,6 +86,9 @@ class RowGroupAppender:
         target = self.targets[table]  # the stored table under a view of identities (see the module docstring)
         if header is not None and header.grain == PATH_MONTH:
             self._append_path_months(source, target, table)
+            return
+        if header is not None and header.grain and not in_grain_order:
+            self._append_sorted(source, target, table, header.grain)
             return
         rows, end = self.con.execute(f"SELECT count(*), coalesce(max(rowid) + 1, 0) FROM {source}").fetchall()[0]
         if rows != end:  # rowids with gaps (rows deleted): positions are not rowids, so go through the carry
@@ -104,9 +111,14 @@ class RowGroupAppender:
             place = f"((path_id - {int(first_path)}) * {months} + (month - {int(first_month)}))"
             self._append_dense(source, target, table, int(rows), place)
             return
+        self._append_sorted(source, target, table, PATH_MONTH)
+
+    def _append_sorted(self, source: str, target: str, table: str, grain: list[str]) -> None:
+        """Append `source` after sorting it by `grain` (a copy in the carry database)."""
         in_order = f"{CARRY_DB}.main.{sql_identifier('_d3_sorted_' + table)}"
-        self.con.execute(f"CREATE OR REPLACE TABLE {in_order} AS SELECT * FROM {source} ORDER BY path_id, month")
-        self._append_dense(in_order, target, table, int(rows), "rowid")
+        keys = ", ".join(sql_identifier(g) for g in grain)
+        created = self.con.execute(f"CREATE OR REPLACE TABLE {in_order} AS SELECT * FROM {source} ORDER BY {keys}")
+        self._append_dense(in_order, target, table, int(created.fetchall()[0][0]), "rowid")
         self.con.execute(f"DROP TABLE {in_order}")
 
     def _create(self, source: str, target: str, table: str, header: ModelHeader | None) -> None:

@@ -30,7 +30,7 @@ from d3_engine.core.db import comment_on, sql_identifier, transaction
 from d3_engine.models.graph import Model
 from d3_engine.models.header import ModelHeader, column_comment
 from d3_engine.models.identities import stored_table
-from d3_engine.models.runner import ModelRun, build_model, record_runs
+from d3_engine.models.runner import ModelRun, build_model, record_runs, without_final_order
 from d3_engine.models.scope import (
     REPRESENTATIVE,
     SCRATCH_COLUMNS,
@@ -71,6 +71,7 @@ def run_plan(
     """
     scoped = split_by_scope(models)
     paths.headers.update({h.name: h for m in scoped.path for h in m.tables})
+    paths.unsorted.update(h.name for m in scoped.path if not _ends_sorted(m) for h in m.tables)
     dbs = Databases(con, paths)
     done: dict[str, ModelRun] = {}
     # The per-parameter-set models are independent pure functions too: up to `workers` at once, like the models
@@ -301,6 +302,12 @@ def _compute_batch(
     return _Computed(slot, cursor, runs, publish)
 
 
+def _ends_sorted(model: Model) -> bool:
+    """Whether the model's rows come in grain order: a SQL model ending with its ORDER BY, or a Python model
+    (they write sorted columns)."""
+    return model.python is not None or without_final_order(model.source.strip()) != model.source.strip()
+
+
 def _order_unseen(model: Model, kept: list[tuple[str, str]]) -> bool:
     """Whether no one sees the row order of the model's tables in this batch, so its final sort can be skipped:
     each table is either appended nowhere (only later models of the batch read it, and none of them depends on
@@ -357,7 +364,7 @@ def _copy(dbs: Databases, slot: str, table: str, where: str) -> None:
         dbs.con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT * FROM {source} ORDER BY ALL")
         return
     if where == "home":  # a whole-run table of run.duckdb: appended in whole row groups (pipeline/appends.py)
-        dbs.appender.append(source, target, table, dbs.paths.headers.get(table))
+        dbs.appender.append(source, target, table, dbs.paths.headers.get(table), table not in dbs.paths.unsorted)
         dbs.paths.tables[table] = where
     elif table in dbs.paths.tables:
         dbs.con.execute(f"INSERT INTO {target} SELECT {_scratch_columns(table, where)} FROM {source}")

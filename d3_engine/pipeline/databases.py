@@ -56,6 +56,7 @@ class PathsPlan:
     stop: threading.Event | None = None  # set by the caller to end the run at its next model (BatchStopped)
     tables: dict[str, str] = field(default_factory=dict)  # per-path table -> "home" | "scratch" | "rep"
     headers: dict[str, ModelHeader] = field(default_factory=dict)  # per-path table -> its header (appends.py)
+    unsorted: set[str] = field(default_factory=set)  # per-path tables whose model does not end with an ORDER BY
 
     def destination(self, table: str) -> str | None:
         """Where a batch's rows of `table` go: the run's database, the scratch one, or nowhere."""

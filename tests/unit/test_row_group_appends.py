@@ -180,3 +180,41 @@ def test_path_month_rows_missing_a_month_are_sorted_before_they_are_placed(tmp_p
         first = group * ROW_GROUP_ROWS
         assert sorted((p, m) for m, p in rows) == in_grain_order[first : first + ROW_GROUP_ROWS]
         assert rows == sorted(rows)
+
+
+SERVED_HEADER = ModelHeader(
+    "s",
+    1,
+    grain=["path_id", "month", "model"],
+    columns=[
+        Column("path_id", "BIGINT", "id", "path"),
+        Column("month", "BIGINT", "month", "month"),
+        Column("model", "VARCHAR", "id", "model"),
+        Column("tokens", "DOUBLE", "tokens", "tokens"),
+    ],
+)
+
+
+def _served_file(path: Path, batch_paths: list[int], order: str, in_grain_order: bool) -> list[tuple[int, ...]]:
+    """(rowid, path_id, month, model) of every stored row of a path × month × model table."""
+    con, appender = _run_database(path)
+    first = 0
+    for paths in batch_paths:
+        con.execute(
+            "CREATE OR REPLACE TABLE mem.main.s AS SELECT p AS path_id, m AS month, x AS model, p * 1.5 AS tokens "
+            f"FROM range({first}, {first + paths}) a(p), range(1, 37) b(m), (VALUES ('a'), ('b'), ('c')) c(x) "
+            f"ORDER BY {order}"
+        )
+        appender.append("mem.main.s", "main.s", "s", SERVED_HEADER, in_grain_order)
+        first += paths
+    appender.flush()
+    return con.execute("SELECT rowid, path_id, month, model FROM s ORDER BY rowid").fetchall()
+
+
+def test_a_table_its_model_left_unsorted_is_sorted_before_it_is_appended(tmp_path: Path) -> None:
+    """A model that does not end with its ORDER BY (`public_served_month` with --keep-path-tables) hands its rows
+    in no set order: the appender sorts them by the grain first, so the file is the one sorted batches give,
+    whatever the batch sizes."""
+    expected = _served_file(tmp_path / "a.duckdb", [1_000, 2_000], "p, m, x", in_grain_order=True)
+    assert _served_file(tmp_path / "b.duckdb", [2_500, 500], "hash(p * 37 + m) , x DESC", False) == expected
+    assert len(expected) == 3_000 * 36 * 3

@@ -9,7 +9,7 @@ from d3_engine.models.graph import Model
 from d3_engine.models.header import ModelHeader
 from d3_engine.models.runner import without_final_order
 from d3_engine.models.scope import split_by_scope
-from d3_engine.pipeline.batches import _order_unseen, _to_publish
+from d3_engine.pipeline.batches import _ends_sorted, _order_unseen, _to_publish
 from d3_engine.pipeline.databases import PathsPlan
 from d3_engine.pipeline.run import engine_models
 
@@ -73,3 +73,19 @@ def test_the_shipped_models_that_skip_their_sort() -> None:
     kept_monthly = {"finance_month", "public_customers_path", "private_customers_by_month", "risk_path_month"}
     assert _unsorted(keep_every_path=False) == intermediate | kept_monthly
     assert _unsorted(keep_every_path=True) == intermediate | kept_monthly
+
+
+def test_the_models_that_hand_their_rows_unsorted() -> None:
+    """A kept table of these models is sorted (or, path × month, placed by its keys) by the appender (--keep-path-
+    tables keeps them all): without it their row groups depended on the batch size."""
+    path_models = split_by_scope(engine_models(["public", "private"])).path
+    assert {m.name for m in path_models if not _ends_sorted(m)} == {
+        "public_demand",
+        "public_month",
+        "public_served_month",
+        "public_model_month",
+        "public_capacity_path",
+        "private_clients",
+        "private_gpu_month",
+        "private_month",
+    }
