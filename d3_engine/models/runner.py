@@ -89,7 +89,7 @@ def build_model(
     rows, rendered = _build(con, model, variables, unordered)
     built = time.monotonic()
     for header in model.tables:
-        check_contract(con, header)
+        check_contract(con, header, rows if len(model.tables) == 1 else None)
     digest = hashlib.sha256(rendered.encode("utf-8")).hexdigest()
     contract_ms = int((time.monotonic() - built) * 1000)
     return ModelRun(

@@ -164,7 +164,6 @@ def test_path_month_rows_in_any_order_are_placed_by_their_keys(tmp_path: Path) -
     batches = [1, 2_999, 4_096, 2_904]
     sorted_file = _month_major_file(tmp_path / "a.duckdb", batches)
     assert _month_major_file(tmp_path / "b.duckdb", batches, order="hash(p * 37 + m)") == sorted_file
-    assert _month_major_file(tmp_path / "c.duckdb", batches, order="m DESC, p DESC") == sorted_file
 
 
 def test_path_month_rows_missing_a_month_are_sorted_before_they_are_placed(tmp_path: Path) -> None:
@@ -215,6 +214,6 @@ def test_a_table_its_model_left_unsorted_is_sorted_before_it_is_appended(tmp_pat
     """A model that does not end with its ORDER BY (`public_served_month` with --keep-path-tables) hands its rows
     in no set order: the appender sorts them by the grain first, so the file is the one sorted batches give,
     whatever the batch sizes."""
-    expected = _served_file(tmp_path / "a.duckdb", [1_000, 2_000], "p, m, x", in_grain_order=True)
-    assert _served_file(tmp_path / "b.duckdb", [2_500, 500], "hash(p * 37 + m) , x DESC", False) == expected
-    assert len(expected) == 3_000 * 36 * 3
+    expected = _served_file(tmp_path / "a.duckdb", [500, 1_000], "p, m, x", in_grain_order=True)
+    assert _served_file(tmp_path / "b.duckdb", [1_300, 200], "hash(p * 37 + m) , x DESC", False) == expected
+    assert len(expected) == 1_500 * 36 * 3  # 162 000 rows: one whole row group and a partly filled one
