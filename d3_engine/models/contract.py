@@ -100,7 +100,7 @@ def _repeated_integer_keys(con: duckdb.DuckDBPyConnection, header: ModelHeader) 
         return None
     terms, space = [], 1
     for column, low, high in reversed(list(zip(columns, found[0::2], found[1::2], strict=True))):
-        terms.append(f"CAST({column} - {int(low)} AS BIGINT) * {space}")
+        terms.append(f"(CAST({column} AS BIGINT) - {int(low)}) * {space}")  # a SMALLINT's difference can overflow
         space *= int(high) - int(low) + 1
         if space > MAX_KEY_SPACE:
             return None

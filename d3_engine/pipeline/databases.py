@@ -130,6 +130,12 @@ class Databases:
         return cursor
 
     def close_batch(self, cursor: duckdb.DuckDBPyConnection, slot: str) -> None:
+        """Detach the batch's database through its own connection, then close it. Not through the run's
+        connection: a worker whose batch failed calls this while the main thread appends on that connection,
+        and DuckDB then failed the append ("connection is busy") and hid the batch's own error."""
         self.active.discard(cursor)
-        cursor.close()
-        self.con.execute(f"DETACH DATABASE IF EXISTS {slot}")
+        try:
+            cursor.execute(f"USE {sql_identifier(self.home)}")  # a connection cannot detach its default database
+            cursor.execute(f"DETACH DATABASE IF EXISTS {slot}")
+        finally:
+            cursor.close()
