@@ -55,8 +55,9 @@ _FINAL_ORDER = re.compile(r"\s+ORDER\s+BY\s+[A-Za-z_][A-Za-z0-9_.]*(\s*,\s*[A-Za
 
 
 def without_final_order(sql: str) -> str:
-    """`sql` without its final `ORDER BY <columns>` (unchanged when it has none)."""
-    return _FINAL_ORDER.sub("", sql)
+    """`sql` without its final `ORDER BY <columns>` (unchanged when it has none, or when a `DISTINCT ON` may use it
+    to pick its rows)."""
+    return sql if re.search(r"\bDISTINCT\s+ON\b", sql, re.IGNORECASE) else _FINAL_ORDER.sub("", sql)
 
 
 def _build(

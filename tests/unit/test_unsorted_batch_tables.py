@@ -27,6 +27,7 @@ from d3_engine.pipeline.run import engine_models
         ("SELECT * FROM final", None),
         ("SELECT a FROM t ORDER BY a DESC", None),  # not a plain list of columns: kept
         ("SELECT a FROM t ORDER BY ALL", "SELECT a FROM t"),
+        ("SELECT DISTINCT ON (p) p, a FROM t ORDER BY p, a", None),  # the order picks DISTINCT ON's rows
     ],
 )
 def test_only_a_final_order_by_of_columns_is_dropped(sql: str, expected: str | None) -> None:
