@@ -76,11 +76,20 @@ class CsvText:
     records: list[tuple[int, list[str]]]
 
 
+# libyaml's parser (PyYAML's wheels carry it) composes the same nodes with the same marks as the pure-Python one
+# in a fraction of the time. It is used for text that cannot nest deeper than FAST_NESTING: its composer recurses
+# in C without a limit (a text nested ~30 000 deep ends the process with a segmentation fault), and every
+# collection of a YAML text opens with one of the indicators `[ { - ? :`, so their count bounds the depth. A text
+# it refuses is parsed again by the pure-Python parser, whose messages name the offending character.
+FAST_LOADER: type[yaml.BaseLoader] | None = getattr(yaml, "CSafeLoader", None)
+FAST_NESTING = 2_000
+NESTING_INDICATORS = "[{-?:"
+
 MAX_INT = 2**63 - 1  # d3 integers are 64-bit in DuckDB and NumPy; a longer one cannot be read
 MAX_YAML_NODES = 200_000  # far above any d3 input; stops alias bombs that expand exponentially
 
 
-def _build(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> Any:
+def _build(loader: yaml.BaseLoader, node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> Any:
     if len(lines) > MAX_YAML_NODES:
         raise YamlProblem(node.start_mark.line + 1, f"the document expands to more than {MAX_YAML_NODES} values")
     lines.setdefault(path, node.start_mark.line + 1)
@@ -116,7 +125,7 @@ def _number(node: yaml.ScalarNode) -> int | float | str | None:
     forms stay text so that the schema reports them as a type error.
     """
     text = node.value.strip()
-    plain = node.style is None
+    plain = not node.style  # a plain scalar's style: None from the pure-Python parser, '' from libyaml
     if node.tag in (INT_TAG, FLOAT_TAG) or (plain and node.tag == STR_TAG and NUMBER_TEXT.match(text)):
         if NON_FINITE_TEXT.match(text):
             return None  # .nan / .inf: kept as floats and reported as non-finite numbers
@@ -140,8 +149,17 @@ def parse_yaml(rel: str, text: str) -> YamlDoc:
     Raises:
         YamlProblem: the text is not valid YAML or repeats a key.
     """
+    if FAST_LOADER is not None and sum(text.count(c) for c in NESTING_INDICATORS) <= FAST_NESTING:
+        try:
+            return _parse(rel, text, FAST_LOADER)
+        except YamlProblem:
+            pass  # the pure-Python parser finds the same fault and words it better (`found character '\t'`)
+    return _parse(rel, text, yaml.SafeLoader)
+
+
+def _parse(rel: str, text: str, loader_class: type[yaml.BaseLoader]) -> YamlDoc:
     try:
-        loader = yaml.SafeLoader(text)
+        loader = loader_class(text)
     except yaml.reader.ReaderError as exc:  # a control character the YAML reader refuses
         raise YamlProblem(_line_at(text, exc.position), _reader_problem(exc)) from None
     try:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
+import yaml
 
 from d3_engine.core.errors import Findings
-from d3_engine.inputs.parse import YamlProblem, decode_utf8, parse_csv, parse_yaml
+from d3_engine.inputs import parse
+from d3_engine.inputs.parse import FAST_NESTING, YamlProblem, _parse, decode_utf8, parse_csv, parse_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
 
 GENERAL = """\
 calendar:
@@ -83,6 +88,49 @@ def test_unreadable_yaml_names_a_line(text: str, line: int, words: str) -> None:
         parse_yaml("x.yaml", text)
     assert caught.value.line == line
     assert words in caught.value.message
+
+
+@pytest.mark.parametrize("rel", sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("[it]*/**/*.yaml")))
+def test_libyaml_and_the_pure_parser_give_the_same_values_and_lines(rel: str) -> None:
+    """The fast parser is used only where it gives what the pure-Python one gives: every shipped and fixture
+    YAML file, values (types included) and the line of every key."""
+    assert parse.FAST_LOADER is not None, "PyYAML without libyaml: every run takes the slow parser"
+    text = (ROOT / rel).read_text(encoding="utf-8")
+    fast, pure = _parse(rel, text, parse.FAST_LOADER), _parse(rel, text, yaml.SafeLoader)
+    assert repr(fast.data) == repr(pure.data)
+    assert fast.lines == pure.lines
+
+
+def test_text_that_could_nest_deeper_than_the_fast_parser_allows_takes_the_pure_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """libyaml's composer recurses in C without a limit (~30 000 levels end the process): text with more nesting
+    indicators than FAST_NESTING never reaches it, and is refused like any too-deep text."""
+    used: list[str] = []
+    real = parse._parse
+
+    def spy(rel: str, text: str, loader_class: type) -> object:
+        used.append(loader_class.__name__)
+        return real(rel, text, loader_class)
+
+    monkeypatch.setattr(parse, "_parse", spy)
+    deep = "[" * 40_000 + "]" * 40_000
+    with pytest.raises(YamlProblem, match="nests too deeply"):
+        parse_yaml("x.yaml", deep)
+    assert used == ["SafeLoader"]
+    used.clear()
+    flat = "".join(f"k{i}: {i}\n" for i in range(FAST_NESTING + 1))  # shallow, but over the bound
+    assert parse_yaml("x.yaml", flat).lines[(f"k{FAST_NESTING}",)] == FAST_NESTING + 1
+    assert used == ["SafeLoader"]
+    used.clear()
+    assert parse_yaml("x.yaml", "a: [1, {b: 2}]\n").data == {"a": [1, {"b": 2}]}
+    assert used == ["CSafeLoader"]
+
+
+def test_a_fault_found_by_libyaml_is_worded_by_the_pure_parser() -> None:
+    with pytest.raises(YamlProblem, match="found character '\\\\t'") as found:
+        parse_yaml("x.yaml", "a:\n  b: 1\n\tc: 2\n")
+    assert found.value.line == 3
 
 
 def test_alias_bomb_is_refused_before_it_expands() -> None:
