@@ -81,7 +81,7 @@ class CsvText:
 # in C without a limit (a text nested ~30 000 deep ends the process with a segmentation fault), and every
 # collection of a YAML text opens with one of the indicators `[ { - ? :`, so their count bounds the depth. A text
 # it refuses is parsed again by the pure-Python parser, whose messages name the offending character.
-FAST_LOADER: type[yaml.BaseLoader] | None = getattr(yaml, "CSafeLoader", None)
+FAST_LOADER: type[Any] | None = getattr(yaml, "CSafeLoader", None)
 FAST_NESTING = 2_000
 NESTING_INDICATORS = "[{-?:"
 
@@ -89,7 +89,7 @@ MAX_INT = 2**63 - 1  # d3 integers are 64-bit in DuckDB and NumPy; a longer one 
 MAX_YAML_NODES = 200_000  # far above any d3 input; stops alias bombs that expand exponentially
 
 
-def _build(loader: yaml.BaseLoader, node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> Any:
+def _build(loader: Any, node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> Any:
     if len(lines) > MAX_YAML_NODES:
         raise YamlProblem(node.start_mark.line + 1, f"the document expands to more than {MAX_YAML_NODES} values")
     lines.setdefault(path, node.start_mark.line + 1)
@@ -157,7 +157,7 @@ def parse_yaml(rel: str, text: str) -> YamlDoc:
     return _parse(rel, text, yaml.SafeLoader)
 
 
-def _parse(rel: str, text: str, loader_class: type[yaml.BaseLoader]) -> YamlDoc:
+def _parse(rel: str, text: str, loader_class: type[Any]) -> YamlDoc:
     try:
         loader = loader_class(text)
     except yaml.reader.ReaderError as exc:  # a control character the YAML reader refuses
