@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import shutil
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,7 +112,11 @@ def _clear(run_dir: Path) -> None:
         (run_dir / name).unlink(missing_ok=True)
 
 
+@cache
 def _environment(name: str) -> Any:
+    """The Jinja environment of one report file, built once per process: it keeps its compiled template (an
+    edited template file is compiled again, Jinja checks its time stamp), so a process that renders many runs
+    compiles each template once."""
     import jinja2
 
     return jinja2.Environment(

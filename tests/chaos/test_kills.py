@@ -63,10 +63,12 @@ class Driver:
         return line
 
     def run(
-        self, args: list[str], kill: dict[str, Any] | None = None, fast_build: Path | None = None
+        self, args: list[str], kill: dict[str, Any] | None = None, fast_build: Path | None = None, here: bool = False
     ) -> dict[str, Any]:
+        """A forked `d3 <args>` (killed as `kill` says), or with `here` a whole run in the driver itself, which
+        leaves it warm for the forks that follow."""
         assert self.proc.stdin is not None
-        request = {"args": args, "kill": kill, "fast_build": str(fast_build) if fast_build else None}
+        request = {"args": args, "kill": kill, "fast_build": str(fast_build) if fast_build else None, "here": here}
         self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
         return json.loads(self._line())
@@ -117,7 +119,8 @@ def stage(tmp_path_factory: pytest.TempPathFactory, minimal_std: StandardRun) ->
         out = work / "out"
         shutil.copytree(minimal_std.out, out, symlinks=True)
         p_id = os.readlink(out / "latest")
-        b_id = _published(driver.run(["run", "--inputs", str(MINIMAL), "--out", str(out), "--seed", SEED_B, "--quiet"]))
+        b_args = ["run", "--inputs", str(MINIMAL), "--out", str(out), "--seed", SEED_B, "--quiet"]
+        b_id = _published(driver.run(b_args, here=True))  # warms the driver: every fork below starts warm
         cache_p, cache_b = work / "cache-p", work / "cache-b"
         shutil.copytree(out / p_id, cache_p)
         shutil.move(out / b_id, cache_b)
