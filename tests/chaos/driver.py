@@ -3,13 +3,15 @@
 Two modes, both started by tests/chaos as a subprocess:
 
 - `serve`: imports d3 once, then reads one JSON request per stdin line and answers one JSON line per
-  request. A request with `here` runs d3 in the serving process itself, unharmed, to warm its caches. Each request forks a child that runs the real console entry `d3_engine.cli.main(args)`,
+  request. Each request forks a child that runs the real console entry `d3_engine.cli.main(args)`,
   after wrapping one engine function (or the event log) so that the child sends itself a signal just
   before or after its n-th call, or after a delay measured from the parent. The child's stdout and
   stderr go to files; the answer gives its wait status and both texts. Forking from a warm parent
   keeps 30 kills within the test budget ([ARCHITECTURE §3b]).
   `fast_build` swaps the (already tested) build for a copy of a run folder computed earlier, so the
   kills aimed at publishing do not pay for a whole run each.
+  A request with `here` runs d3 in the serving process itself, unharmed: its caches (compiled SQL and
+  report templates, Matplotlib's fonts) are then warm in every child forked after it.
 - `early SIGNAL MODULE ARGS…`: a fresh process that sends itself SIGNAL when MODULE is first imported
   (an audit hook), then starts `d3` exactly as the console script does, to test signals during start-up.
 """
