@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import comment_on, sql_identifier, transaction
+from d3_engine.core.errors import RuntimeFailure
 from d3_engine.models.graph import Model
 from d3_engine.models.header import ModelHeader, column_comment
 from d3_engine.models.identities import stored_table
@@ -81,11 +82,15 @@ def run_plan(
     if any(paths.destination(t) == "scratch" for t in scoped.path_tables()):
         dbs.attach_scratch()
     dbs.find_per_set_tables(set(scoped.path_tables()) | {table for _, table, _, _ in TAPS.values()})
-    batched = _batched_models(scoped.path, paths)
+    # A plan of one path is its own representative path: its one batch runs every per-path model and keeps the
+    # representative rows too, the same tables the representative path's batch would compute again (a tenth of a
+    # one-path run).
+    alone = _one_path_alone(paths)
+    batched = scoped.path if alone else _batched_models(scoped.path, paths)
     per_path: dict[str, list[ModelRun]] = {m.name: [] for m in batched}
     finished = 0
     try:
-        for batch, computed in _computed_in_order(dbs, batched, variables):
+        for batch, computed in _computed_in_order(dbs, batched, variables, (False, True) if alone else (False,)):
             for name, run in computed.runs.items():
                 per_path[name].append(run)
             finished += batch.stop - batch.start
@@ -103,7 +108,11 @@ def run_plan(
         done[model.name] = _announce(build_model(con, model, variables), on_done)
         if model.name == REPRESENTATIVE and _has_rep_batch(paths):
             rep = int(con.execute(f"SELECT path_id FROM {REPRESENTATIVE}").fetchall()[0][0])
-            computed = _compute_batch(dbs, scoped.path, variables, Batch(rep, rep + 1), f"{BATCH_DB}_rep", True)
+            if alone:  # its rows were kept by the plan's one batch
+                if rep != 0:
+                    raise RuntimeFailure(f"{REPRESENTATIVE} chose path {rep} of a plan of one path")
+                continue
+            computed = _compute_batch(dbs, scoped.path, variables, Batch(rep, rep + 1), f"{BATCH_DB}_rep", (True,))
             _publish(dbs, computed)
             for name, run in computed.runs.items():  # the models only the representative path needs
                 if name not in done:
@@ -186,6 +195,11 @@ def _has_rep_batch(paths: PathsPlan) -> bool:
     return not paths.keep_every_path and paths.keep_only is None
 
 
+def _one_path_alone(paths: PathsPlan) -> bool:
+    """Whether the plan is one path with a representative batch: that path's one batch keeps its rows too."""
+    return _has_rep_batch(paths) and paths.plan.paths == 1
+
+
 def _batched_models(models: list[Model], paths: PathsPlan) -> list[Model]:
     """The per-path models every batch runs: those the tables a batch appends need. The others
     (e.g. public_model_month, whose rows no export reads across paths) run in the representative
@@ -223,10 +237,11 @@ class _Computed:
 
 
 def _computed_in_order(
-    dbs: Databases, models: list[Model], variables: dict[str, Any]
+    dbs: Databases, models: list[Model], variables: dict[str, Any], keeps: tuple[bool, ...]
 ) -> Iterator[tuple[Batch, _Computed]]:
     """Every batch computed by `workers` threads at once (each its own connection and database), appended to
-    the run in batch order, so the tables' row order does not depend on the workers ([RNG-7])."""
+    the run in batch order, so the tables' row order does not depend on the workers ([RNG-7]). `keeps`: see
+    `_compute_batch`."""
     paths = dbs.paths
     # --paths-per-batch bounds a batch (the memory of a worker); a plan of fewer batches than workers is
     # split so that every worker gets one.
@@ -242,7 +257,7 @@ def _computed_in_order(
                 # append: the cores were 12 % idle at 100k). Batch `index` is submitted once batch
                 # `index − workers − 1`, whose slot it takes, is appended and its database closed.
                 slot = f"{BATCH_DB}_{index % (workers + 1)}"
-                pending.append((batch, pool.submit(_compute_batch, dbs, models, variables, batch, slot, False)))
+                pending.append((batch, pool.submit(_compute_batch, dbs, models, variables, batch, slot, keeps)))
                 if len(pending) > workers:
                     yield _published(dbs, *pending.popleft())
             while pending:
@@ -273,23 +288,31 @@ def _abandon(dbs: Databases, pending: deque[tuple[Batch, Future[_Computed]]]) ->
 
 
 def _compute_batch(
-    dbs: Databases, models: list[Model], variables: dict[str, Any], batch: Batch, slot: str, rep: bool
+    dbs: Databases,
+    models: list[Model],
+    variables: dict[str, Any],
+    batch: Batch,
+    slot: str,
+    keeps: tuple[bool, ...],
 ) -> _Computed:
     """The per-path models of one batch in the fresh in-memory database `slot` (run on a worker thread).
 
     Tables nobody appends are dropped after their last reader, so a batch holds only live tables.
-    `rep`: the batch is the representative path alone; it keeps the tables no batch kept (noise included).
+    `keeps`: what the batch appends, `_to_publish`'s `rep` for each: (False,) the whole-run tables, (True,) the
+    tables only the representative path keeps (noise included; the batch is that path alone), (False, True) both
+    (a plan of one path).
     """
     paths = dbs.paths
     cursor = dbs.open_batch(slot)
     try:
         dbs.scope_batch(cursor, slot, batch)
         write_batch_noise(cursor, paths.seed, paths.plan, paths.pipelines, batch)
-        publish = _to_publish([TAPS[p][1] for p in paths.pipelines if p in TAPS], paths, rep)
+        noise = [TAPS[p][1] for p in paths.pipelines if p in TAPS]
+        publish = [kept for rep in keeps for kept in _to_publish(noise, paths, rep)]
         last_use = _last_use(models)
         runs = {}
         for model in models:
-            kept = _to_publish([t.name for t in model.tables], paths, rep)
+            kept = [kept for rep in keeps for kept in _to_publish([t.name for t in model.tables], paths, rep)]
             runs[model.name] = build_model(cursor, model, variables, unordered=_order_unseen(model, kept))
             publish += kept
             published = {table for table, _ in publish}
