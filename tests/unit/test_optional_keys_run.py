@@ -2,37 +2,30 @@
 
 `tests/fixtures/optional_unset` removes every optional key of every input file (so it runs with
 `--seed`); `tests/fixtures/optional_set` sets every one of them, to values other than the default
-where that is sensible. Both runs go through the `d3` executable, report included, and must exit 0;
-the figures below show that each default (or each set value) reached the numbers.
+where that is sensible. Both runs go through the real console entry point (harness.run_d3, in this process),
+report included, and must exit 0; the figures below show that each default (or each set value) reached the
+numbers.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from harness import run_d3
 
 ROOT = Path(__file__).resolve().parents[2]
-D3 = Path(sys.executable).parent / "d3"
 
-pytestmark = pytest.mark.e2e  # two whole runs of the `d3` executable
+pytestmark = pytest.mark.e2e  # two whole runs
 
 
 def _run(inputs: str, out: Path, *extra: str) -> Path:
-    proc = subprocess.run(
-        [str(D3), "run", "--inputs", str(ROOT / "tests" / "fixtures" / inputs), "--out", str(out), "--quiet", *extra],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr
+    outcome = run_d3("run", "--inputs", ROOT / "tests" / "fixtures" / inputs, "--out", out, "--quiet", *extra)
+    assert outcome.exit_code == 0, outcome.stdout + outcome.stderr
+    assert "Traceback" not in outcome.stderr
     run_dir = out / "latest"
     assert (run_dir / "report.md").is_file() and (run_dir / "report.html").is_file()
     return run_dir
@@ -60,14 +53,8 @@ def _resolved(run_dir: Path) -> dict[tuple[str, str], tuple[str | None, str]]:
 
 
 def test_without_optional_keys_the_needed_seed_is_refused_then_run_with_seed(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [str(D3), "validate", "--inputs", str(ROOT / "tests" / "fixtures" / "optional_unset")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 2 and "[missing_seed]" in proc.stderr  # every seed key is optional [RNG-1]
+    outcome = run_d3("validate", "--inputs", ROOT / "tests" / "fixtures" / "optional_unset")
+    assert outcome.exit_code == 2 and "[missing_seed]" in outcome.stderr  # every seed key is optional [RNG-1]
 
 
 def test_defaults_are_recorded_once_in_run_duckdb(unset_run: Path) -> None:
