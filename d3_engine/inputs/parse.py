@@ -30,12 +30,14 @@ STR_TAG = "tag:yaml.org,2002:str"
 
 
 class YamlProblem(Exception):
-    """A YAML text that cannot be read; carries the 1-based line."""
+    """A YAML text that cannot be read; carries the 1-based line. `by_parser`: the YAML parser's own words (a
+    syntax fault), not d3's (a duplicate key, a too large integer, too deep or too many values)."""
 
-    def __init__(self, line: int, message: str):
+    def __init__(self, line: int, message: str, by_parser: bool = False):
         super().__init__(message)
         self.line = line
         self.message = message
+        self.by_parser = by_parser
 
 
 @dataclass
@@ -152,8 +154,10 @@ def parse_yaml(rel: str, text: str) -> YamlDoc:
     if FAST_LOADER is not None and sum(text.count(c) for c in NESTING_INDICATORS) <= FAST_NESTING:
         try:
             return _parse(rel, text, FAST_LOADER)
-        except YamlProblem:
-            pass  # the pure-Python parser finds the same fault and words it better (`found character '\t'`)
+        except YamlProblem as problem:
+            if not problem.by_parser:
+                raise  # d3's own words: the pure-Python parser would build the same values to the same fault
+            # a syntax fault: the pure-Python parser finds the same one and words it better (`found character '\t'`)
     return _parse(rel, text, yaml.SafeLoader)
 
 
@@ -161,7 +165,7 @@ def _parse(rel: str, text: str, loader_class: type[Any]) -> YamlDoc:
     try:
         loader = loader_class(text)
     except yaml.reader.ReaderError as exc:  # a control character the YAML reader refuses
-        raise YamlProblem(_line_at(text, exc.position), _reader_problem(exc)) from None
+        raise YamlProblem(_line_at(text, exc.position), _reader_problem(exc), by_parser=True) from None
     try:
         node = loader.get_single_node()
         lines: dict[KeyPath, int] = {}
@@ -170,11 +174,11 @@ def _parse(rel: str, text: str, loader_class: type[Any]) -> YamlDoc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         text = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
-        raise YamlProblem(line, text.strip()) from None
+        raise YamlProblem(line, text.strip(), by_parser=True) from None
     except yaml.reader.ReaderError as exc:
-        raise YamlProblem(_line_at(text, exc.position), _reader_problem(exc)) from None
+        raise YamlProblem(_line_at(text, exc.position), _reader_problem(exc), by_parser=True) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(1, " ".join(str(exc).split())) from None
+        raise YamlProblem(1, " ".join(str(exc).split()), by_parser=True) from None
     except RecursionError:
         raise YamlProblem(1, "the document nests too deeply or an alias refers to itself") from None
     finally:
