@@ -10,7 +10,8 @@
    coordinates ([RNG-2]) and no per-path model reads another path.
 3. The models across paths run once on the appended tables. Right after the representative path is
    chosen, the per-path models run once more on that path alone and every per-path table not kept
-   whole gets its rows in run.duckdb (the autoscaler and the report read them).
+   whole gets its rows in run.duckdb (the autoscaler and the report read them). A plan of one path skips
+   that second batch: its one batch runs every per-path model and appends those rows too (`_one_path_alone`).
 4. `finish_scratch`, after the exports and the report, keeps the representative path's rows of the
    scratch tables in run.duckdb and deletes the scratch database.
 
@@ -358,8 +359,9 @@ def _to_publish(tables: list[str], paths: PathsPlan, rep: bool) -> list[tuple[st
 
 def _publish(dbs: Databases, computed: _Computed) -> None:
     """Append a computed batch's tables to the run (or scratch) database, then drop its database."""
-    # The representative path's tables all go to the run's database: one commit (core/db.transaction). A
-    # transaction writes one attached database only, so the other batches (run, carry, scratch) commit per table.
+    # The representative path's own batch writes the run's database only: one commit (core/db.transaction). A
+    # transaction writes one attached database only, so the other batches (run, carry, scratch; and the one batch
+    # of a one-path plan, which also appends its representative rows) commit per table.
     rep_only = all(where in ("rep", REP_OF_SCRATCH) for _, where in computed.publish)
     try:
         with transaction(dbs.con) if rep_only else nullcontext():

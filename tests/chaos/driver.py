@@ -186,8 +186,8 @@ def _serve_here(request: dict[str, Any]) -> dict[str, Any]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             main(request["args"])
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else 0
+        except SystemExit as done:  # as the interpreter would exit: None is 0, a message is 1
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     return {
         "pid": os.getpid(),
         "exit_code": code,

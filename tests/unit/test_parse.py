@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from harness import copy_bundle, run_d3
 
 from d3_engine.core.errors import Findings
 from d3_engine.inputs import parse
-from d3_engine.inputs.parse import FAST_NESTING, YamlProblem, _parse, decode_utf8, parse_csv, parse_yaml
+from d3_engine.inputs.parse import (
+    FAST_NESTING,
+    MAX_YAML_DEPTH,
+    YamlProblem,
+    _parse,
+    decode_utf8,
+    parse_csv,
+    parse_yaml,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -183,3 +194,70 @@ def test_header_only_csv_has_no_records() -> None:
     findings = Findings()
     parsed = parse_csv("a.csv", "a,b\n", findings)
     assert parsed is not None and parsed.records == [] and not findings.items
+
+
+# Texts libyaml reads otherwise than the pure-Python parser (a reviewer's fuzzing, twelfth session): libyaml
+# accepts tabs as separators, `?` in a flow scalar, `|#`, a byte order mark inside the text, and reads a lone `!`
+# as text. Each goes to the pure-Python parser, so d3 reads it as it always did.
+READ_OTHERWISE_BY_LIBYAML = [
+    "ar_days:\t15\n",
+    "ar_days: 15\t\n",
+    "ar_days: 15\t# days\n",
+    "selected: [\tins_a]\n",
+    "  !!float ar_days:\t15\n",
+    "a: 1\n\ufeff\nb: 2\n",
+    "a:\n\ufeff  b: 1\n",
+    "selected: [ins?a]\n",
+    "repayment_type: |#c\n  annuity\n",
+    "ar_days: !\n",
+]
+
+
+def _outcome(read: Callable[[], Any]) -> tuple[Any, ...]:
+    try:
+        doc = read()
+    except YamlProblem as problem:
+        return ("refused", problem.line, problem.message)
+    return ("read", repr(doc.data), doc.lines)
+
+
+@pytest.mark.parametrize("text", READ_OTHERWISE_BY_LIBYAML)
+def test_text_libyaml_reads_otherwise_is_read_as_the_pure_parser_reads_it(text: str) -> None:
+    assert parse.FAST_LOADER is not None
+    by_libyaml = _outcome(lambda: _parse("x.yaml", text, parse.FAST_LOADER))
+    by_pure = _outcome(lambda: _parse("x.yaml", text, yaml.SafeLoader))
+    assert by_libyaml != by_pure  # still a difference of the parsers: the routing below is needed
+    assert _outcome(lambda: parse_yaml("x.yaml", text)) == by_pure
+
+
+@pytest.mark.parametrize("depth", [MAX_YAML_DEPTH, 600, 985])
+@pytest.mark.parametrize("padded", [False, True])
+def test_a_deep_mapping_is_refused_by_either_parser(depth: int, padded: bool) -> None:
+    """libyaml composes any depth under FAST_NESTING (the pure parser stopped near 490): the values are refused
+    beyond MAX_YAML_DEPTH either way, never left to overflow a later stage (a reviewer: 600 levels gave exit 3 in
+    the schema check). `padded`: a comment of 2 000 colons sends the same text to the pure parser."""
+    text = "x: " + "{k: " * depth + "1" + "}" * depth + "\n" + ("# " + ":" * 2_000 + "\n" if padded else "")
+    with pytest.raises(YamlProblem, match="nests too deeply"):
+        parse_yaml("x.yaml", text)
+    within = MAX_YAML_DEPTH - 1  # the path x, k, k, …: MAX_YAML_DEPTH keys
+    assert parse_yaml("x.yaml", "x: " + "{k: " * within + "1" + "}" * within + "\n").data["x"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["start_year: 2026-02-30", "!!float ar_days: 15", "!!int x: 15", "ar_days: !!bool", "ar_days: !!timestamp"],
+)
+def test_a_tag_yaml_cannot_apply_is_a_problem_on_its_line(text: str) -> None:
+    """Five texts that ended d3 with exit 3 (ValueError, KeyError, AttributeError) found by a reviewer."""
+    with pytest.raises(YamlProblem, match="cannot be read as") as found:
+        parse_yaml("x.yaml", "a: 1\n" + text + "\n")
+    assert found.value.line == 2
+
+
+def test_a_deep_value_is_a_parse_error_of_validate(tmp_path: Path) -> None:
+    inputs = copy_bundle("minimal_001", tmp_path / "inputs")
+    inputs.append("operator/general.yaml", "x: " + "{k: " * 600 + "1" + "}" * 600)
+    outcome = run_d3("validate", "--inputs", inputs.root)
+    assert outcome.exit_code == 2, outcome.stderr
+    assert "[parse_error]" in outcome.stderr and "nests too deeply" in outcome.stderr
+    assert "unexpected error" not in outcome.stderr
