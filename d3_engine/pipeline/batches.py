@@ -309,11 +309,11 @@ def _compute_batch(
         dbs.scope_batch(cursor, slot, batch)
         write_batch_noise(cursor, paths.seed, paths.plan, paths.pipelines, batch)
         noise = [TAPS[p][1] for p in paths.pipelines if p in TAPS]
-        publish = [kept for rep in keeps for kept in _to_publish(noise, paths, rep)]
+        publish = _kept_by(keeps, noise, paths)
         last_use = _last_use(models)
         runs = {}
         for model in models:
-            kept = [kept for rep in keeps for kept in _to_publish([t.name for t in model.tables], paths, rep)]
+            kept = _kept_by(keeps, [t.name for t in model.tables], paths)
             runs[model.name] = build_model(cursor, model, variables, unordered=_order_unseen(model, kept))
             publish += kept
             published = {table for table, _ in publish}
@@ -339,6 +339,11 @@ def _order_unseen(model: Model, kept: list[tuple[str, str]]) -> bool:
     × month rows, whose places the appender computes from the keys (pipeline/appends.py)."""
     grains = {t.name: t.grain for t in model.tables}
     return all(where == "home" and grains[table] == PATH_MONTH for table, where in kept)
+
+
+def _kept_by(keeps: tuple[bool, ...], tables: list[str], paths: PathsPlan) -> list[tuple[str, str]]:
+    """`_to_publish` for each of a batch's `keeps` (see `_compute_batch`), in that order."""
+    return [kept for rep in keeps for kept in _to_publish(tables, paths, rep)]
 
 
 def _to_publish(tables: list[str], paths: PathsPlan, rep: bool) -> list[tuple[str, str]]:
