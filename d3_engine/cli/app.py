@@ -68,6 +68,9 @@ SetOpt = Annotated[
         show_default=False,
     ),
 ]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", min=0, help="Master seed (overrides the inputs).", show_default=False)
+]
 QuietOpt = Annotated[
     bool,
     typer.Option(
@@ -82,9 +85,7 @@ def run_command(
     inputs: InputsOpt = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
     pipelines: PipelinesOpt = None,
-    seed: Annotated[
-        int | None, typer.Option("--seed", min=0, help="Master seed (overrides the inputs).", show_default=False)
-    ] = None,
+    seed: SeedOpt = None,
     fail_on_warning: FailOpt = None,
     max_concurrency: Annotated[
         int | None,
@@ -146,19 +147,21 @@ def run_command(
 def validate_command(
     inputs: InputsOpt = None,
     pipelines: PipelinesOpt = None,
+    seed: SeedOpt = None,
     fail_on_warning: FailOpt = None,
     set_: SetOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Check every input file and rule; write nothing. Exit 0 valid, 2 invalid.
+    """Check every input file and rule; write nothing. Exit 0 valid, 2 invalid. `validate_done` says the
+    master seed a run with the same options would use, and where it comes from.
 
     \b
-    Example: d3 validate --inputs inputs
+    Example: d3 validate --inputs inputs --seed 424242
     """
     from d3_engine.cli.commands import cmd_validate
 
-    raise typer.Exit(cmd_validate(inputs, pipelines, fail_on_warning, quiet, debug, set_))
+    raise typer.Exit(cmd_validate(inputs, pipelines, fail_on_warning, quiet, debug, set_, seed))
 
 
 @app.command("schema", short_help="Print (or write) the JSON Schemas of the input files.")

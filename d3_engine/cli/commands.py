@@ -225,8 +225,10 @@ def cmd_validate(
     quiet: bool,
     debug: bool,
     sets: list[str] | None = None,
+    seed: int | None = None,
 ) -> int:
-    """`d3 validate`: all of DOMAIN §1 on the default parameter set; writes nothing."""
+    """`d3 validate`: all of DOMAIN §1 on the default parameter set; writes nothing. `--seed` is resolved as
+    `d3 run` resolves it [RNG-1], so validate_done names the seed the same run would use."""
     from d3_engine.pipeline.validation import validation_stage
 
     log = EventLog("WARN" if quiet else "INFO")
@@ -242,7 +244,7 @@ def cmd_validate(
     )
 
     def body() -> tuple[int, Path | None]:
-        validation_stage(log, folder, parse_pipelines(pipelines), fail_on_warning, None, quiet, sets)
+        validation_stage(log, folder, parse_pipelines(pipelines), fail_on_warning, seed, quiet, sets)
         if not quiet:
             sys.stderr.write(f"d3 validate: {folder} is valid\n")
         return EXIT_OK, None

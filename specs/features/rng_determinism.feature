@@ -28,7 +28,7 @@ Feature: Deterministic scenarios and random draws
   Scenario: Every path's noise and per-model rows are kept on request, with the same artefacts [RNG-7] [FIN-12]
     # By default run.duckdb keeps the representative path's noise and per-model rows (specs/engine.md).
     When the fixture is run with concurrency 1 and 1000 paths per batch
-    And the fixture is run again with concurrency 2 and 7 paths per batch keeping every path table
+    And the fixture is run again with concurrency 2 and 20 paths per batch keeping every path table
     Then the run exits with code 0
     And the draw tables hold 72 paths of 6 months for each tap
     And public_model_month holds 72 paths
@@ -70,6 +70,8 @@ Feature: Deterministic scenarios and random draws
 
   @e2e
   Scenario Outline: Concurrency and batch size change speed only, never bytes [RNG-2] [RNG-7]
+    # 20 paths a batch: 4 batches (20, 20, 20, 12) on 2 workers, each parameter set's 3 MC paths split across
+    # batches at 20 and 40 (one-path batches have their own scenario).
     When the fixture is run with concurrency 1 and 1000 paths per batch
     And the fixture is run again with concurrency <workers> and <batch> paths per batch
     Then the run exits with code 0
@@ -79,17 +81,18 @@ Feature: Deterministic scenarios and random draws
     Examples:
       | workers | batch |
       | 2       | 1000  |
-      | 2       | 7     |
+      | 2       | 20    |
 
   @e2e
   Scenario: One-path batches change no byte [RNG-2] [RNG-7]
-    # R = 1 gives 18 paths (6 grid points × 3 MC): every batch is one path, and each parameter set's 3 paths
-    # fall in 3 batches (a one-path batch costs ~0.3 s of planning, so not on all 72 paths).
+    # R = 1 and M = 2 give 12 paths (6 grid points × 2 MC): every batch is one path, and each parameter set's 2
+    # paths fall in 2 batches (a one-path batch costs ~0.3 s of planning, so not on all 72 paths).
     Given run.random_runs_per_simulation is set to 1
+    And stochastic.simulations_per_run is set to 2
     When the fixture is run with concurrency 1 and 1000 paths per batch
     And the fixture is run again with concurrency 1 and 1 paths per batch
     Then the run exits with code 0
-    And the grid_built event reports grid_size 6, replicates 1, mc 3 and paths 18
+    And the grid_built event reports grid_size 6, replicates 1, mc 2 and paths 12
     And both runs have the same SHA256SUMS
     And both runs have the same draw tables
 

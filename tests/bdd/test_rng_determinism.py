@@ -157,6 +157,14 @@ def _replicates(world: World, replicates: int) -> None:
     sim.write_text(text.replace("random_runs_per_simulation: 4 ", f"random_runs_per_simulation: {replicates} "))
 
 
+@given(parsers.parse("stochastic.simulations_per_run is set to {mc:d}"))
+def _mc(world: World, mc: int) -> None:
+    sim = world.writable() / "simulation.yaml"
+    text = sim.read_text(encoding="utf-8")
+    assert "simulations_per_run: 3 " in text
+    sim.write_text(text.replace("simulations_per_run: 3 ", f"simulations_per_run: {mc} "), encoding="utf-8")
+
+
 @given(parsers.parse('the public variable "{row}" is added'))
 def _add_public_variable(world: World, row: str) -> None:
     path = world.writable() / "variables" / "public_tap.csv"
@@ -229,13 +237,9 @@ def _run_pipelines(world: World, tmp_path_factory: pytest.TempPathFactory, pipel
 
 @when(parsers.parse('the fixture is checked with pipelines "{pipelines}" and seed option "{args}"'))
 def _validate(world: World, pipelines: str, args: str) -> None:
-    """`d3 validate`, or `d3 run` when a --seed is given (`d3 validate` has no --seed option)."""
-    if args != "none":
-        out = world.tmp / "seed-run"
-        cmd = ["run", "--inputs", str(world.inputs), "--out", str(out), "--pipelines", pipelines, *args.split()]
-        world.validation = _invoke(cmd, out)
-        return
-    world.validation = _invoke(["validate", "--inputs", str(world.inputs), "--pipelines", pipelines])
+    """`d3 validate`, which resolves the master seed as `d3 run` does (`--seed` included) and names it."""
+    options = [] if args == "none" else args.split()
+    world.validation = _invoke(["validate", "--inputs", str(world.inputs), "--pipelines", pipelines, *options])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -483,10 +487,6 @@ def _nothing_published(world: World) -> None:
 def _validation_seed(world: World, seed: int, source: str) -> None:
     outcome = world.validation
     assert outcome is not None and outcome.exit_code == 0, outcome and outcome.stderr
-    if outcome.out is not None:  # a run (CLI seed): the summary records it
-        summary = outcome.summary()
-        assert (summary["seed"], summary["seed_source"]) == (seed, source)
-        return
     (done,) = outcome.of("validate_done")
     assert (done["seed"], done["seed_source"]) == (seed, source)
 

@@ -4,7 +4,7 @@ whole table ([FIN-12], specs/engine.md "Paths in batches").
 Those rows come from the representative path's own batch (the scratch tables included: `finish_scratch` keeps
 that batch's rows instead of scanning the whole scratch table). A batch is a pure function of its path range,
 so they must equal the rows of that path in a run that keeps every path (`--keep-path-tables`), computed in
-batches of 7 paths on 2 workers.
+batches of 20 paths on 2 workers.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from d3_engine.models.scope import SCRATCH_PER_PATH
 
 #: The run of rng_determinism.feature's first step (harness.GRID_RUN) and of its "kept on request" scenario.
 DEFAULT = GRID_RUN
-EVERY_PATH = ("--max-concurrency", "2", "--paths-per-batch", "7", "--keep-path-tables")
+EVERY_PATH = ("--max-concurrency", "2", "--paths-per-batch", "20", "--keep-path-tables")
 
 
 def test_every_representative_only_table_holds_that_paths_rows_of_the_whole_table() -> None:
