@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -33,6 +34,7 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     c.close()
 
 
+@cache  # the property test asks for the same expansion at each of its examples
 def _macro(expr: str, width: int, scale: int) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(MACROS), undefined=jinja2.StrictUndefined)
     return env.from_string(f"{{% from 'dec.sql' import dec %}}{{{{ dec('{expr}', {width}, {scale}) }}}}").render()
