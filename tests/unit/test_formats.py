@@ -615,9 +615,16 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     c.close()
 
 
+_RENDERED: dict[tuple[int, str], str] = {}
+
+
 def render(env: jinja2.Environment, text: str) -> str:
-    prelude = "{% from 'dec.sql' import dec %}{% from 'pctl.sql' import pctl %}"
-    return env.from_string(prelude + text).render()
+    """The macros expanded in text (once per text: the property tests render the same few texts per example)."""
+    key = (id(env), text)
+    if key not in _RENDERED:
+        prelude = "{% from 'dec.sql' import dec %}{% from 'pctl.sql' import pctl %}"
+        _RENDERED[key] = env.from_string(prelude + text).render()
+    return _RENDERED[key]
 
 
 def sql_dec(env: jinja2.Environment, con: duckdb.DuckDBPyConnection, xs: list[float]) -> list[Decimal]:
