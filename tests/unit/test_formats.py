@@ -715,8 +715,8 @@ def run_pctl(
     keys: list[str],
 ) -> dict[tuple[object, ...], object]:
     con.execute(f"CREATE OR REPLACE TEMP TABLE src (g INTEGER, v {sql_type})")
-    if rows:
-        con.executemany("INSERT INTO src VALUES (?, ?)", rows)
+    if rows:  # one statement, each value bound as executemany would bind it (a row per statement is ~6× slower)
+        con.execute("INSERT INTO src VALUES " + ", ".join(["(?, ?)"] * len(rows)), [v for row in rows for v in row])
     keys_sql = json.dumps(keys)
     sql = render(env, "{{ pctl('src', " + keys_sql + ", 'v', " + json.dumps(PERCENTILES) + ") }}")
     out = con.execute(sql).fetchall()
