@@ -70,19 +70,9 @@ def _register_font() -> None:
     manager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
 
 
-_STYLED = [False]
-"""True inside `chart_style`: a nested block (each chart inside a report's block) keeps the style as it is."""
-
-
 @contextmanager
 def chart_style() -> Iterator[None]:
-    """matplotlib defaults + STYLE for the duration of the block; the caller's rcParams come back after.
-
-    The report renders all its charts in one block (resetting ~300 rcParams cost ~10 % of a chart); no chart
-    changes an rcParam, so each chart sees the same style either way (test_report_charts compares the bytes)."""
-    if _STYLED[0]:
-        yield
-        return
+    """matplotlib defaults + STYLE for the duration of the block; the caller's rcParams come back after."""
     import matplotlib
 
     _register_font()
@@ -90,11 +80,7 @@ def chart_style() -> Iterator[None]:
         matplotlib.rcdefaults()
         for key, value in STYLE.items():
             matplotlib.rcParams[key] = value  # type: ignore[index]
-        _STYLED[0] = True
-        try:
-            yield
-        finally:
-            _STYLED[0] = False
+        yield
 
 
 def resolved_font_path() -> Path:

@@ -22,7 +22,6 @@ from d3_engine.core.files import templates_dir
 from d3_engine.core.formats import SUMS_NAME, write_sha256sums
 from d3_engine.report.analysis import acceptance_section, sensitivity_section
 from d3_engine.report.annual import annual_section
-from d3_engine.report.charts import chart_style
 from d3_engine.report.context import RunInfo, load_run_info
 from d3_engine.report.demand import demand_section
 from d3_engine.report.finance import loan_section, statements_section, vat_section
@@ -83,8 +82,7 @@ def render_report(run_dir: Path, con: duckdb.DuckDBPyConnection | None = None) -
 
 def _render(run_dir: Path, con: duckdb.DuckDBPyConnection) -> list[Path]:
     info = load_run_info(Db(con))
-    with chart_style():  # one style block for every chart of the report
-        sections = build_sections(info)
+    sections = build_sections(info)
     _clear(run_dir)
     written: list[Path] = []
     charts, tables = run_dir / CHARTS_DIR, run_dir / TABLES_DIR

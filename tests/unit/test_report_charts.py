@@ -65,22 +65,6 @@ def test_user_rcparams_change_nothing_and_come_back() -> None:
         assert matplotlib.rcParams["axes.facecolor"] == "red"  # restored after drawing
 
 
-def test_charts_drawn_in_one_style_block_are_the_charts_drawn_alone() -> None:
-    """The report draws all its charts inside one `chart_style` block (render._render): each chart, whatever
-    came before it in the block, has the bytes it has when drawn alone, and the caller's rcParams come back."""
-    kinds = [
-        sample,
-        lambda: charts.tornado_chart("t", ["v1", "v2"], [-4100.0, -3900.0], [-3500.0, -3700.0], -3826.72),
-        lambda: charts.lines_chart("t", [1, 2, 3], None, [("l", [1.0, 2.0, None])], [("c", 1.2, 2)], "r", symlog=True),
-    ]
-    alone = [draw() for draw in kinds]
-    with matplotlib.rc_context({"axes.facecolor": "red"}):
-        with charts.chart_style():
-            in_block = [draw() for draw in kinds] + [draw() for draw in reversed(kinds)]
-        assert matplotlib.rcParams["axes.facecolor"] == "red"
-    assert in_block == alone + alone[::-1]
-
-
 def test_each_chart_kind_draws_a_valid_png() -> None:
     pngs = [
         charts.cash_chart([1, 2], ["a", "b"], [1.0, None], [2.0, 3.0], [3.0, 4.0], [2.5, -1.0], 100.0, "p10–p90"),
