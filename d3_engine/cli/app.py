@@ -153,8 +153,8 @@ def validate_command(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Check every input file and rule; write nothing. Exit 0 valid, 2 invalid. `validate_done` says the
-    master seed a run with the same options would use, and where it comes from.
+    """Check every input file and rule; write nothing. Exit 0 valid, 2 invalid. The master seed a run with the
+    same options would use, and where it comes from, is in `validate_done` and the closing stderr line.
 
     \b
     Example: d3 validate --inputs inputs --seed 424242

@@ -244,9 +244,9 @@ def cmd_validate(
     )
 
     def body() -> tuple[int, Path | None]:
-        validation_stage(log, folder, parse_pipelines(pipelines), fail_on_warning, seed, quiet, sets)
+        validated = validation_stage(log, folder, parse_pipelines(pipelines), fail_on_warning, seed, quiet, sets)
         if not quiet:
-            sys.stderr.write(f"d3 validate: {folder} is valid\n")
+            sys.stderr.write(f"d3 validate: {folder} is valid (seed {validated.seed} from {validated.seed_source})\n")
         return EXIT_OK, None
 
     return guarded("validate", log, body, debug)

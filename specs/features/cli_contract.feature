@@ -27,12 +27,19 @@ Feature: The d3 command line
     When I run "d3 validate --inputs {inputs}"
     Then the exit code is 0
     And stdout is JSON lines ending with run_done
-    And stderr names "is valid"
+    And stderr names "is valid (seed <seed> from run.random_seed)"
 
     Examples:
-      | bundle      |
-      | inputs      |
-      | minimal_001 |
+      | bundle      | seed   |
+      | inputs      | 424242 |
+      | minimal_001 | 7      |
+
+  Scenario: d3 validate resolves --seed as d3 run does [RNG-1] [CLI-1]
+    Given the inputs of fixture "minimal_001"
+    When I run "d3 validate --inputs {inputs} --seed 0"
+    Then the exit code is 0
+    And stdout is JSON lines ending with run_done
+    And stderr names "is valid (seed 0 from cli)"
 
   Scenario: The golden fixture runs and is published atomically [OUT-1] [OUT-2]
     Given the inputs of fixture "minimal_001"
@@ -50,6 +57,8 @@ Feature: The d3 command line
     Examples:
       | arguments                 | complaint                  |
       | run --seed abc            | Invalid value for '--seed' |
+      | validate --seed abc       | Invalid value for '--seed' |
+      | validate --seed -1        | Invalid value for '--seed' |
       | validate --bogus          | No such option             |
       | run --max-concurrency 0   | --max-concurrency          |
       | run --pipelines cpu       | unknown pipeline 'cpu'     |

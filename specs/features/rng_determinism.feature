@@ -128,7 +128,6 @@ Feature: Deterministic scenarios and random draws
     And some transcript value of "floor_draw" exceeds 3
     And params_public_tap.min_floor_eur_per_1k is the smaller of the draw and the cap 3 in every parameter set
 
-  @e2e
   Scenario Outline: The master seed comes from the first place that sets one [RNG-1]
     Given the seeds are "<seeds>"
     When the fixture is checked with pipelines "<pipelines>" and seed option "<args>"
