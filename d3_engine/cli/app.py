@@ -68,8 +68,12 @@ SetOpt = Annotated[
         show_default=False,
     ),
 ]
+SEED_MAX = 2**63 - 1
+"""The largest seed an input file can hold (`inputs.parse.MAX_INT`: integers are 64-bit), so `--seed` takes the
+same range (written here, not imported: `d3 --help` does not load the input parser; test_cli holds them equal)."""
 SeedOpt = Annotated[
-    int | None, typer.Option("--seed", min=0, help="Master seed (overrides the inputs).", show_default=False)
+    int | None,
+    typer.Option("--seed", min=0, max=SEED_MAX, help="Master seed (overrides the inputs).", show_default=False),
 ]
 QuietOpt = Annotated[
     bool,

@@ -59,6 +59,7 @@ Feature: The d3 command line
       | run --seed abc            | Invalid value for '--seed' |
       | validate --seed abc       | Invalid value for '--seed' |
       | validate --seed -1        | Invalid value for '--seed' |
+      | run --seed 9223372036854775808 | Invalid value for '--seed' |
       | validate --bogus          | No such option             |
       | run --max-concurrency 0   | --max-concurrency          |
       | run --pipelines cpu       | unknown pipeline 'cpu'     |

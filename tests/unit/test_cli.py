@@ -196,3 +196,11 @@ def test_sigterm_during_a_run_exits_3_and_leaves_no_staging(bundle_copy: Callabl
     assert [p.name for p in out.iterdir()] == ["ledger.jsonl"]  # no staging folder, no run folder, no latest
     (line,) = (out / "ledger.jsonl").read_text(encoding="utf-8").splitlines()  # [OUT-15]: the run is recorded
     assert json.loads(line)["exit_code"] == 3
+
+
+def test_a_cli_seed_has_the_range_of_a_seed_in_an_input_file() -> None:
+    """--seed accepts what an input file can hold (a YAML integer up to 2⁶³ − 1) and nothing larger [RNG-1]."""
+    from d3_engine.cli.app import SEED_MAX
+    from d3_engine.inputs.parse import MAX_INT
+
+    assert SEED_MAX == MAX_INT
