@@ -141,28 +141,28 @@ def _fixture(name: str, tmp_path: Path) -> World:
     return World(FIXTURES / name, True, tmp_path)
 
 
-@given(parsers.parse("run.max_paths is set to {limit:d}"))
-def _max_paths(world: World, limit: int) -> None:
+def _set_simulation_value(world: World, shipped: str, value: int) -> None:
+    """Replace `shipped` (e.g. "max_paths: 1000 ", which must occur) in simulation.yaml by the key with value."""
     sim = world.writable() / "simulation.yaml"
     text = sim.read_text(encoding="utf-8")
-    assert "max_paths: 1000 " in text
-    sim.write_text(text.replace("max_paths: 1000 ", f"max_paths: {limit} "), encoding="utf-8")
+    assert shipped in text
+    key = shipped.split(":")[0]
+    sim.write_text(text.replace(shipped, f"{key}: {value} "), encoding="utf-8")
+
+
+@given(parsers.parse("run.max_paths is set to {limit:d}"))
+def _max_paths(world: World, limit: int) -> None:
+    _set_simulation_value(world, "max_paths: 1000 ", limit)
 
 
 @given(parsers.parse("run.random_runs_per_simulation is set to {replicates:d}"))
 def _replicates(world: World, replicates: int) -> None:
-    sim = world.writable() / "simulation.yaml"
-    text = sim.read_text(encoding="utf-8")
-    assert "random_runs_per_simulation: 4 " in text
-    sim.write_text(text.replace("random_runs_per_simulation: 4 ", f"random_runs_per_simulation: {replicates} "))
+    _set_simulation_value(world, "random_runs_per_simulation: 4 ", replicates)
 
 
 @given(parsers.parse("stochastic.simulations_per_run is set to {mc:d}"))
 def _mc(world: World, mc: int) -> None:
-    sim = world.writable() / "simulation.yaml"
-    text = sim.read_text(encoding="utf-8")
-    assert "simulations_per_run: 3 " in text
-    sim.write_text(text.replace("simulations_per_run: 3 ", f"simulations_per_run: {mc} "), encoding="utf-8")
+    _set_simulation_value(world, "simulations_per_run: 3 ", mc)
 
 
 @given(parsers.parse('the public variable "{row}" is added'))
