@@ -8,6 +8,7 @@ import math
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -615,16 +616,11 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     c.close()
 
 
-_RENDERED: dict[tuple[int, str], str] = {}
-
-
+@cache  # the property tests render the same few texts at each of their examples
 def render(env: jinja2.Environment, text: str) -> str:
-    """The macros expanded in text (once per text: the property tests render the same few texts per example)."""
-    key = (id(env), text)
-    if key not in _RENDERED:
-        prelude = "{% from 'dec.sql' import dec %}{% from 'pctl.sql' import pctl %}"
-        _RENDERED[key] = env.from_string(prelude + text).render()
-    return _RENDERED[key]
+    """The macros expanded in text."""
+    prelude = "{% from 'dec.sql' import dec %}{% from 'pctl.sql' import pctl %}"
+    return env.from_string(prelude + text).render()
 
 
 def sql_dec(env: jinja2.Environment, con: duckdb.DuckDBPyConnection, xs: list[float]) -> list[Decimal]:
