@@ -1,19 +1,23 @@
 """Charts are reproducible bytes [OUT-10] [RNG-7]: 1200×700 at 100 dpi, Agg, bundled DejaVu Sans, no metadata.
 
 A PNG is a signature plus chunks; ours must be exactly IHDR, pHYs (100 dpi = 3937 px/m), IDAT… and IEND:
-no `tEXt`/`iTXt`/`zTXt` (Software, dates) and no `tIME`. A user's rcParams must not change a byte, and
-two processes must draw the same bytes.
+no `tEXt`/`iTXt`/`zTXt` (Software, dates) and no `tIME`. The charts are opaque, so they are RGB: the pixels
+savefig would write as RGBA without the alpha channel, which is 255 everywhere. A user's rcParams must not
+change a byte, and two processes must draw the same bytes.
 """
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import zlib
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pytest
+from PIL import Image
 from test_report_fixture import copy_run
 
 from d3_engine.report import charts
@@ -46,9 +50,40 @@ def test_png_has_size_dpi_and_no_text_or_time_chunks() -> None:
     assert set(kinds) == {b"IHDR", b"pHYs", b"IDAT", b"IEND"}
     ihdr = found[0][1]
     assert (int.from_bytes(ihdr[:4], "big"), int.from_bytes(ihdr[4:8], "big")) == (1200, 700)
+    assert (ihdr[8], ihdr[9]) == (8, 2)  # 8 bits per sample, colour type 2: RGB (no alpha)
     phys = dict(found)[b"pHYs"]
     assert int.from_bytes(phys[:4], "big") == 3937  # 100 dpi in pixels per metre, unit byte 1
     assert phys[8] == 1
+
+
+def test_the_pixels_are_those_savefig_draws() -> None:
+    """The RGB PNG holds exactly the pixels of matplotlib's own `savefig` PNG (RGBA, alpha 255 everywhere)."""
+
+    def draw(fig: object, ax: object) -> None:
+        ax.plot([1, 2, 3], [3.0, 1.0, 2.0], marker="o", label="line")  # type: ignore[attr-defined]
+        ax.fill_between([1, 2, 3], [0.5, 0.2, 1.0], [3.5, 2.0, 2.5], alpha=0.2)  # type: ignore[attr-defined]
+        ax.legend()  # type: ignore[attr-defined]
+        fig.suptitle("Revenue — €, p10–p90")  # type: ignore[attr-defined]
+
+    with charts.chart_style():
+        fig, ax = charts._figure()
+        draw(fig, ax)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=charts.DPI, metadata={"Software": None})
+    theirs = np.asarray(Image.open(buffer))
+    ours = np.asarray(Image.open(io.BytesIO(charts.png_bytes(draw))))
+    assert theirs.shape == (700, 1200, 4) and ours.shape == (700, 1200, 3)
+    assert (theirs[..., 3] == 255).all()
+    assert np.array_equal(ours, theirs[..., :3])
+
+
+def test_a_transparent_pixel_is_refused() -> None:
+    """An RGB PNG cannot show transparency: a figure whose face let it through is an error, not a silent loss."""
+    raster = np.full((2, 3, 4), 255, dtype=np.uint8)
+    assert charts.encode_png(raster)[:8] == SIGNATURE
+    raster[1, 2, 3] = 254
+    with pytest.raises(ValueError, match="transparent pixels"):
+        charts.encode_png(raster)
 
 
 def test_text_uses_the_font_file_bundled_with_matplotlib() -> None:
