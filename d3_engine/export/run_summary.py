@@ -20,8 +20,9 @@ from d3_engine.inputs.variable_keys import leaf_value
 from d3_engine.models.runner import ModelRun
 from d3_engine.plan.validate import Validated
 
-LOCKED = ("duckdb", "numpy", "matplotlib", "jinja2", "pyyaml", "jsonschema", "typer", "pyarrow")
-"""[RNG-7]'s locked dependencies, and pyarrow, which carries values since issue 13 (specs/engine.md)."""
+LOCKED = ("duckdb", "numpy", "matplotlib", "jinja2", "pyyaml", "jsonschema", "typer", "pyarrow", "pillow")
+"""[RNG-7]'s locked dependencies, pyarrow, which carries values since issue 13, and pillow, which writes the
+charts' PNG bytes (specs/engine.md): every runtime dependency of pyproject.toml."""
 SUMMARY_FILES = ("run_summary.json", "run_summary.md")
 
 

@@ -12,7 +12,9 @@ import io
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
@@ -21,6 +23,10 @@ from PIL import Image
 from test_report_fixture import copy_run
 
 from d3_engine.report import charts
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -56,15 +62,39 @@ def test_png_has_size_dpi_and_no_text_or_time_chunks() -> None:
     assert phys[8] == 1
 
 
-def test_the_pixels_are_those_savefig_draws() -> None:
-    """The RGB PNG holds exactly the pixels of matplotlib's own `savefig` PNG (RGBA, alpha 255 everywhere)."""
+CHART_KINDS: dict[str, Callable[[], bytes]] = {
+    "revenue": lambda: charts.revenue_chart(
+        [1, 2, 3], ["2026-01", "2026-02", "2026-03"], [1.0e4, 2.0e4, None], [5.0e3, 6.0e3, 7.0e3],
+        ([1.2e4, 2.0e4, 6.0e3], [1.5e4, 2.6e4, 7.0e3], [1.9e4, 3.1e4, None]),
+    ),
+    "cash": lambda: charts.cash_chart(
+        [1, 2], ["a", "b"], [1.0, None], [2.0, 3.0], [3.0, 4.0], [2.5, -1.0], 100.0, "p10–p90"
+    ),
+    "bars_horizontal": lambda: charts.grouped_bars(
+        "Public Tap — € per 1M tokens", ["A", "B"], [("x", [1.0, 2.0]), ("y", [None, 1.5])], "EUR", horizontal=True
+    ),
+    "bars_vertical": lambda: charts.grouped_bars(
+        "t", ["A", "B", "C"], [("x", [1.0, 2.0, 0.5])], "EUR/h", horizontal=False
+    ),
+    "lines_symlog": lambda: charts.lines_chart(
+        "t", [1, 2, 3], None, [("l", [1.0, 2.0, None])], [("c", 1.2, 2)], "ratio", vline=("horizon", 2.5), symlog=True
+    ),
+    "lines_money": lambda: charts.lines_chart(
+        "Loan balance", [1, 2, 3], ["m1", "m2", "m3"], [("balance", [3.0e5, 2.0e5, 1.0e5])], [], "EUR", money=True
+    ),
+    "tornado": lambda: charts.tornado_chart("t", ["v1", "v2"], [-4100.0, -3900.0], [-3500.0, -3700.0], -3826.72),
+}  # fmt: skip
 
-    def draw(fig: object, ax: object) -> None:
-        ax.plot([1, 2, 3], [3.0, 1.0, 2.0], marker="o", label="line")  # type: ignore[attr-defined]
-        ax.fill_between([1, 2, 3], [0.5, 0.2, 1.0], [3.5, 2.0, 2.5], alpha=0.2)  # type: ignore[attr-defined]
-        ax.legend()  # type: ignore[attr-defined]
-        fig.suptitle("Revenue — €, p10–p90")  # type: ignore[attr-defined]
 
+@pytest.mark.parametrize("kind", sorted(CHART_KINDS))
+def test_the_pixels_are_those_savefig_draws(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each chart kind's RGB PNG holds exactly the pixels of matplotlib's own `savefig` PNG of the same drawing
+    (RGBA, alpha 255 everywhere): DOMAIN OUT-10 names savefig, d3 encodes the canvas itself (specs/report.md)."""
+    draws: list[Callable[[Figure, Axes], None]] = []
+    monkeypatch.setattr(charts, "png_bytes", lambda draw: draws.append(draw) or b"")
+    CHART_KINDS[kind]()
+    monkeypatch.undo()
+    (draw,) = draws
     with charts.chart_style():
         fig, ax = charts._figure()
         draw(fig, ax)
@@ -77,13 +107,15 @@ def test_the_pixels_are_those_savefig_draws() -> None:
     assert np.array_equal(ours, theirs[..., :3])
 
 
-def test_a_transparent_pixel_is_refused() -> None:
+def test_a_transparent_pixel_or_a_raster_that_is_not_rgba_is_refused() -> None:
     """An RGB PNG cannot show transparency: a figure whose face let it through is an error, not a silent loss."""
     raster = np.full((2, 3, 4), 255, dtype=np.uint8)
     assert charts.encode_png(raster)[:8] == SIGNATURE
     raster[1, 2, 3] = 254
     with pytest.raises(ValueError, match="transparent pixels"):
         charts.encode_png(raster)
+    with pytest.raises(ValueError, match="height × width × 4 bytes"):
+        charts.encode_png(np.full((2, 3, 3), 255, dtype=np.uint8))
 
 
 def test_text_uses_the_font_file_bundled_with_matplotlib() -> None:
