@@ -117,9 +117,25 @@ def png_bytes(draw: Callable[[Figure, Axes], None]) -> bytes:
         fig, ax = _figure()
         draw(fig, ax)
         canvas = cast(FigureCanvasAgg, fig.canvas)  # the canvas `_figure` attached
+        _fit_left_margin(fig, ax, canvas.get_renderer())
         canvas.draw()  # what savefig would draw: the same dpi, and STYLE's figure and savefig faces are both white
         pixels = np.asarray(canvas.buffer_rgba())
     return encode_png(pixels)
+
+
+#: The room kept between the left edge of a chart and its y-axis labels, in pixels.
+LEFT_PAD_PX = 8.0
+
+
+def _fit_left_margin(fig: Figure, ax: Axes, renderer: Any) -> None:
+    """Widen the left margin when the y-axis labels would come closer than LEFT_PAD_PX to the chart's edge (cash
+    of tens of millions, "-€ 14,000,000", is wider than the fixed margin): the labels are never cut off. A chart
+    whose labels fit keeps its margin and its pixels. The labels' layout is the one the draw then reuses."""
+    box = ax.yaxis.get_tightbbox(renderer)  # the ticks, their labels and the axis label, in pixels
+    if box is None or box.x0 >= LEFT_PAD_PX:
+        return
+    position = ax.get_position()
+    fig.subplots_adjust(left=position.x0 + (LEFT_PAD_PX - box.x0) / fig.bbox.width)
 
 
 def encode_png(rgba: npt.NDArray[np.uint8]) -> bytes:

@@ -80,7 +80,7 @@ CHART_KINDS: dict[str, Callable[[], bytes]] = {
         "t", [1, 2, 3], None, [("l", [1.0, 2.0, None])], [("c", 1.2, 2)], "ratio", vline=("horizon", 2.5), symlog=True
     ),
     "lines_money": lambda: charts.lines_chart(
-        "Loan balance", [1, 2, 3], ["m1", "m2", "m3"], [("balance", [3.0e5, 2.0e5, 1.0e5])], [], "EUR", money=True
+        "Loan balance", [1, 2, 3], ["m1", "m2", "m3"], [("balance", [3.0e4, 2.0e4, 1.0e4])], [], "EUR", money=True
     ),
     "tornado": lambda: charts.tornado_chart("t", ["v1", "v2"], [-4100.0, -3900.0], [-3500.0, -3700.0], -3826.72),
 }  # fmt: skip
@@ -98,6 +98,9 @@ def test_the_pixels_are_those_savefig_draws(kind: str, monkeypatch: pytest.Monke
     with charts.chart_style():
         fig, ax = charts._figure()
         draw(fig, ax)
+        left = ax.get_position().x0
+        charts._fit_left_margin(fig, ax, fig.canvas.get_renderer())  # type: ignore[attr-defined]
+        assert ax.get_position().x0 == left  # labels that fit keep the margin the chart set
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=charts.DPI, metadata={"Software": None})
     theirs = np.asarray(Image.open(buffer))
@@ -105,6 +108,19 @@ def test_the_pixels_are_those_savefig_draws(kind: str, monkeypatch: pytest.Monke
     assert theirs.shape == (700, 1200, 4) and ours.shape == (700, 1200, 3)
     assert (theirs[..., 3] == 255).all()
     assert np.array_equal(ours, theirs[..., :3])
+
+
+def test_y_labels_of_tens_of_millions_stay_inside_the_chart() -> None:
+    """A fixed left margin of 10 % cut "-€ 17,500,000" at the chart's edge: the margin grows to keep the widest
+    y label LEFT_PAD_PX from the edge (charts whose labels fit keep their pixels: the savefig comparison above)."""
+    months = list(range(1, 25))
+    mid = [-6.0e5 * m for m in months]
+    png = charts.cash_chart(
+        months, [f"m{m}" for m in months], [v * 1.2 for v in mid], mid, [v * 0.8 for v in mid], mid, None, "p10–p90"
+    )
+    pixels = np.asarray(Image.open(io.BytesIO(png)))
+    inked = np.flatnonzero((pixels < 250).any(axis=(0, 2)))
+    assert inked[0] >= charts.LEFT_PAD_PX - 1  # anti-aliasing may touch the pixel before the text box
 
 
 def test_a_transparent_pixel_or_a_raster_that_is_not_rgba_is_refused() -> None:
