@@ -240,7 +240,7 @@ def _suggest(unit: str) -> str:
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _uses(header: ModelHeader, column: str) -> list[str]:
+def identity_uses(header: ModelHeader, column: str) -> list[str]:
     """The other identities that `column`'s expression names, in header order of the identities."""
     named = set(NAME.findall(header.virtual[column]))
     return [v for v in header.virtual if v in named and v != column]
@@ -251,7 +251,7 @@ def _identity_cycle(header: ModelHeader) -> list[str] | None:
     for start in header.virtual:
         if start in NAME.findall(header.virtual[start]):
             return [start, start]
-        path, todo = [start], [iter(_uses(header, start))]
+        path, todo = [start], [iter(identity_uses(header, start))]
         while todo:
             following = next(todo[-1], None)
             if following is None:
@@ -261,7 +261,7 @@ def _identity_cycle(header: ModelHeader) -> list[str] | None:
                 return [*path, start]
             elif following not in path:
                 path.append(following)
-                todo.append(iter(_uses(header, following)))
+                todo.append(iter(identity_uses(header, following)))
     return None
 
 
@@ -273,7 +273,7 @@ def identity_order(header: ModelHeader) -> list[str]:
     def place(column: str) -> None:
         if column not in ordered and column not in placing:
             placing.add(column)
-            for used in _uses(header, column):
+            for used in identity_uses(header, column):
                 place(used)
             ordered.append(column)
 

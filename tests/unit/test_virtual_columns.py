@@ -12,8 +12,8 @@ import pytest
 
 from d3_engine.core.errors import RuntimeFailure
 from d3_engine.models.contract import check_contract
-from d3_engine.models.header import header_problems, parse_header
-from d3_engine.models.identities import identity_view
+from d3_engine.models.header import header_problems, identity_uses, parse_header
+from d3_engine.models.identities import identity_levels, identity_view
 from d3_engine.pipeline.appends import RowGroupAppender
 
 HEADER_TEXT = """
@@ -145,6 +145,26 @@ def test_identities_that_use_each_other_in_a_loop_are_refused() -> None:
     itself = parse_header(HEADER_TEXT.replace("greatest(cash_closing_eur, 0)", "cash_eur + 1"), "t")
     assert "virtual columns use each other in a loop: cash_eur → cash_eur" in header_problems(itself)
     assert 'FROM "books_stored"' in identity_view(HEADER)
+
+
+def test_identities_are_computed_in_levels_each_above_the_identities_it_uses() -> None:
+    """One nested SELECT per level, not per identity: fewer layers for DuckDB to bind on every read."""
+    assert identity_levels(HEADER) == [["cash_eur", "overdraft_eur"], ["equity_eur"]]
+    assert identity_view(HEADER).count("SELECT *, ") == 2
+    parts = parse_header(CAST_TEXT, "test")
+    assert identity_levels(parts) == [["third_eur"], ["tripled_eur", "label"], ["magnitude_eur"]]
+    from d3_engine.models.python.registry import all_models
+
+    finance = all_models()["finance_month"].tables[0]
+    levels = identity_levels(finance)
+    assert sorted(c for level in levels for c in level) == sorted(finance.virtual)
+    place = {c: n for n, level in enumerate(levels) for c in level}
+    for column in finance.virtual:  # above everything it uses, and just above the highest of them
+        uses = [place[u] for u in identity_uses(finance, column)]
+        assert place[column] == 1 + max(uses, default=-1)
+    # revenue_total → gross_profit → ebitda → ebit → ebt → net_income: 6 levels for 15 identities
+    assert len(finance.virtual) == 15 and len(levels) == 6
+    assert levels[-1] == ["net_income_eur"]
 
 
 def test_a_published_run_computes_finance_months_identities_and_says_so(minimal_run: Path) -> None:
