@@ -235,21 +235,27 @@ def _suggest(unit: str) -> str:
     return f" (did you mean <{close[0]}>?)" if close else f"; known units: {', '.join(UNITS)}"
 
 
-#: A name in a `-- virtual:` expression (also inside a literal: only used to order the identities, DuckDB binds
-#: the expressions themselves).
+#: A name in a `-- virtual:` expression. It decides which identities an identity uses: their order, their levels
+#: in the view (`models/identities.identity_view`) and the loop check. A name inside a literal counts too (an
+#: identity then only moves up a level: DuckDB binds the expressions themselves), and names are compared without
+#: case, as DuckDB compares identifiers (`A_EUR` and `"A_Eur"` name `a_eur`).
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _names(expression: str) -> set[str]:
+    return {name.lower() for name in NAME.findall(expression)}
 
 
 def identity_uses(header: ModelHeader, column: str) -> list[str]:
     """The other identities that `column`'s expression names, in header order of the identities."""
-    named = set(NAME.findall(header.virtual[column]))
-    return [v for v in header.virtual if v in named and v != column]
+    named = _names(header.virtual[column])
+    return [v for v in header.virtual if v.lower() in named and v != column]
 
 
 def _identity_cycle(header: ModelHeader) -> list[str] | None:
     """A loop of identities that use each other (first one repeated at the end), or None."""
     for start in header.virtual:
-        if start in NAME.findall(header.virtual[start]):
+        if start.lower() in _names(header.virtual[start]):
             return [start, start]
         path, todo = [start], [iter(identity_uses(header, start))]
         while todo:

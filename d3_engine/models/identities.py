@@ -16,12 +16,13 @@ def identity_view(header: ModelHeader) -> str:
     """The SELECT of the view named after the header's table: its columns in header order, each `-- virtual:`
     column `CAST((expression) AS type)`.
 
-    One nested SELECT per level of identities (`identity_levels`): an identity that uses others sits one level
-    above the highest of them, so DuckDB itself binds every name of an expression (a column, a function, a string
-    literal stay what they are) and an identity that uses another reads that one's CAST value, as a generated
-    column did. Levels instead of one SELECT per identity: finance_month's 15 identities take 6 levels, and binding
-    the view (every query that reads it pays it) costs ~40 % less. The stored table is named unqualified: a view
-    binds it in its own database, under whatever name that database is attached as.
+    The identities nest in levels (`identity_levels`), one SELECT per level over the SELECT of the levels below:
+    an identity reads the CAST values of the identities it uses, as a generated column did, and DuckDB itself binds
+    every name of an expression (a column, a function, a string literal stay what they are). No identity names
+    another of its own level, so the identities of a level can share a SELECT; fewer nested SELECTs than one per
+    identity make the view cheaper to bind, which every query that reads it pays (BENCH.md item 51). The stored
+    table is named unqualified: a view binds it in its own database, under whatever name that database is
+    attached as.
     """
     types = {c.name: c.type for c in header.columns}
     layers = f"SELECT * FROM {sql_identifier(stored_table(header.name))}"
@@ -36,8 +37,10 @@ def identity_view(header: ModelHeader) -> str:
 
 def identity_levels(header: ModelHeader) -> list[list[str]]:
     """The header's identities by level, each level in `identity_order`: level 0 uses no other identity, an
-    identity that uses others is one level above the highest of them (the header has no loop)."""
+    identity that uses others is one level above the highest of them. A header with a loop (a header problem,
+    refused before any view is made) still gets levels: an identity of the loop not yet placed counts as level 0,
+    and DuckDB then refuses the view."""
     level: dict[str, int] = {}
-    for column in identity_order(header):  # those an identity uses come before it
-        level[column] = 1 + max((level[used] for used in identity_uses(header, column)), default=-1)
+    for column in identity_order(header):  # those an identity uses come before it, except inside a loop
+        level[column] = 1 + max((level.get(used, 0) for used in identity_uses(header, column)), default=-1)
     return [[c for c in level if level[c] == n] for n in range(1 + max(level.values(), default=-1))]

@@ -12,7 +12,7 @@ import pytest
 
 from d3_engine.core.errors import RuntimeFailure
 from d3_engine.models.contract import check_contract
-from d3_engine.models.header import header_problems, identity_uses, parse_header
+from d3_engine.models.header import ModelHeader, header_problems, identity_uses, parse_header
 from d3_engine.models.identities import identity_levels, identity_view
 from d3_engine.pipeline.appends import RowGroupAppender
 
@@ -112,10 +112,9 @@ CAST_TEXT = """
 """
 
 
-def test_the_view_reads_what_generated_columns_gave(tmp_path: Path) -> None:
-    """An identity that uses another (declared later) reads that one's CAST value; literals, function names and
-    the other columns stay what they are: the view equals DuckDB's generated columns on the same rows."""
-    header = parse_header(CAST_TEXT, "test")
+def _view_and_generated(tmp_path: Path, header: ModelHeader, amount: str) -> duckdb.DuckDBPyConnection:
+    """`header`'s table in run.duckdb (its view over `<table>_stored`) and the same rows as DuckDB generated columns
+    (`generated`), `amount` = 0, 10, … 40 on paths 0 … 4; asserts both give the same rows."""
     assert header_problems(header) == []
     declared = ", ".join(
         f"{c.name} {c.type}"
@@ -124,16 +123,24 @@ def test_the_view_reads_what_generated_columns_gave(tmp_path: Path) -> None:
     )
     con = duckdb.connect(str(tmp_path / "run.duckdb"))
     con.execute(f"CREATE TABLE generated ({declared})")
-    con.execute("INSERT INTO generated (path_id, whole_eur) SELECT i, CAST(i * 10 AS DECIMAL(18,6)) FROM range(5) t(i)")
+    con.execute(f"INSERT INTO generated (path_id, {amount}) SELECT i, CAST(i * 10 AS DECIMAL(18,6)) FROM range(5) t(i)")
     con.execute("ATTACH ':memory:' AS batch")
-    con.execute("CREATE TABLE batch.parts AS SELECT * FROM generated ORDER BY path_id")
+    con.execute(f"CREATE TABLE batch.{header.name} AS SELECT * FROM generated ORDER BY path_id")
     appender = RowGroupAppender(con)
-    appender.append("batch.main.parts", "run.main.parts", "parts", header)
+    appender.append(f"batch.main.{header.name}", f"run.main.{header.name}", header.name, header)
     appender.flush()
     assert (
-        con.execute("SELECT * FROM parts ORDER BY path_id").fetchall()
+        con.execute(f"SELECT * FROM {header.name} ORDER BY path_id").fetchall()
         == con.execute("SELECT * FROM generated ORDER BY path_id").fetchall()
     )
+    return con
+
+
+def test_the_view_reads_what_generated_columns_gave(tmp_path: Path) -> None:
+    """An identity that uses another (declared later) reads that one's CAST value; literals, function names and
+    the other columns stay what they are: the view equals DuckDB's generated columns on the same rows."""
+    header = parse_header(CAST_TEXT, "test")
+    con = _view_and_generated(tmp_path, header, "whole_eur")
     assert con.execute("SELECT tripled_eur, label FROM parts WHERE path_id = 1").fetchall() == [
         (Decimal("9.990000"), "third_eur=3.33")
     ]
@@ -165,6 +172,38 @@ def test_identities_are_computed_in_levels_each_above_the_identities_it_uses() -
     # revenue_total → gross_profit → ebitda → ebit → ebt → net_income: 6 levels for 15 identities
     assert len(finance.virtual) == 15 and len(levels) == 6
     assert levels[-1] == ["net_income_eur"]
+
+
+MIXED_CASE = """
+-- model: cased
+-- version: 1
+-- purpose: identities that name others in another case
+-- grain: path_id
+-- columns:
+--   path_id BIGINT <id>  path
+--   x_eur DECIMAL(18,6) <EUR>  an amount
+--   c_eur DECIMAL(18,6) <EUR>  half of it
+--   a_eur DECIMAL(18,6) <EUR>  half plus one
+--   b_eur DECIMAL(18,6) <EUR>  a plus c, named in capitals
+-- virtual: c_eur = x_eur / 2
+-- virtual: a_eur = c_eur + 1
+-- virtual: b_eur = A_EUR + "C_Eur"
+"""
+
+
+def test_an_identity_named_in_another_case_is_a_use(tmp_path: Path) -> None:
+    """DuckDB compares identifiers without case, so `A_EUR` and `"C_Eur"` use a_eur and c_eur: b_eur goes above
+    them (on level 0 beside c_eur its view would not bind), and a loop written in capitals is still a loop."""
+    header = parse_header(MIXED_CASE, "test")
+    assert identity_uses(header, "b_eur") == ["c_eur", "a_eur"]
+    assert identity_levels(header) == [["c_eur"], ["a_eur"], ["b_eur"]]
+    con = _view_and_generated(tmp_path, header, "x_eur")
+    assert con.execute("SELECT b_eur FROM cased WHERE path_id = 2").fetchall() == [(Decimal("21.000000"),)]
+    looping = parse_header(MIXED_CASE.replace("c_eur = x_eur / 2", "c_eur = B_Eur / 2"), "t")
+    assert "virtual columns use each other in a loop: c_eur → b_eur → c_eur" in header_problems(looping)
+    itself = parse_header(MIXED_CASE.replace("c_eur = x_eur / 2", "c_eur = C_EUR / 2"), "t")
+    assert "virtual columns use each other in a loop: c_eur → c_eur" in header_problems(itself)
+    assert identity_levels(looping)  # levels even for a looping header (refused before any view is made)
 
 
 def test_a_published_run_computes_finance_months_identities_and_says_so(minimal_run: Path) -> None:
