@@ -12,13 +12,14 @@ the same `sql/models/30_public` pricing models as a run does, so validation and 
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import TYPE_CHECKING, Any
 
-from d3_engine.core.db import connect, without_comments
+from d3_engine.core.db import connect, scratch_database, without_comments
 from d3_engine.core.errors import Finding, Findings
 from d3_engine.core.formats import float_to_decimal
 from d3_engine.inputs.market import MARKET_FILE
-from d3_engine.models.graph import order_models
+from d3_engine.models.graph import Model, order_models
 from d3_engine.models.python.registry import all_models
 from d3_engine.models.render import model_variables
 from d3_engine.models.runner import ModelRun, build_model
@@ -35,6 +36,7 @@ MODELS_FILE = "operator/curated_public_tap_models.csv"
 PUBLIC_FILE = "operator/public_tap.yaml"
 PRICING_MODELS = ("public_price", "public_admission")
 """The models whose rows the derived checks read; their upstream models run too."""
+INPUT_TABLE = re.compile(r"\binput_\w+")
 
 
 def default_values(plan: Plan, pipelines: list[str]) -> ParamValues:
@@ -47,12 +49,8 @@ def default_values(plan: Plan, pipelines: list[str]) -> ParamValues:
     return ParamValues(single, {(v.scope, v.variable_id): [v.default] for v in single.used})
 
 
-def run_model_closure(
-    con: duckdb.DuckDBPyConnection, targets: tuple[str, ...] | list[str], variables: dict[str, Any]
-) -> list[ModelRun]:
-    """Run the named models (SQL or Python) and every model they depend on, in DAG order, each checked against
-    its header. Nothing is recorded: this database is thrown away, so no COMMENT and no `engine_models` (~20 ms of
-    the preflight's ~190 ms)."""
+def closure(targets: tuple[str, ...] | list[str]) -> list[Model]:
+    """The named models (SQL or Python) and every model they depend on, in DAG order."""
     available = all_models()
     needed: set[str] = set()
     todo = list(targets)
@@ -61,20 +59,40 @@ def run_model_closure(
         if name not in needed:
             needed.add(name)
             todo.extend(available[name].deps)
-    return [build_model(con, model, variables) for model in order_models({n: available[n] for n in needed})]
+    return order_models({n: available[n] for n in needed})
 
 
-def default_set_db(
-    validated: Validated, targets: tuple[str, ...] = PRICING_MODELS, with_noise: bool = False
-) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the input tables, the default parameter set and the `targets` models built.
+def run_model_closure(
+    con: duckdb.DuckDBPyConnection, targets: tuple[str, ...] | list[str], variables: dict[str, Any]
+) -> list[ModelRun]:
+    """Run the named models (SQL or Python) and every model they depend on, in DAG order, each checked against
+    its header. Nothing is recorded: this database is thrown away, so no COMMENT and no `engine_models` (~20 ms of
+    the preflight's ~190 ms)."""
+    return [build_model(con, model, variables) for model in closure(targets)]
+
+
+def inputs_read(models: list[Model]) -> set[str] | None:
+    """The `input_*` tables the SQL of `models` names, or None (every one) when a Python model is among them."""
+    if any(model.python is not None for model in models):
+        return None
+    return {name for model in models for name in INPUT_TABLE.findall(model.source)}
+
+
+def fill_default_set(
+    con: duckdb.DuckDBPyConnection,
+    validated: Validated,
+    targets: tuple[str, ...] = PRICING_MODELS,
+    with_noise: bool = False,
+    inputs: set[str] | None = None,
+) -> None:
+    """Write the input tables (those named in `inputs`, else every one), the default parameter set and the `targets`
+    models into `con`.
 
     With `with_noise` the set also gets its one path's draws (`draw_public_noise`, keyed like a run's
     path 0 of a 1 × 1 × 1 plan), so per-path models can be targeted too (tests use this).
     """
-    con = connect(None)
     with without_comments():  # a throwaway database: its tables need no COMMENT (~60 ms of ~220 ms)
-        write_inputs(con, validated)
+        write_inputs(con, validated, inputs)
         write_settings(con, validated.simulation, validated.fx)
         values = default_values(validated.plan, validated.pipelines)
         docs = {scope: validated.doc(scope) for scope in ("general", "public_tap")}
@@ -83,6 +101,15 @@ def default_set_db(
         if with_noise:
             write_noise(con, validated.seed, values.plan, ["public"], 1, 1)
         run_model_closure(con, targets, model_variables(validated, replicates=1, mc=1))
+
+
+def default_set_db(
+    validated: Validated, targets: tuple[str, ...] = PRICING_MODELS, with_noise: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB of its own with every input table, the default parameter set and the `targets` models
+    built (`fill_default_set`); the caller closes it."""
+    con = connect(None)
+    fill_default_set(con, validated, targets, with_noise)
     return con
 
 
@@ -92,8 +119,9 @@ def public_findings(validated: Validated) -> list[Finding]:
     Call only when the Public Tap runs and the inputs are otherwise free of errors (the pricing
     models assume valid offers, a catalogue and a throughput for every model).
     """
-    con = default_set_db(validated)
-    try:
+    read = inputs_read(closure(PRICING_MODELS))
+    with scratch_database() as con:
+        fill_default_set(con, validated, PRICING_MODELS, inputs=None if read is None else {*read, "input_models"})
         rows = con.execute(
             """SELECT p.model, m.source_line, p.gpu, p.provider, p.tps, p.tps_source, t.baseline_tps,
                       t.ref_params_b, t.params_b, p.price_rule, p.capped_below_target, p.raw_sell_eur_per_1k,
@@ -104,8 +132,6 @@ def public_findings(validated: Validated) -> list[Finding]:
                JOIN input_models AS m USING (model)
                ORDER BY p.model"""
         ).fetchall()
-    finally:
-        con.close()
     findings = Findings()
     for row in rows:
         _model_findings(findings, row)

@@ -6,6 +6,10 @@ row by row. DuckDB is imported lazily so that `d3 --help` stays instant.
 
 from __future__ import annotations
 
+import atexit
+import itertools
+import os
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -27,6 +31,43 @@ def connect(path: Path | None, threads: int = 1) -> duckdb.DuckDBPyConnection:
     # Insertion order is part of what we hand to ordered exports; keep it.
     con.execute("SET preserve_insertion_order = true")
     return con
+
+
+_SHARED: dict[int, duckdb.DuckDBPyConnection] = {}  # by process id: an instance is never used across a fork
+_SHARED_LOCK = threading.Lock()
+_SCRATCH_NUMBERS = itertools.count()
+
+
+@atexit.register
+def _close_shared() -> None:
+    """Close the process's instance before the interpreter tears down (else DuckDB's bindings report it leaked)."""
+    with _SHARED_LOCK:
+        for con in _SHARED.values():
+            con.close()
+        _SHARED.clear()
+
+
+@contextmanager
+def scratch_database() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A throwaway in-memory database, dropped on exit: a fresh catalog (`ATTACH ':memory:'`, ~1 ms) on a cursor of
+    one DuckDB instance kept for the process, rather than a new instance (`connect(None)`, ~25 ms: DuckDB registers
+    every built-in function in each). The cursor's default catalog is the fresh one, so names resolve there; each
+    caller has its own cursor and catalog (threads may overlap), and only `duckdb_tables()`-like catalog functions
+    would see the others'."""
+    with _SHARED_LOCK:
+        base = _SHARED.get(os.getpid())
+        if base is None:
+            base = _SHARED[os.getpid()] = connect(None)
+        name = f"scratch_{next(_SCRATCH_NUMBERS)}"
+    cursor = base.cursor()
+    try:
+        cursor.execute(f"ATTACH ':memory:' AS {name}")
+        cursor.execute(f"USE {name}")
+        yield cursor
+    finally:
+        cursor.execute("USE memory")
+        cursor.execute(f"DETACH DATABASE IF EXISTS {name}")
+        cursor.close()
 
 
 #: DuckDB's share of a run's memory: beyond it, tables spill to the run's temporary folder. The rest of the

@@ -8,6 +8,7 @@ resolved value and whether it was set, defaulted or left unset (`input_resolved`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import Described, comment_on, create_described_table, create_table
@@ -166,26 +167,34 @@ def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str | None]]:
     return [(prefix, None if data is None else str(data).lower() if isinstance(data, bool) else str(data))]
 
 
-def write_inputs(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, int]:
-    """Create every input_* table; returns row counts by table."""
+def write_inputs(
+    con: duckdb.DuckDBPyConnection, validated: Validated, only: Collection[str] | None = None
+) -> dict[str, int]:
+    """Create every input_* table, or only those named in `only` (a throwaway database that needs a few, like the
+    pricing preflight's: ~2 ms a table); returns row counts by table."""
     bundle, counts = validated.bundle, {}
-    counts["input_files"] = create_described_table(
-        con,
-        "input_files",
-        "every file of the input bundle that was read, with its sha256 [IN-1] [OUT-7]",
-        FILES_COLUMNS,
-        {
-            "file": [f.rel for f in bundle.files],
-            "sha256": [f.sha256 for f in bundle.files],
-            "bytes": [f.bytes for f in bundle.files],
-        },
-    )
+    wanted = _wanted(only)
+    if wanted("input_files"):
+        counts["input_files"] = create_described_table(
+            con,
+            "input_files",
+            "every file of the input bundle that was read, with its sha256 [IN-1] [OUT-7]",
+            FILES_COLUMNS,
+            {
+                "file": [f.rel for f in bundle.files],
+                "sha256": [f.sha256 for f in bundle.files],
+                "bytes": [f.bytes for f in bundle.files],
+            },
+        )
     for dataset, table_name in CSV_TABLE_NAMES.items():
-        if dataset in bundle.tables:
+        if dataset in bundle.tables and wanted(table_name):
             counts[table_name] = _csv_table(con, table_name, dataset, bundle.tables[dataset])
     for scope, table in bundle.variables.items():
-        counts[f"input_variables_{scope}"] = _csv_table(con, f"input_variables_{scope}", "variables", table)
+        if wanted(f"input_variables_{scope}"):
+            counts[f"input_variables_{scope}"] = _csv_table(con, f"input_variables_{scope}", "variables", table)
     for name, doc in bundle.docs.items():
+        if not wanted(f"input_{name}"):
+            continue
         pairs = _flatten(doc.data)
         counts[f"input_{name}"] = create_described_table(
             con,
@@ -194,74 +203,86 @@ def write_inputs(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[s
             YAML_COLUMNS,
             {"key_path": [k for k, _ in pairs], "value": [v for _, v in pairs]},
         )
-    counts.update(_normalised(con, validated))
+    counts.update(_normalised(con, validated, wanted))
     return counts
 
 
-def _normalised(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, int]:
+def _wanted(only: Collection[str] | None) -> Callable[[str], bool]:
+    """Whether write_inputs creates a table: every one, or those named in `only`."""
+    if only is None:
+        return lambda _name: True
+    names = frozenset(only)
+    return names.__contains__
+
+
+def _normalised(con: duckdb.DuckDBPyConnection, validated: Validated, wanted: Callable[[str], bool]) -> dict[str, int]:
     """Offers, models, throughput and list-valued settings in the shape models read."""
     from d3_engine.core.errors import Findings
 
     bundle, counts = validated.bundle, {}
     offers = validated.offers
-    counts["input_offers"] = create_described_table(
-        con,
-        "input_offers",
-        "the GPU offers made of curated_gpu.csv: one per (gpu, provider), the cheapest of duplicates [IN-10]",
-        OFFERS_COLUMNS,
-        {
-            "gpu": [o.gpu for o in offers],
-            "vram_gb": [o.vram_gb for o in offers],
-            "provider": [o.provider for o in offers],
-            "usd_hr": [o.usd_hr for o in offers],
-            "availability": [o.availability for o in offers],
-            "reputation": [o.reputation for o in offers],
-            "source_line": [o.line for o in offers],
-        },
-    )
+    if wanted("input_offers"):
+        counts["input_offers"] = create_described_table(
+            con,
+            "input_offers",
+            "the GPU offers made of curated_gpu.csv: one per (gpu, provider), the cheapest of duplicates [IN-10]",
+            OFFERS_COLUMNS,
+            {
+                "gpu": [o.gpu for o in offers],
+                "vram_gb": [o.vram_gb for o in offers],
+                "provider": [o.provider for o in offers],
+                "usd_hr": [o.usd_hr for o in offers],
+                "availability": [o.availability for o in offers],
+                "reputation": [o.reputation for o in offers],
+                "source_line": [o.line for o in offers],
+            },
+        )
     models = validated.models
-    counts["input_models"] = create_described_table(
-        con,
-        "input_models",
-        "the Public Tap model catalogue made of curated_public_tap_models.csv, one row per model identity [IN-11]",
-        MODELS_COLUMNS,
-        {
-            "model": [m.identity for m in models],
-            "model_order": list(range(len(models))),
-            "vram_gb_required": [m.vram_gb_required for m in models],
-            "params_b": [m.params_b for m in models],
-            "hf_id": [m.hf_id for m in models],
-            "traffic_share": [m.traffic_share for m in models],
-            "source_line": [m.line for m in models],
-        },
-    )
+    if wanted("input_models"):
+        counts["input_models"] = create_described_table(
+            con,
+            "input_models",
+            "the Public Tap model catalogue made of curated_public_tap_models.csv, one row per model identity [IN-11]",
+            MODELS_COLUMNS,
+            {
+                "model": [m.identity for m in models],
+                "model_order": list(range(len(models))),
+                "vram_gb_required": [m.vram_gb_required for m in models],
+                "params_b": [m.params_b for m in models],
+                "hf_id": [m.hf_id for m in models],
+                "traffic_share": [m.traffic_share for m in models],
+                "source_line": [m.line for m in models],
+            },
+        )
     rows = measured_throughput(bundle, Findings())
-    counts["input_throughput_measured"] = create_described_table(
-        con,
-        "input_throughput_measured",
-        "the aggregate measurements of tps_model_gpu.csv the throughput choice uses [IN-12] [PUB-2]",
-        THROUGHPUT_COLUMNS,
-        {
-            "model_id": [t.model_id for t in rows],
-            "gpu": [t.gpu for t in rows],
-            "tps": [t.tps for t in rows],
-            "source_tag": [t.source_tag for t in rows],
-            "source_line": [t.line for t in rows],
-        },
-    )
+    if wanted("input_throughput_measured"):
+        counts["input_throughput_measured"] = create_described_table(
+            con,
+            "input_throughput_measured",
+            "the aggregate measurements of tps_model_gpu.csv the throughput choice uses [IN-12] [PUB-2]",
+            THROUGHPUT_COLUMNS,
+            {
+                "model_id": [t.model_id for t in rows],
+                "gpu": [t.gpu for t in rows],
+                "tps": [t.tps for t in rows],
+                "source_tag": [t.source_tag for t in rows],
+                "source_line": [t.line for t in rows],
+            },
+        )
     ref, per_gpu = baselines(bundle)
-    counts["input_gpu_baselines"] = create_described_table(
-        con,
-        "input_gpu_baselines",
-        "heuristic throughput per GPU key from facts/gpu_baselines.yaml (empty when absent) [IN-12] [PUB-2]",
-        BASELINES_COLUMNS,
-        {"gpu": list(per_gpu), "tokens_per_s": list(per_gpu.values()), "ref_params_b": [ref] * len(per_gpu)},
-    )
-    counts.update(_lists(con, validated))
+    if wanted("input_gpu_baselines"):
+        counts["input_gpu_baselines"] = create_described_table(
+            con,
+            "input_gpu_baselines",
+            "heuristic throughput per GPU key from facts/gpu_baselines.yaml (empty when absent) [IN-12] [PUB-2]",
+            BASELINES_COLUMNS,
+            {"gpu": list(per_gpu), "tokens_per_s": list(per_gpu.values()), "ref_params_b": [ref] * len(per_gpu)},
+        )
+    counts.update(_lists(con, validated, wanted))
     return counts
 
 
-def _lists(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, int]:
+def _lists(con: duckdb.DuckDBPyConnection, validated: Validated, wanted: Callable[[str], bool]) -> dict[str, int]:
     """List-valued settings of the resolved general and simulation documents as tables ([V12-5])."""
     gen, counts = validated.doc("general"), {}
     premiums = {
@@ -269,70 +290,79 @@ def _lists(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, in
         for r in validated.bundle.tables["insurances"].rows
     }
     selected = list(gen["insurances"]["selected"])
-    counts["input_insurances_selected"] = create_described_table(
-        con,
-        "input_insurances_selected",
-        "the selected insurers of general.yaml with their monthly premium [IN-7] [IN-12] [FIN-1]",
-        INSURANCES_SELECTED_COLUMNS,
-        {"insurer_id": selected, "premium_eur_per_month": [premiums[i] for i in selected]},
-    )
+    if wanted("input_insurances_selected"):
+        counts["input_insurances_selected"] = create_described_table(
+            con,
+            "input_insurances_selected",
+            "the selected insurers of general.yaml with their monthly premium [IN-7] [IN-12] [FIN-1]",
+            INSURANCES_SELECTED_COLUMNS,
+            {"insurer_id": selected, "premium_eur_per_month": [premiums[i] for i in selected]},
+        )
     items = list(gen["finance"]["fixed_costs_monthly_eur"])
     vat_ex = set(gen["tax"]["vat_exempt_fixed_cost_items"])
     ap_ex = set(gen["working_capital"]["ap_exempt_fixed_cost_items"])
-    counts["input_fixed_cost_items"] = create_described_table(
-        con,
-        "input_fixed_cost_items",
-        "the fixed-cost items of general.yaml and their VAT and payables exemptions [IN-7] [FIN-5] [FIN-6]",
-        FIXED_COST_ITEMS_COLUMNS,
-        {"item": items, "vat_exempt": [i in vat_ex for i in items], "ap_exempt": [i in ap_ex for i in items]},
-    )
+    if wanted("input_fixed_cost_items"):
+        counts["input_fixed_cost_items"] = create_described_table(
+            con,
+            "input_fixed_cost_items",
+            "the fixed-cost items of general.yaml and their VAT and payables exemptions [IN-7] [FIN-5] [FIN-6]",
+            FIXED_COST_ITEMS_COLUMNS,
+            {"item": items, "vat_exempt": [i in vat_ex for i in items], "ap_exempt": [i in ap_ex for i in items]},
+        )
     brackets = gen["tax"]["corporate_income_brackets"] or []  # unset: the flat rate, no bracket rows [FIN-4]
-    counts["input_tax_brackets"] = create_described_table(
-        con,
-        "input_tax_brackets",
-        "corporate income tax brackets of general.yaml; no rows = the flat corporate_income_pct [FIN-4]",
-        TAX_BRACKETS_COLUMNS,
-        {
-            "bracket": list(range(1, len(brackets) + 1)),
-            "up_to_eur": [b["up_to_eur"] for b in brackets],
-            "pct": [b["pct"] for b in brackets],
-        },
-    )
+    if wanted("input_tax_brackets"):
+        counts["input_tax_brackets"] = create_described_table(
+            con,
+            "input_tax_brackets",
+            "corporate income tax brackets of general.yaml; no rows = the flat corporate_income_pct [FIN-4]",
+            TAX_BRACKETS_COLUMNS,
+            {
+                "bracket": list(range(1, len(brackets) + 1)),
+                "up_to_eur": [b["up_to_eur"] for b in brackets],
+                "pct": [b["pct"] for b in brackets],
+            },
+        )
     assets = gen["depreciation_schedule"]["assets"]
-    counts["input_assets"] = create_described_table(
-        con,
-        "input_assets",
-        "the assets of general.yaml depreciation_schedule, resolved [FIN-2] [FIN-2a]",
-        ASSETS_COLUMNS,
-        {
-            **{k: [a[k] for a in assets] for k in ("name", "amount_eur", "months", "start_month_index")},
-            "funded_by": [a["funded_by"] for a in assets],  # resolved: not set = operations [FIN-2a]
-        },
-    )
-    counts.update(_simulation_lists(con, validated))
-    counts["input_resolved"] = _resolved_table(con, validated)
+    if wanted("input_assets"):
+        counts["input_assets"] = create_described_table(
+            con,
+            "input_assets",
+            "the assets of general.yaml depreciation_schedule, resolved [FIN-2] [FIN-2a]",
+            ASSETS_COLUMNS,
+            {
+                **{k: [a[k] for a in assets] for k in ("name", "amount_eur", "months", "start_month_index")},
+                "funded_by": [a["funded_by"] for a in assets],  # resolved: not set = operations [FIN-2a]
+            },
+        )
+    counts.update(_simulation_lists(con, validated, wanted))
+    if wanted("input_resolved"):
+        counts["input_resolved"] = _resolved_table(con, validated)
     return counts
 
 
-def _simulation_lists(con: duckdb.DuckDBPyConnection, validated: Validated) -> dict[str, int]:
+def _simulation_lists(
+    con: duckdb.DuckDBPyConnection, validated: Validated, wanted: Callable[[str], bool]
+) -> dict[str, int]:
     """The percentiles and the credit packs of simulation.yaml as tables."""
     sim, counts = validated.simulation, {}
     pcts = sim["stochastic"]["percentiles"]
-    counts["input_percentiles"] = create_described_table(
-        con,
-        "input_percentiles",
-        "the percentiles of simulation.yaml stochastic.percentiles: the p<q> rows of every series [GEN-5]",
-        {"p": ("BIGINT", "a percentile q, 0..100 [GEN-5] [unit: percent]")},
-        {"p": pcts},
-    )
+    if wanted("input_percentiles"):
+        counts["input_percentiles"] = create_described_table(
+            con,
+            "input_percentiles",
+            "the percentiles of simulation.yaml stochastic.percentiles: the p<q> rows of every series [GEN-5]",
+            {"p": ("BIGINT", "a percentile q, 0..100 [GEN-5] [unit: percent]")},
+            {"p": pcts},
+        )
     packs = sim["report"]["credit_packs_eur"]
-    counts["input_credit_packs"] = create_described_table(
-        con,
-        "input_credit_packs",
-        "the credit pack sizes of simulation.yaml report.credit_packs_eur [PUB-10]",
-        {"pack_eur": ("DOUBLE", "amount of a prepaid credit pack [PUB-10] [unit: EUR]")},
-        {"pack_eur": packs},
-    )
+    if wanted("input_credit_packs"):
+        counts["input_credit_packs"] = create_described_table(
+            con,
+            "input_credit_packs",
+            "the credit pack sizes of simulation.yaml report.credit_packs_eur [PUB-10]",
+            {"pack_eur": ("DOUBLE", "amount of a prepaid credit pack [PUB-10] [unit: EUR]")},
+            {"pack_eur": packs},
+        )
     return counts
 
 

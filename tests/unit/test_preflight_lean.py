@@ -1,0 +1,130 @@
+"""The pricing preflight's lean database (sixteenth session): a scratch catalog on one DuckDB instance, only the
+input tables the pricing models read, model discovery parsed once per tree — and the same findings [IN-18]
+[PUB-2] [PUB-5] [PUB-6]."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from d3_engine.checks.preflight import PRICING_MODELS, closure, default_set_db, inputs_read, public_findings
+from d3_engine.core.db import scratch_database
+from d3_engine.core.files import sql_dir
+from d3_engine.models.graph import discover_models
+from d3_engine.models.python.registry import all_models
+from d3_engine.pipeline.validation import validate_inputs
+from d3_engine.plan.store import write_inputs
+from tests.conftest import BUNDLES
+
+PRICE_ROWS = "SELECT * FROM public_price ORDER BY model"
+ADMISSION_ROWS = "SELECT * FROM public_admission ORDER BY model"
+
+
+def _catalogs(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {str(r[0]) for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+
+
+def test_a_scratch_database_is_its_own_catalog_and_is_dropped_on_exit() -> None:
+    with scratch_database() as first, scratch_database() as second:
+        first.execute("CREATE TABLE t AS SELECT 1 AS x")
+        second.execute("CREATE TABLE t AS SELECT 'two' AS y, 2 AS z")
+        assert first.execute("SELECT * FROM t").fetchall() == [(1,)]
+        assert second.execute("SELECT name FROM pragma_table_info('t') ORDER BY cid").fetchall() == [("y",), ("z",)]
+        names = (first.execute("SELECT current_database()").fetchall()[0][0], second.execute("SELECT 1").fetchall())
+        catalog = str(names[0])
+        assert catalog.startswith("scratch_") and catalog in _catalogs(second)
+    with scratch_database() as later:
+        assert catalog not in _catalogs(later)  # detached: its tables and memory are gone
+        assert later.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 't'").fetchall() == [(0,)]
+
+
+def test_scratch_databases_in_threads_do_not_meet() -> None:
+    seen: dict[int, list[tuple[int]]] = {}
+
+    def work(n: int) -> None:
+        with scratch_database() as con:
+            con.execute(f"CREATE TABLE t AS SELECT {n} AS x FROM range({n + 1})")
+            seen[n] = con.execute("SELECT DISTINCT x FROM t").fetchall()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {n: [(n,)] for n in range(6)}
+
+
+def test_a_failing_block_still_drops_its_catalog() -> None:
+    with pytest.raises(duckdb.CatalogException), scratch_database() as con:
+        catalog = str(con.execute("SELECT current_database()").fetchall()[0][0])
+        con.execute("SELECT * FROM no_such_table")
+    with scratch_database() as later:
+        assert catalog not in _catalogs(later)
+
+
+def test_the_pricing_closure_reads_four_input_tables() -> None:
+    assert inputs_read(closure(PRICING_MODELS)) == {
+        "input_gpu_baselines",
+        "input_models",
+        "input_offers",
+        "input_throughput_measured",
+    }
+    assert inputs_read([all_models()["loan_schedule"]]) is None  # a Python model: every input table
+
+
+def test_write_inputs_with_only_creates_those_tables_with_the_same_rows() -> None:
+    validated = validate_inputs(BUNDLES["minimal_001"])
+    wanted = {"input_offers", "input_models", "input_resolved", "input_variables_public_tap", "input_general"}
+    with scratch_database() as lean, scratch_database() as full:
+        assert set(write_inputs(lean, validated, wanted)) == wanted
+        every = write_inputs(full, validated)
+        assert wanted < set(every) and len(every) > 20
+        for table in sorted(wanted):
+            query = f"SELECT * FROM {table}"
+            assert lean.execute(query).fetchall() == full.execute(query).fetchall(), table
+
+
+@pytest.mark.parametrize("bundle", ["minimal_001", "inputs"])
+def test_the_lean_preflight_prices_like_a_database_of_every_input(bundle: str) -> None:
+    validated = validate_inputs(BUNDLES[bundle])
+    full = default_set_db(validated)  # every input table, an instance of its own
+    try:
+        expected = (full.execute(PRICE_ROWS).fetchall(), full.execute(ADMISSION_ROWS).fetchall())
+    finally:
+        full.close()
+    from d3_engine.checks.preflight import fill_default_set
+
+    with scratch_database() as lean:
+        read = inputs_read(closure(PRICING_MODELS))
+        fill_default_set(lean, validated, PRICING_MODELS, inputs={*(read or ()), "input_models"})
+        assert (lean.execute(PRICE_ROWS).fetchall(), lean.execute(ADMISSION_ROWS).fetchall()) == expected
+        assert len(expected[0]) >= 2
+    findings = public_findings(validated)
+    assert findings == public_findings(validated)  # a second preflight in the same process: the same
+    assert {f.code for f in findings} >= ({"tps_heuristic"} if bundle == "inputs" else set())
+
+
+def test_discovery_gives_fresh_copies_and_rereads_an_edited_tree(tmp_path: Path) -> None:
+    first = discover_models()
+    first["public_price"].deps.clear()
+    first["public_price"].pipelines.append("private")
+    first["public_price"].source = "changed by a caller"
+    again = discover_models()["public_price"]
+    assert again.deps and again.pipelines == ["public"] and again.source.startswith("-- model: public_price")
+
+    tree = tmp_path / "sql"
+    (tree / "models" / "30_public").mkdir(parents=True)
+    original = sql_dir() / "models" / "30_public" / "public_vendor_v1.sql"
+    copied = tree / "models" / "30_public" / "public_vendor_v1.sql"
+    copied.write_text(original.read_text(encoding="utf-8"), encoding="utf-8")
+    assert set(discover_models(tree)) == {"public_vendor"}
+    text = original.read_text(encoding="utf-8").replace("-- version: 1", "-- version: 7", 1)
+    assert len(text) == len(original.read_text(encoding="utf-8"))  # the same size: its time tells the edit
+    copied.write_text(text, encoding="utf-8")
+    os.utime(copied, ns=(1, 1))
+    assert discover_models(tree)["public_vendor"].version == 7
+    assert discover_models()["public_price"].version == first["public_price"].version  # the engine's tree again
