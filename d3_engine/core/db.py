@@ -11,7 +11,7 @@ import itertools
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,11 +40,12 @@ _SCRATCH_NUMBERS = itertools.count()
 
 @atexit.register
 def _close_shared() -> None:
-    """Close the process's instance before the interpreter tears down (else DuckDB's bindings report it leaked)."""
+    """Close this process's instance before the interpreter tears down (else DuckDB's bindings report it leaked);
+    one a forked child inherited belongs to its parent and is left alone."""
     with _SHARED_LOCK:
-        for con in _SHARED.values():
-            con.close()
-        _SHARED.clear()
+        con = _SHARED.pop(os.getpid(), None)
+    if con is not None:
+        con.close()
 
 
 @contextmanager
@@ -64,9 +65,18 @@ def scratch_database() -> Iterator[duckdb.DuckDBPyConnection]:
         cursor.execute(f"ATTACH ':memory:' AS {name}")
         cursor.execute(f"USE {name}")
         yield cursor
-    finally:
-        cursor.execute("USE memory")
+    except BaseException:
+        with suppress(Exception):  # the error (or interrupt) that ended the block is the one to report
+            _drop_scratch(cursor, name)
+        raise
+    _drop_scratch(cursor, name)
+
+
+def _drop_scratch(cursor: duckdb.DuckDBPyConnection, name: str) -> None:
+    try:
+        cursor.execute("USE memory")  # a catalog in use cannot be detached
         cursor.execute(f"DETACH DATABASE IF EXISTS {name}")
+    finally:
         cursor.close()
 
 

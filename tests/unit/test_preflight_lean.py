@@ -58,9 +58,13 @@ def test_scratch_databases_in_threads_do_not_meet() -> None:
     assert seen == {n: [(n,)] for n in range(6)}
 
 
-def test_a_failing_block_still_drops_its_catalog() -> None:
-    with pytest.raises(duckdb.CatalogException), scratch_database() as con:
+@pytest.mark.parametrize("stop", ["sql error", "interrupt"])
+def test_a_failing_block_raises_its_own_error_and_still_drops_its_catalog(stop: str) -> None:
+    expected = duckdb.CatalogException if stop == "sql error" else KeyboardInterrupt
+    with pytest.raises(expected), scratch_database() as con:
         catalog = str(con.execute("SELECT current_database()").fetchall()[0][0])
+        if stop == "interrupt":
+            raise KeyboardInterrupt
         con.execute("SELECT * FROM no_such_table")
     with scratch_database() as later:
         assert catalog not in _catalogs(later)
