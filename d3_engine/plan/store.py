@@ -8,7 +8,7 @@ resolved value and whether it was set, defaulted or left unset (`input_resolved`
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from d3_engine.core.db import Described, comment_on, create_described_table, create_table
@@ -215,6 +215,16 @@ def _wanted(only: Collection[str] | None) -> Callable[[str], bool]:
     return names.__contains__
 
 
+def _attribute_columns(items: Sequence[Any], described: Described, **attributes: str | None) -> dict[str, list[Any]]:
+    """Each column of `described` as the list of the items' attribute of its name, or of the attribute `attributes`
+    names for it (`source_line="line"`); a column named with None is left out (the caller gives it)."""
+    return {
+        column: [getattr(item, attributes.get(column) or column) for item in items]
+        for column in described
+        if attributes.get(column, column) is not None
+    }
+
+
 def _normalised(con: duckdb.DuckDBPyConnection, validated: Validated, wanted: Callable[[str], bool]) -> dict[str, int]:
     """Offers, models, throughput and list-valued settings in the shape models read."""
     from d3_engine.core.errors import Findings
@@ -227,15 +237,7 @@ def _normalised(con: duckdb.DuckDBPyConnection, validated: Validated, wanted: Ca
             "input_offers",
             "the GPU offers made of curated_gpu.csv: one per (gpu, provider), the cheapest of duplicates [IN-10]",
             OFFERS_COLUMNS,
-            {
-                "gpu": [o.gpu for o in offers],
-                "vram_gb": [o.vram_gb for o in offers],
-                "provider": [o.provider for o in offers],
-                "usd_hr": [o.usd_hr for o in offers],
-                "availability": [o.availability for o in offers],
-                "reputation": [o.reputation for o in offers],
-                "source_line": [o.line for o in offers],
-            },
+            _attribute_columns(offers, OFFERS_COLUMNS, source_line="line"),
         )
     models = validated.models
     if wanted("input_models"):
@@ -245,13 +247,8 @@ def _normalised(con: duckdb.DuckDBPyConnection, validated: Validated, wanted: Ca
             "the Public Tap model catalogue made of curated_public_tap_models.csv, one row per model identity [IN-11]",
             MODELS_COLUMNS,
             {
-                "model": [m.identity for m in models],
+                **_attribute_columns(models, MODELS_COLUMNS, model="identity", source_line="line", model_order=None),
                 "model_order": list(range(len(models))),
-                "vram_gb_required": [m.vram_gb_required for m in models],
-                "params_b": [m.params_b for m in models],
-                "hf_id": [m.hf_id for m in models],
-                "traffic_share": [m.traffic_share for m in models],
-                "source_line": [m.line for m in models],
             },
         )
     rows = measured_throughput(bundle, Findings())
@@ -261,13 +258,7 @@ def _normalised(con: duckdb.DuckDBPyConnection, validated: Validated, wanted: Ca
             "input_throughput_measured",
             "the aggregate measurements of tps_model_gpu.csv the throughput choice uses [IN-12] [PUB-2]",
             THROUGHPUT_COLUMNS,
-            {
-                "model_id": [t.model_id for t in rows],
-                "gpu": [t.gpu for t in rows],
-                "tps": [t.tps for t in rows],
-                "source_tag": [t.source_tag for t in rows],
-                "source_line": [t.line for t in rows],
-            },
+            _attribute_columns(rows, THROUGHPUT_COLUMNS, source_line="line"),
         )
     ref, per_gpu = baselines(bundle)
     if wanted("input_gpu_baselines"):
