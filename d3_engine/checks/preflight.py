@@ -4,9 +4,10 @@
 Public Tap is priced: a g* on heuristic throughput (WARNING `tps_heuristic`), a price the cap holds
 below its target (WARNING `price_capped_below_target`), a model that is not admitted (WARNING
 `model_private_only`) and no admitted model at all (ERROR `no_admitted_model`) — [PUB-2], [PUB-5],
-[PUB-6]. Rather than restating the pricing rules in Python, this module builds a small in-memory
-DuckDB with the input tables and ONE parameter set (every used variable at its default) and runs
-the same `sql/models/30_public` pricing models as a run does, so validation and run cannot disagree.
+[PUB-6]. Rather than restating the pricing rules in Python, this module fills a throwaway in-memory
+database (`core/db.scratch_database`) with the input tables those models read and ONE parameter set
+(every used variable at its default) and runs the same `sql/models/30_public` pricing models as a
+run does, so validation and run cannot disagree.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from d3_engine.inputs.market import MARKET_FILE
 from d3_engine.models.graph import Model, order_models
 from d3_engine.models.python.registry import all_models
 from d3_engine.models.render import model_variables
-from d3_engine.models.runner import ModelRun, build_model
+from d3_engine.models.runner import ModelRun, build_model, render
 from d3_engine.plan.draws import write_noise
 from d3_engine.plan.params import write_params, write_settings
 from d3_engine.plan.scenarios import ParamValues, Plan, build_plan
@@ -37,6 +38,8 @@ PUBLIC_FILE = "operator/public_tap.yaml"
 PRICING_MODELS = ("public_price", "public_admission")
 """The models whose rows the derived checks read; their upstream models run too."""
 INPUT_TABLE = re.compile(r"\binput_\w+")
+FINDINGS_INPUTS = ("input_models",)
+"""Input tables `public_findings`' query reads itself."""
 
 
 def default_values(plan: Plan, pipelines: list[str]) -> ParamValues:
@@ -66,16 +69,16 @@ def run_model_closure(
     con: duckdb.DuckDBPyConnection, targets: tuple[str, ...] | list[str], variables: dict[str, Any]
 ) -> list[ModelRun]:
     """Run the named models (SQL or Python) and every model they depend on, in DAG order, each checked against
-    its header. Nothing is recorded: this database is thrown away, so no COMMENT and no `engine_models` (~20 ms of
-    the preflight's ~190 ms)."""
+    its header. Nothing is recorded: the database is thrown away, so no COMMENT and no `engine_models`."""
     return [build_model(con, model, variables) for model in closure(targets)]
 
 
-def inputs_read(models: list[Model]) -> set[str] | None:
-    """The `input_*` tables the SQL of `models` names, or None (every one) when a Python model is among them."""
+def inputs_read(models: list[Model], variables: dict[str, Any]) -> set[str] | None:
+    """The `input_*` tables the rendered SQL of `models` names (macros included), or None (every one) when a
+    Python model is among them."""
     if any(model.python is not None for model in models):
         return None
-    return {name for model in models for name in INPUT_TABLE.findall(model.source)}
+    return {name for model in models for name in INPUT_TABLE.findall(render(model, variables))}
 
 
 def fill_default_set(
@@ -83,16 +86,19 @@ def fill_default_set(
     validated: Validated,
     targets: tuple[str, ...] = PRICING_MODELS,
     with_noise: bool = False,
-    inputs: set[str] | None = None,
+    lean_inputs: tuple[str, ...] | None = None,
 ) -> None:
-    """Write the input tables (those named in `inputs`, else every one), the default parameter set and the `targets`
-    models into `con`.
+    """Write the input tables, the default parameter set and the `targets` models (and every model they read) into
+    `con`. `lean_inputs`: only the input tables those models read (`inputs_read`) and these; None: every one.
 
     With `with_noise` the set also gets its one path's draws (`draw_public_noise`, keyed like a run's
     path 0 of a 1 × 1 × 1 plan), so per-path models can be targeted too (tests use this).
     """
-    with without_comments():  # a throwaway database: its tables need no COMMENT (~60 ms of ~220 ms)
-        write_inputs(con, validated, inputs)
+    models = closure(targets)
+    variables = model_variables(validated, replicates=1, mc=1)
+    read = inputs_read(models, variables) if lean_inputs is not None else None
+    with without_comments():  # a throwaway database: its tables need no COMMENT
+        write_inputs(con, validated, None if read is None else {*read, *(lean_inputs or ())})
         write_settings(con, validated.simulation, validated.fx)
         values = default_values(validated.plan, validated.pipelines)
         docs = {scope: validated.doc(scope) for scope in ("general", "public_tap")}
@@ -100,7 +106,14 @@ def fill_default_set(
         write_params(con, values, docs, gpu_keys)
         if with_noise:
             write_noise(con, validated.seed, values.plan, ["public"], 1, 1)
-        run_model_closure(con, targets, model_variables(validated, replicates=1, mc=1))
+        for model in models:
+            build_model(con, model, variables)
+
+
+def fill_pricing_set(con: duckdb.DuckDBPyConnection, validated: Validated) -> None:
+    """What `public_findings` reads: the pricing models on the default set, with only the input tables they read
+    and `input_models` (the findings' own query joins it)."""
+    fill_default_set(con, validated, PRICING_MODELS, lean_inputs=FINDINGS_INPUTS)
 
 
 def default_set_db(
@@ -119,9 +132,8 @@ def public_findings(validated: Validated) -> list[Finding]:
     Call only when the Public Tap runs and the inputs are otherwise free of errors (the pricing
     models assume valid offers, a catalogue and a throughput for every model).
     """
-    read = inputs_read(closure(PRICING_MODELS))
     with scratch_database() as con:
-        fill_default_set(con, validated, PRICING_MODELS, inputs=None if read is None else {*read, "input_models"})
+        fill_pricing_set(con, validated)
         rows = con.execute(
             """SELECT p.model, m.source_line, p.gpu, p.provider, p.tps, p.tps_source, t.baseline_tps,
                       t.ref_params_b, t.params_b, p.price_rule, p.capped_below_target, p.raw_sell_eur_per_1k,

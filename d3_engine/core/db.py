@@ -36,48 +36,67 @@ def connect(path: Path | None, threads: int = 1) -> duckdb.DuckDBPyConnection:
 _SHARED: dict[int, duckdb.DuckDBPyConnection] = {}  # by process id: an instance is never used across a fork
 _SHARED_LOCK = threading.Lock()
 _SCRATCH_NUMBERS = itertools.count()
+_SCRATCH_OPEN = [0]  # scratch catalogs of this process not yet dropped
 
 
-@atexit.register
 def _close_shared() -> None:
-    """Close this process's instance before the interpreter tears down (else DuckDB's bindings report it leaked);
-    one a forked child inherited belongs to its parent and is left alone."""
+    """Close this process's instance (an instance inherited over a fork belongs to the parent: left alone)."""
     with _SHARED_LOCK:
         con = _SHARED.pop(os.getpid(), None)
     if con is not None:
         con.close()
 
 
+def _close_shared_before_fork() -> None:
+    """A DuckDB instance alive across a fork makes a child that uses DuckDB abort at its exit: close the idle
+    instance first (the next scratch database opens another, ~25 ms). One in use by another thread stays."""
+    if not _SCRATCH_OPEN[0]:
+        _close_shared()
+
+
+def _reset_after_fork() -> None:
+    global _SHARED_LOCK
+    _SHARED_LOCK = threading.Lock()  # another thread may have held it at the fork: the child's copy is never freed
+    _SCRATCH_OPEN[0] = 0
+
+
+atexit.register(_close_shared)  # closed before the interpreter tears down, not by whatever order it frees objects
+os.register_at_fork(before=_close_shared_before_fork, after_in_child=_reset_after_fork)
+
+
 @contextmanager
 def scratch_database() -> Iterator[duckdb.DuckDBPyConnection]:
     """A throwaway in-memory database, dropped on exit: a fresh catalog (`ATTACH ':memory:'`, ~1 ms) on a cursor of
-    one DuckDB instance kept for the process, rather than a new instance (`connect(None)`, ~25 ms: DuckDB registers
-    every built-in function in each). The cursor's default catalog is the fresh one, so names resolve there; each
-    caller has its own cursor and catalog (threads may overlap), and only `duckdb_tables()`-like catalog functions
-    would see the others'."""
+    one DuckDB instance kept for the process, rather than a new instance (`connect(None)`, ~20–25 ms: DuckDB
+    registers every built-in function in each; the process's first scratch database still pays it once). The
+    cursor's default catalog is the fresh one, so names resolve there; each caller has its own cursor and catalog
+    (threads may overlap), and only catalog functions such as `duckdb_tables()` see the others'. The catalog is
+    detached through the instance's own connection, so it is dropped even when the block closed the cursor."""
     with _SHARED_LOCK:
         base = _SHARED.get(os.getpid())
         if base is None:
             base = _SHARED[os.getpid()] = connect(None)
         name = f"scratch_{next(_SCRATCH_NUMBERS)}"
-    cursor = base.cursor()
+        cursor = base.cursor()
+        _SCRATCH_OPEN[0] += 1
     try:
         cursor.execute(f"ATTACH ':memory:' AS {name}")
         cursor.execute(f"USE {name}")
         yield cursor
     except BaseException:
         with suppress(Exception):  # the error (or interrupt) that ended the block is the one to report
-            _drop_scratch(cursor, name)
+            _drop_scratch(base, cursor, name)
         raise
-    _drop_scratch(cursor, name)
+    _drop_scratch(base, cursor, name)
 
 
-def _drop_scratch(cursor: duckdb.DuckDBPyConnection, name: str) -> None:
+def _drop_scratch(base: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnection, name: str) -> None:
     try:
-        cursor.execute("USE memory")  # a catalog in use cannot be detached
-        cursor.execute(f"DETACH DATABASE IF EXISTS {name}")
-    finally:
         cursor.close()
+    finally:
+        with _SHARED_LOCK:
+            _SCRATCH_OPEN[0] -= 1
+            base.execute(f"DETACH DATABASE IF EXISTS {name}")
 
 
 #: DuckDB's share of a run's memory: beyond it, tables spill to the run's temporary folder. The rest of the

@@ -5,17 +5,28 @@ input tables the pricing models read, model discovery parsed once per tree — a
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from d3_engine.checks.preflight import PRICING_MODELS, closure, default_set_db, inputs_read, public_findings
+from d3_engine.checks import preflight
+from d3_engine.checks.preflight import (
+    PRICING_MODELS,
+    closure,
+    default_set_db,
+    fill_pricing_set,
+    inputs_read,
+    public_findings,
+)
 from d3_engine.core.db import scratch_database
 from d3_engine.core.files import sql_dir
 from d3_engine.models.graph import discover_models
 from d3_engine.models.python.registry import all_models
+from d3_engine.models.render import model_variables
 from d3_engine.pipeline.validation import validate_inputs
 from d3_engine.plan.store import write_inputs
 from tests.conftest import BUNDLES
@@ -34,8 +45,7 @@ def test_a_scratch_database_is_its_own_catalog_and_is_dropped_on_exit() -> None:
         second.execute("CREATE TABLE t AS SELECT 'two' AS y, 2 AS z")
         assert first.execute("SELECT * FROM t").fetchall() == [(1,)]
         assert second.execute("SELECT name FROM pragma_table_info('t') ORDER BY cid").fetchall() == [("y",), ("z",)]
-        names = (first.execute("SELECT current_database()").fetchall()[0][0], second.execute("SELECT 1").fetchall())
-        catalog = str(names[0])
+        catalog = str(first.execute("SELECT current_database()").fetchall()[0][0])
         assert catalog.startswith("scratch_") and catalog in _catalogs(second)
     with scratch_database() as later:
         assert catalog not in _catalogs(later)  # detached: its tables and memory are gone
@@ -70,14 +80,35 @@ def test_a_failing_block_raises_its_own_error_and_still_drops_its_catalog(stop: 
         assert catalog not in _catalogs(later)
 
 
+def test_a_block_that_closes_its_cursor_still_drops_its_catalog() -> None:
+    with scratch_database() as con:
+        catalog = str(con.execute("SELECT current_database()").fetchall()[0][0])
+        con.execute("CREATE TABLE big AS SELECT range AS x FROM range(100000)")
+        con.close()
+    with scratch_database() as later:
+        assert catalog not in _catalogs(later)
+
+
+PRICING_INPUTS = {"input_gpu_baselines", "input_models", "input_offers", "input_throughput_measured"}
+
+
 def test_the_pricing_closure_reads_four_input_tables() -> None:
-    assert inputs_read(closure(PRICING_MODELS)) == {
-        "input_gpu_baselines",
-        "input_models",
-        "input_offers",
-        "input_throughput_measured",
-    }
-    assert inputs_read([all_models()["loan_schedule"]]) is None  # a Python model: every input table
+    variables = model_variables(validate_inputs(BUNDLES["minimal_001"]), replicates=1, mc=1)
+    assert inputs_read(closure(PRICING_MODELS), variables) == PRICING_INPUTS
+    assert inputs_read([all_models()["loan_schedule"]], variables) is None  # a Python model: every input table
+
+
+def test_the_findings_preflight_writes_only_the_tables_it_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    written: list[set[str]] = []
+
+    def spy(con: duckdb.DuckDBPyConnection, validated: object, only: object = None) -> dict[str, int]:
+        counts = write_inputs(con, validated, only)  # type: ignore[arg-type]
+        written.append(set(counts))
+        return counts
+
+    monkeypatch.setattr(preflight, "write_inputs", spy)
+    public_findings(validate_inputs(BUNDLES["minimal_001"]))
+    assert written[-1] == PRICING_INPUTS
 
 
 def test_write_inputs_with_only_creates_those_tables_with_the_same_rows() -> None:
@@ -100,11 +131,8 @@ def test_the_lean_preflight_prices_like_a_database_of_every_input(bundle: str) -
         expected = (full.execute(PRICE_ROWS).fetchall(), full.execute(ADMISSION_ROWS).fetchall())
     finally:
         full.close()
-    from d3_engine.checks.preflight import fill_default_set
-
     with scratch_database() as lean:
-        read = inputs_read(closure(PRICING_MODELS))
-        fill_default_set(lean, validated, PRICING_MODELS, inputs={*(read or ()), "input_models"})
+        fill_pricing_set(lean, validated)  # what public_findings reads
         assert (lean.execute(PRICE_ROWS).fetchall(), lean.execute(ADMISSION_ROWS).fetchall()) == expected
         assert len(expected[0]) >= 2
     findings = public_findings(validated)
@@ -132,3 +160,30 @@ def test_discovery_gives_fresh_copies_and_rereads_an_edited_tree(tmp_path: Path)
     os.utime(copied, ns=(1, 1))
     assert discover_models(tree)["public_vendor"].version == 7
     assert discover_models()["public_price"].version == first["public_price"].version  # the engine's tree again
+
+
+FORK_CHILD = """
+import os, sys
+from pathlib import Path
+from d3_engine.core.db import scratch_database
+from d3_engine.pipeline.validation import validate_inputs
+validate_inputs(Path(sys.argv[1]))  # the process's DuckDB instance for scratch databases now exists
+pid = os.fork()
+if pid == 0:
+    with scratch_database() as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    sys.exit(0)  # a normal exit: the interpreter tears down, DuckDB's instances with it
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+with scratch_database() as con:  # the parent goes on with a new instance
+    print(con.execute("SELECT 42").fetchall()[0][0])
+"""
+
+
+def test_a_child_forked_after_a_validation_uses_duckdb_and_exits_cleanly() -> None:
+    """An instance alive across a fork made such a child abort at exit (status -6, found by a reviewer)."""
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_CHILD, str(BUNDLES["minimal_001"])], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "42"], (done.stdout, done.stderr)
