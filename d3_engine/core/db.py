@@ -50,8 +50,10 @@ def _close_shared() -> None:
 def _close_shared_before_fork() -> None:
     """A DuckDB instance alive across a fork makes a child that uses DuckDB abort at its exit: close the idle
     instance first (the next scratch database opens another, ~25 ms). One in use by another thread stays."""
-    if not _SCRATCH_OPEN[0]:
-        _close_shared()
+    with _SHARED_LOCK:  # checked and taken at once: no scratch database can open in between
+        con = None if _SCRATCH_OPEN[0] else _SHARED.pop(os.getpid(), None)
+    if con is not None:
+        con.close()
 
 
 def _reset_after_fork() -> None:
