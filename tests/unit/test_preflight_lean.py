@@ -154,10 +154,11 @@ def test_discovery_gives_fresh_copies_and_rereads_an_edited_tree(tmp_path: Path)
     copied = tree / "models" / "30_public" / "public_vendor_v1.sql"
     copied.write_text(original.read_text(encoding="utf-8"), encoding="utf-8")
     assert set(discover_models(tree)) == {"public_vendor"}
+    before = copied.stat()
     text = original.read_text(encoding="utf-8").replace("-- version: 1", "-- version: 7", 1)
-    assert len(text) == len(original.read_text(encoding="utf-8"))  # the same size: its time tells the edit
+    assert len(text) == len(original.read_text(encoding="utf-8"))
     copied.write_text(text, encoding="utf-8")
-    os.utime(copied, ns=(1, 1))
+    os.utime(copied, ns=(before.st_atime_ns, before.st_mtime_ns))  # the same size and time: only the text differs
     assert discover_models(tree)["public_vendor"].version == 7
     assert discover_models()["public_price"].version == first["public_price"].version  # the engine's tree again
 
