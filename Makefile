@@ -12,10 +12,14 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "d3 needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
 
-# Exact versions from requirements.lock (RNG-7), then d3 itself without re-resolving.
+# Exact versions from requirements.lock (RNG-7), then d3 itself without re-resolving. pip installs only uv (its
+# version pinned in the lock too), and uv the rest: the same wheels in ~10 s instead of pip's ~47 s (README).
+UV := $(BIN)/uv pip install --quiet --python $(BIN)/python
+
 $(STAMP): $(BIN)/python requirements.lock pyproject.toml
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep -m1 '^uv==' requirements.lock)"
+	$(UV) --compile-bytecode -r requirements.lock
+	$(UV) --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
