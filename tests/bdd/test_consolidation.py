@@ -7,6 +7,7 @@ tables are given rows (the databases of tests/sql/test_finance_fixture and test_
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,11 +47,25 @@ def only_tap(plan: dict[str, Any], tap: str) -> None:
     plan["pipelines"] = [tap]
 
 
-@when("the finance models run", target_fixture="con")
-def run_models(plan: dict[str, Any], fixture_run: Path, tmp_path: Path) -> duckdb.DuckDBPyConnection:
+@when("the finance models run", target_fixture="finance_db")
+def run_models(plan: dict[str, Any], fixture_run: Path, tmp_path: Path) -> Path:
+    database = tmp_path / "run.duckdb"
     if plan["kind"] == "ex8":
-        return ex8_connection(fixture_run, tmp_path / "run.duckdb", plan["pipelines"])
-    return stress_connection(fixture_run, tmp_path / "run.duckdb", plan["pipelines"], "revenue")
+        built = ex8_connection(fixture_run, database, plan["pipelines"])
+    else:
+        built = stress_connection(fixture_run, database, plan["pipelines"], "revenue")
+    built.close()
+    return database
+
+
+@pytest.fixture
+def con(finance_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database the When step built, read only, closed when the scenario ends. (A connection injected by
+    pytest-bdd as a step's target fixture lives until the interpreter exits, where DuckDB's bindings report it
+    and their whole module as leaked on stderr.)"""
+    connection = duckdb.connect(str(finance_db), read_only=True)
+    yield connection
+    connection.close()
 
 
 @then("path 0 has")
