@@ -27,13 +27,19 @@ install: $(STAMP)
 run: install
 	$(BIN)/d3 run --inputs inputs --out outputs
 
+# Python may cache compiled modules even where the environment says not to (PYTHONDONTWRITEBYTECODE, set on some
+# machines): otherwise each of the suite's processes compiles d3_engine again and pytest rewrites the asserts of
+# every test module again (~4 s a pytest process, ~0.3 s a `d3` the tests start). The caches are __pycache__
+# folders, which git ignores.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
+
 # Everything, on 2 workers (the standard runs are computed once and shared), with line coverage of d3_engine.
 test: install
-	$(BIN)/python -m pytest -n 2 --dist loadscope --cov=d3_engine --cov-report=term:skip-covered --cov-fail-under=85
+	$(PYTEST) -n 2 --dist loadscope --cov=d3_engine --cov-report=term:skip-covered --cov-fail-under=85
 
 # The fast loop: no test that makes a whole run of its own (marker e2e), no coverage.
 test-fast: install
-	$(BIN)/python -m pytest -n 2 --dist loadscope -m "not e2e"
+	$(PYTEST) -n 2 --dist loadscope -m "not e2e"
 
 lint: install
 	$(BIN)/ruff check d3_engine tests tools
