@@ -4,6 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+# Plain `make` installs d3 into .venv (and nothing else).
+.DEFAULT_GOAL := install
+
+# Python keeps its compiled modules even where the environment says not to (PYTHONDONTWRITEBYTECODE, set on some
+# machines): otherwise every process compiles d3_engine again (~0.3 s a `d3` command) and each pytest process
+# rewrites the asserts of every test module again (2–4 s). The caches are __pycache__ folders, which git ignores.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: venv install run test test-fast lint bench clean lock
 
 venv: $(BIN)/python
@@ -12,14 +20,23 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "d3 needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
 
-# Exact versions from requirements.lock (RNG-7), then d3 itself without re-resolving. pip installs only uv (its
-# version pinned in the lock too), and uv the rest: the same wheels in ~10 s instead of pip's ~47 s (README).
-UV := $(BIN)/uv pip install --quiet --python $(BIN)/python
+# Exact versions from requirements.lock (RNG-7), then d3 itself without re-resolving. By default pip installs only
+# uv (its version pinned in the lock too) and uv the rest: the same wheels in ~15 s instead of pip's ~47 s. uv does
+# not read pip's settings (README: UV_DEFAULT_INDEX behind a mirror); `make install INSTALLER=pip` installs with pip.
+INSTALLER ?= uv
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+UV_INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 
 $(STAMP): $(BIN)/python requirements.lock pyproject.toml
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep -m1 '^uv==' requirements.lock)"
-	$(UV) --compile-bytecode -r requirements.lock
-	$(UV) --no-deps --no-build-isolation -e .
+ifeq ($(INSTALLER),pip)
+	$(PIP) -r requirements.lock
+	$(PIP) --no-deps --no-build-isolation -e .
+else
+	@pin=$$(grep -m1 -x 'uv==[0-9][0-9.]*' requirements.lock) || { echo "requirements.lock pins no uv (uv==X.Y.Z): restore it from git, or use make install INSTALLER=pip" >&2; exit 2; }; \
+	echo "$(PIP) $$pin"; $(PIP) "$$pin"
+	$(UV_INSTALL) --compile-bytecode -r requirements.lock
+	$(UV_INSTALL) --no-deps --no-build-isolation -e .
+endif
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -27,19 +44,13 @@ install: $(STAMP)
 run: install
 	$(BIN)/d3 run --inputs inputs --out outputs
 
-# Python may cache compiled modules even where the environment says not to (PYTHONDONTWRITEBYTECODE, set on some
-# machines): otherwise each of the suite's processes compiles d3_engine again and pytest rewrites the asserts of
-# every test module again (~4 s a pytest process, ~0.3 s a `d3` the tests start). The caches are __pycache__
-# folders, which git ignores.
-PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
-
 # Everything, on 2 workers (the standard runs are computed once and shared), with line coverage of d3_engine.
 test: install
-	$(PYTEST) -n 2 --dist loadscope --cov=d3_engine --cov-report=term:skip-covered --cov-fail-under=85
+	$(BIN)/python -m pytest -n 2 --dist loadscope --cov=d3_engine --cov-report=term:skip-covered --cov-fail-under=85
 
 # The fast loop: no test that makes a whole run of its own (marker e2e), no coverage.
 test-fast: install
-	$(PYTEST) -n 2 --dist loadscope -m "not e2e"
+	$(BIN)/python -m pytest -n 2 --dist loadscope -m "not e2e"
 
 lint: install
 	$(BIN)/ruff check d3_engine tests tools
@@ -51,9 +62,11 @@ lint: install
 bench: install
 	$(BIN)/python tools/bench.py $(PLANS)
 
-lock: venv
-	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -e '^d3-engine' -e '^pip==' > requirements.lock.new
+# From an installed venv (a bare one would lock nothing but setuptools), keeping the header comments.
+lock: $(STAMP)
+	{ grep '^#' requirements.lock; $(BIN)/python -m pip freeze --all --exclude-editable | grep -v -e '^d3-engine' -e '^pip=='; } > requirements.lock.new
 	@mv requirements.lock.new requirements.lock
 
 clean:
-	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info
+	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage build *.egg-info
+	find . -name __pycache__ -not -path './.git/*' -prune -exec rm -rf {} +

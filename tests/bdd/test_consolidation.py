@@ -51,10 +51,9 @@ def only_tap(plan: dict[str, Any], tap: str) -> None:
 def run_models(plan: dict[str, Any], fixture_run: Path, tmp_path: Path) -> Path:
     database = tmp_path / "run.duckdb"
     if plan["kind"] == "ex8":
-        built = ex8_connection(fixture_run, database, plan["pipelines"])
+        ex8_connection(fixture_run, database, plan["pipelines"]).close()
     else:
-        built = stress_connection(fixture_run, database, plan["pipelines"], "revenue")
-    built.close()
+        stress_connection(fixture_run, database, plan["pipelines"], "revenue").close()
     return database
 
 
