@@ -96,7 +96,7 @@ def run_command(
         typer.Option(
             "--max-concurrency",
             min=1,
-            help="Workers (default: run.max_concurrency, else 1); never changes artefacts.",
+            help="Most workers (default: run.max_concurrency, else 1; at most the cores); never changes artefacts.",
             show_default=False,
         ),
     ] = None,

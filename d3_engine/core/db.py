@@ -23,7 +23,12 @@ if TYPE_CHECKING:
 
 
 def connect(path: Path | None, threads: int = 1) -> duckdb.DuckDBPyConnection:
-    """Open (or create) a DuckDB database; None gives an in-memory one."""
+    """Open (or create) a DuckDB database; None gives an in-memory one.
+
+    `threads`: DuckDB's threads per query. A run keeps 1: its parallelism is its own workers (batches, stresses,
+    independent models at once, each on its own cursor), and DuckDB's threads on top only contend for the same
+    cores. Measured on 2 cores: a small run 12 % less CPU and a quicker finish, 100k paths 58.2 → 56.2 s.
+    """
     import duckdb
 
     con = duckdb.connect(str(path) if path is not None else ":memory:")

@@ -10,19 +10,18 @@ is then deleted. The stage runs before the base's models, so the base's `scenari
 stress therefore never changes a base table or artefact, runs no acceptance check and never changes the exit
 code.
 
-Up to `--max-concurrency` stresses, and no more than the machine has cores, are computed at once, each by its
-own thread on a share of the workers and with the batch size the base run uses: the stage's batches hold no
-more paths than the base's, and each stress at once adds its own copy of the plan's tables (so not more of them
-than the cores they keep busy). Their rows are appended and their `stress_done` events emitted in input order.
-A stress is a pure function of its inputs, like a batch ([RNG-7]), so none of this changes a byte: it only
-keeps the cores busy through each stress's one-thread parts (its input tables, its plan models, its appends),
-which one stress at a time left half idle. When a stress fails, the others stop at their next model and the
-stage reports the first failure in input order that is not such a stop.
+Up to `--max-concurrency` stresses (the run's workers: no more than the machine has cores) are computed at
+once, each by its own thread on a share of the workers and with the batch size the base run uses: the stage's
+batches hold no more paths than the base's, and each stress at once adds its own copy of the plan's tables (so
+not more of them than the cores they keep busy). Their rows are appended and their `stress_done` events
+emitted in input order. A stress is a pure function of its inputs, like a batch ([RNG-7]), so none of this
+changes a byte: it only keeps the cores busy through each stress's one-thread parts (its input tables, its plan
+models, its appends), which one stress at a time left half idle. When a stress fails, the others stop at their
+next model and the stage reports the first failure in input order that is not such a stop.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
@@ -74,7 +73,7 @@ def run_stress(
     """Build one stressed run of the `scenario_path_kpis` model in the database file `scratch`.
 
     `stop`: set by the caller when the stage fails; the stress then ends at its next model (BatchStopped)."""
-    con = connect(scratch, threads=setup["workers"])
+    con = connect(scratch)  # one thread per query, as the base run (core/db.connect)
     spill = scratch.parent / f".stress-{stress.scenario}-spill"
     bound_memory(con, spill)
     paths = PathsPlan(
@@ -126,14 +125,14 @@ def run_stresses(
 ) -> None:
     """Every stress into `stress_path_kpis` in input order (empty without stresses); call before the base's models.
 
-    Up to min(workers, cores) stresses at once, `workers // at once` workers each, batches no larger than the
-    base's (see the module docstring)."""
+    Up to `workers` stresses at once (no more than the cores, run._workers), `workers // at once` workers each,
+    batches no larger than the base's (see the module docstring)."""
     create_stress_rows(con)
     stresses = list(validated.stresses)
     if not stresses:
         return
     workers = max(1, int(setup["workers"]))
-    at_once = max(1, min(workers, len(stresses), _cores()))
+    at_once = max(1, min(workers, len(stresses)))  # the workers are already no more than the cores (run._workers)
     shared = {
         **setup,
         "models": models,
@@ -164,11 +163,6 @@ def run_stresses(
             raise cause from None
         raise
     _finish(pool, staging, stresses)
-
-
-def _cores() -> int:
-    """The cores this process may use: more stresses at once would add memory, not speed."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _finish(pool: ThreadPoolExecutor, staging: Path, stresses: list[Stress]) -> None:

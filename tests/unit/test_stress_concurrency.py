@@ -82,7 +82,7 @@ def _wrap_stresses(
         outcomes[stress.scenario] = "finished"
         finished[stress.scenario].set()
 
-    monkeypatch.setattr(stresses, "_cores", lambda: 2)  # two at once, whatever the machine
+    monkeypatch.setattr(run_module, "_cores", lambda: 2)  # two workers, so two stresses at once, whatever the machine
     monkeypatch.setattr(stresses, "run_stress", run_stress)
 
 
