@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 def connect(path: Path | None, threads: int = 1) -> duckdb.DuckDBPyConnection:
     """Open (or create) a DuckDB database; None gives an in-memory one.
 
-    `threads`: DuckDB's threads per query. A run keeps 1: its parallelism is its own workers (batches, stresses,
-    independent models at once, each on its own cursor), and DuckDB's threads on top only contend for the same
-    cores. Measured on 2 cores: a small run 12 % less CPU and a quicker finish, 100k paths 58.2 → 56.2 s.
+    `threads`: DuckDB's threads per query; a run gives its workers. One thread beside d3's own workers would cost
+    ~12 % less CPU on a small run, but with 2 workers DuckDB 2.0.0 then fails finance_month's hash join in a batch
+    of a 1 000 000-path plan ("INTERNAL Error: dict-surviving join: narrowed column 24 received a non-dictionary chunk
+    with values; build pipeline is not single-source", BENCH.md eighteenth session).
     """
     import duckdb
 

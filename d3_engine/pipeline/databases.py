@@ -41,7 +41,7 @@ def stop_point(stop: threading.Event | None) -> None:
 
 #: The smallest batch a plan is split into to give every worker one: a batch costs ~0.27 s of fixed work (its
 #: ~70 models' statements) and ~22 µs per path-month (2 cores, shipped inputs), so a share under ~50 000
-#: path-months gains less wall time than the extra batch costs (6 paths × 6 months on 2 workers: 7.0 s of CPU
+#: path-months gains less wall time than the extra batch costs (6 paths × 6 months on 2 workers: 7.2 s of CPU
 #: in 2 batches, 5.9 s and a quicker finish in 1).
 MIN_SPLIT_PATH_MONTHS = 50_000
 

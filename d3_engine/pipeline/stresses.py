@@ -73,7 +73,7 @@ def run_stress(
     """Build one stressed run of the `scenario_path_kpis` model in the database file `scratch`.
 
     `stop`: set by the caller when the stage fails; the stress then ends at its next model (BatchStopped)."""
-    con = connect(scratch)  # one thread per query, as the base run (core/db.connect)
+    con = connect(scratch, threads=setup["workers"])
     spill = scratch.parent / f".stress-{stress.scenario}-spill"
     bound_memory(con, spill)
     paths = PathsPlan(
