@@ -96,7 +96,8 @@ def run_command(
         typer.Option(
             "--max-concurrency",
             min=1,
-            help="Most workers (default: run.max_concurrency, else 1; at most the cores); never changes artefacts.",
+            help="Maximum workers (default: run.max_concurrency, else 1), capped at the CPUs this process may use; "
+            "never changes artefacts.",
             show_default=False,
         ),
     ] = None,

@@ -40,7 +40,7 @@ from d3_engine.models.scope import (
     upstream_of,
 )
 from d3_engine.pipeline.appends import PATH_MONTH
-from d3_engine.pipeline.databases import SCRATCH_DB, Databases, PathsPlan, batch_paths, search_path, stop_point
+from d3_engine.pipeline.databases import SCRATCH_DB, Databases, PathsPlan, search_path, split_batch_size, stop_point
 from d3_engine.plan.draws import (
     TAPS,
     Batch,
@@ -244,7 +244,7 @@ def _computed_in_order(
     the run in batch order, so the tables' row order does not depend on the workers ([RNG-7]). `keeps`: see
     `_compute_batch`."""
     paths = dbs.paths
-    size = batch_paths(paths.plan, paths.batch_size, paths.workers)
+    size = split_batch_size(paths.plan, paths.batch_size, paths.workers)
     todo = list(batches(paths.plan.paths, size))
     workers = max(1, min(paths.workers, len(todo)))
     pending: deque[tuple[Batch, Future[_Computed]]] = deque()

@@ -39,10 +39,10 @@ def stop_point(stop: threading.Event | None) -> None:
         raise BatchStopped
 
 
-#: The smallest batch a plan is split into to give every worker one: a batch costs ~0.27 s of fixed work (its
-#: ~70 models' statements) and ~22 µs per path-month (2 cores, shipped inputs), so a share under ~50 000
-#: path-months gains less wall time than the extra batch costs (6 paths × 6 months on 2 workers: 7.2 s of CPU
-#: in 2 batches, 5.9 s and a quicker finish in 1).
+#: The path-months a share must average before a plan is split to give every worker a batch. Measured on 2
+#: cores (shipped inputs): a batch costs ~0.27 s of fixed work, and since DuckDB already runs each query on the
+#: workers' threads a second batch gains little: 6 paths × 6 months 7.2 s of CPU in 2 batches, 5.9 s and a
+#: quicker finish in 1; 1 000 and 2 000 paths × 36 months no quicker in 2 batches and +0.2–0.5 s of CPU.
 MIN_SPLIT_PATH_MONTHS = 50_000
 
 
@@ -74,12 +74,16 @@ class PathsPlan:
         return "scratch" if table in SCRATCH_PER_PATH else None
 
 
-def batch_paths(plan: Plan, batch_size: int, workers: int) -> int:
-    """Paths per batch: at most `batch_size` (--paths-per-batch, the memory of a worker); a plan of fewer batches
-    than workers is split into equal shares so that every worker gets one, but never into shares of fewer than
-    MIN_SPLIT_PATH_MONTHS path-months (a smaller plan stays one batch). Never changes a byte ([RNG-7])."""
-    shares = max(1, min(workers, plan.paths * plan.horizon // MIN_SPLIT_PATH_MONTHS))
-    return max(1, min(batch_size, -(-plan.paths // shares)))
+def split_batch_size(plan: Plan, batch_size: int, workers: int) -> int:
+    """Paths per batch: `batch_size` (--paths-per-batch, the memory of a worker) when the plan has more batches
+    of it than workers; else the plan in equal batches, one per worker while they average MIN_SPLIT_PATH_MONTHS
+    path-months or more (a smaller plan stays one batch, or the fewest `batch_size` allows). Never changes a
+    byte ([RNG-7])."""
+    needed = -(-plan.paths // max(1, batch_size))
+    if needed > workers:
+        return max(1, batch_size)
+    shares = max(1, needed, min(workers, plan.paths * plan.horizon // MIN_SPLIT_PATH_MONTHS))
+    return max(1, -(-plan.paths // shares))
 
 
 def search_path(con: duckdb.DuckDBPyConnection, *catalogs: str) -> None:

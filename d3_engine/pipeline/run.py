@@ -148,7 +148,8 @@ def _sweep(out: Path, log: EventLog) -> None:
 def _workers(options: RunOptions, validated: Validated) -> int:
     """--max-concurrency (else run.max_concurrency), and no more than the cores this process may use: a worker
     beyond the cores adds CPU and memory, not speed (the shipped default of 4 on 2 cores: 8.8 s of CPU for a
-    small plan instead of 7.2, and a later finish). Never changes an artefact ([RNG-7])."""
+    small plan instead of 7.2, and a later finish). Never changes an artefact ([RNG-7]). The cores are the CPU
+    affinity: a container's CPU quota (cgroups) is not seen."""
     wanted = options.max_concurrency
     if wanted is None:
         wanted = int(validated.simulation["run"]["max_concurrency"])

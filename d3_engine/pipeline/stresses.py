@@ -38,7 +38,7 @@ from d3_engine.models.header import column_comment
 from d3_engine.models.python.registry import table_headers
 from d3_engine.models.scope import upstream_of
 from d3_engine.pipeline.batches import PathsPlan, finish_scratch, run_plan
-from d3_engine.pipeline.databases import BatchStopped, batch_paths, stop_point
+from d3_engine.pipeline.databases import BatchStopped, split_batch_size, stop_point
 from d3_engine.plan.params import write_params, write_settings
 from d3_engine.plan.scenarios import ParamValues
 from d3_engine.plan.store import write_inputs
@@ -137,9 +137,9 @@ def run_stresses(
         **setup,
         "models": models,
         "workers": max(1, workers // at_once),
-        # the base's batch size (batches.batch_paths splits a plan so that every worker gets a batch): with
-        # `at_once` stresses of `workers // at_once` workers, the stage's batches hold as many paths as the base's
-        "batch": batch_paths(validated.plan, int(setup["batch"]), workers),
+        # the base's batch size (databases.split_batch_size): with `at_once` stresses of `workers // at_once`
+        # workers, the stage's batches hold as many paths as the base's
+        "batch": split_batch_size(validated.plan, int(setup["batch"]), workers),
     }
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="d3-stress")

@@ -72,9 +72,9 @@ Feature: Deterministic scenarios and random draws
   Scenario: Concurrency and batch size change speed only, never bytes [RNG-2] [RNG-7]
     # 20 paths a batch: 4 batches (20, 20, 20, 12) on 2 workers, each parameter set's 3 MC paths split across
     # batches at 20 and 40 (one-path batches have their own scenario). It does concurrently all that 2 workers
-    # with 1000 paths a batch do (the plan split in 2 batches of 36, one per worker; the per-parameter-set models
-    # and the models after the batches two at a time through the same run_concurrently) and more: a batch slot
-    # reused, batches appended while others compute. So that run is not made separately.
+    # with 1000 paths a batch do (72 paths × 6 months stay one batch there, split_batch_size; the per-parameter-set
+    # models and the models after the batches two at a time through the same run_concurrently) and more: a batch
+    # slot reused, batches appended while others compute. So that run is not made separately.
     When the fixture is run with concurrency 1 and 1000 paths per batch
     And the fixture is run again with concurrency 2 and 20 paths per batch
     Then the run exits with code 0

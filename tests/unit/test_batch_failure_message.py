@@ -10,6 +10,7 @@ import pytest
 from harness import BUNDLES, run_d3
 
 import d3_engine.pipeline.batches as batches
+import d3_engine.pipeline.run as run_module
 from d3_engine.core.errors import RuntimeFailure
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +34,7 @@ def test_a_failing_batch_reports_its_own_error_while_others_are_appended(
             raise RuntimeFailure("the injected failure of batch 4")
         return build(cursor, model, variables, *args, **kwargs)
 
+    monkeypatch.setattr(run_module, "_cores", lambda: 3)  # three workers, whatever the machine
     monkeypatch.setattr(batches, "_compute_batch", computing)
     monkeypatch.setattr(batches, "build_model", building)
     for attempt in range(4):

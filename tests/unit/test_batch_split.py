@@ -1,7 +1,7 @@
-"""How a plan is cut into batches (pipeline/databases.batch_paths, specs/engine.md "Workers and threads").
+"""How a plan is cut into batches (pipeline/databases.split_batch_size, specs/engine.md "Workers and threads").
 
 `--paths-per-batch` bounds a batch; a plan of fewer batches than workers is split into equal shares so that every
-worker gets one, never into shares under MIN_SPLIT_PATH_MONTHS path-months. Batching never changes a byte: the
+worker gets one, while the shares average MIN_SPLIT_PATH_MONTHS path-months or more. Batching never changes a byte: the
 determinism scenarios (rng_determinism.feature) compare batch sizes and concurrencies.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from d3_engine.pipeline.databases import MIN_SPLIT_PATH_MONTHS, batch_paths
+from d3_engine.pipeline.databases import MIN_SPLIT_PATH_MONTHS, split_batch_size
 from d3_engine.plan.scenarios import GridPoints, Plan
 
 
@@ -32,19 +32,29 @@ def plan(paths: int, horizon: int) -> Plan:
         (72, 6, 20, 2, 20),  # an explicit --paths-per-batch below the share still bounds the batch
         (12, 6, 1, 1, 1),  # one-path batches
         (6, 6, 5000, 1, 6),
+        (6000, 12, 5000, 2, 3000),  # cut by --paths-per-batch: equal batches, 2 × 3 000 (not 5 000 + 1 000)
+        (12_000, 12, 5000, 4, 4000),  # 144 000 path-months: 2 shares at most, 3 batches to respect 5 000
+        (0, 6, 5000, 2, 1),  # no path: no batch (batches() yields none)
+        (5, 0, 5000, 2, 5),
     ],
 )
-def test_batch_paths(paths: int, horizon: int, batch_size: int, workers: int, expected: int) -> None:
-    assert batch_paths(plan(paths, horizon), batch_size, workers) == expected
+def test_split_batch_size(paths: int, horizon: int, batch_size: int, workers: int, expected: int) -> None:
+    assert split_batch_size(plan(paths, horizon), batch_size, workers) == expected
 
 
-def test_a_split_share_is_never_under_the_floor_and_never_above_the_batch_size() -> None:
-    for paths in (1, 7, 833, 834, 1667, 5000, 9999):
+def test_batches_are_equal_within_one_path_and_split_for_the_workers_only_above_the_floor() -> None:
+    for paths in (1, 7, 833, 834, 1667, 5000, 6001, 9999):
         for horizon in (1, 6, 36, 60, 120):
             for workers in (1, 2, 3, 4):
-                size = batch_paths(plan(paths, horizon), 5000, workers)
-                parts = -(-paths // size)
-                assert 1 <= size <= 5000
-                assert parts <= max(workers, -(-paths // 5000))
-                if parts > 1 and size < 5000:  # split to feed the workers: the shares average the floor or more
-                    assert paths * horizon >= parts * MIN_SPLIT_PATH_MONTHS, (paths, horizon, workers)
+                for batch_size in (1, 100, 5000):
+                    size = split_batch_size(plan(paths, horizon), batch_size, workers)
+                    parts = -(-paths // size)
+                    needed = -(-paths // batch_size)  # the batches --paths-per-batch asks for
+                    assert 1 <= size <= batch_size
+                    assert parts <= max(workers, needed)
+                    if parts <= workers:  # cut for the workers: equal batches, within one path
+                        assert size * parts - paths < parts, (paths, size)
+                    else:  # more batches than workers: --paths-per-batch decides
+                        assert size == batch_size
+                    if parts > needed:  # more batches than --paths-per-batch asks for: split for the workers
+                        assert paths * horizon >= parts * MIN_SPLIT_PATH_MONTHS, (paths, horizon, workers)

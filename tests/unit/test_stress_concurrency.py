@@ -36,8 +36,8 @@ def _stress_rows(run_dir: Path) -> list[tuple[Any, ...]]:
 @pytest.mark.e2e
 @pytest.mark.parametrize("workers", ["1"])
 def test_stresses_at_once_give_the_bytes_of_one_at_a_time(tmp_path: Path, workers: str) -> None:
-    # the cached small run: the shipped max_concurrency 4, so its 4 stresses ran at once on one worker each;
-    # with 1 they run one after the other, each waiting in the pool for the one before
+    # the cached small run: the shipped max_concurrency 4, capped at the cores (2 here), so its stresses ran two
+    # at once on one worker each; with 1 they run one after the other, each waiting in the pool for the one before
     reference = small_shipped_run().run_dir
     result = _small_run(tmp_path / "out", "--max-concurrency", workers)
     assert result.exit_code == 0, result.stdout + result.stderr
