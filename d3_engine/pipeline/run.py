@@ -169,7 +169,7 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
     con = connect(staging / "run.duckdb", threads=workers)
     bound_memory(con, staging / SPILL_DIR)
     try:
-        values, gpus = _write_plan(con, validated, log)
+        values, gpus = _write_plan(con, validated, log, workers)
         setup = {
             "workers": workers,
             "docs": validated.scope_docs(),
@@ -208,8 +208,9 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
     return exit_code
 
 
-def _write_plan(con: Any, validated: Validated, log: EventLog) -> tuple[ParamValues, list[str]]:
-    """The input, settings, parameter and scenario tables every model reads; returns (values, GPU keys)."""
+def _write_plan(con: Any, validated: Validated, log: EventLog, workers: int) -> tuple[ParamValues, list[str]]:
+    """The input, settings, parameter and scenario tables every model reads; returns (values, GPU keys).
+    `grid_built` also says the workers the run uses (--max-concurrency capped at the cores), which no artefact does."""
     plan = validated.plan
     values = variable_values(plan, validated.seed)
     gpus = sorted({o.gpu for o in validated.offers}, key=str.encode)
@@ -219,7 +220,15 @@ def _write_plan(con: Any, validated: Validated, log: EventLog) -> tuple[ParamVal
         _write_run_meta(con, log.run_id or "", validated)
         write_params(con, values, validated.scope_docs(), gpus)
         write_stress_scenarios(con, validated.stresses)
-    log.emit("grid_built", "INFO", grid_size=plan.grid_size, replicates=plan.replicates, mc=plan.mc, paths=plan.paths)
+    log.emit(
+        "grid_built",
+        "INFO",
+        grid_size=plan.grid_size,
+        replicates=plan.replicates,
+        mc=plan.mc,
+        paths=plan.paths,
+        workers=workers,
+    )
     _emit_overrides(log, validated)
     return values, gpus
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from harness import BUNDLES, run_d3, standard_run
 
 import d3_engine.pipeline.run as run_module
 from d3_engine.pipeline.run import RunOptions
@@ -35,3 +36,17 @@ def test_workers_are_the_maximum_capped_at_the_cores(
 
 def test_the_cores_are_the_process_affinity() -> None:
     assert run_module._cores() == len(os.sched_getaffinity(0)) >= 1
+
+
+@pytest.mark.e2e
+def test_more_workers_than_cores_are_not_used_and_the_event_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run_module, "_cores", lambda: 2)
+    outcome = run_d3("run", "--inputs", BUNDLES["minimal_001"], "--out", tmp_path / "out", "--max-concurrency", "8")
+    assert outcome.exit_code == 0, outcome.stdout + outcome.stderr
+    (built,) = outcome.of("grid_built")
+    assert built["workers"] == 2
+    published = Path(outcome.events[-1]["run_dir"])
+    reference = standard_run("minimal_001").run_dir  # one worker: the same bytes
+    assert (published / "SHA256SUMS").read_bytes() == (reference / "SHA256SUMS").read_bytes()
