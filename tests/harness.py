@@ -247,11 +247,42 @@ def small_shipped_run(*extra: str) -> StandardRun:
     return STANDARD_RUNS.get("inputs", "--quiet", *SMALL_PLAN, *extra)
 
 
+#: The workers asked of the second run of minimal_001: more than any test machine has, so the run gets every core
+#: this process may use (pipeline/run._workers caps the ask): 2 on the 2-core machine, against the standard run's 1.
+MANY_WORKERS = 64
+
+
 def second_minimal_run() -> StandardRun:
-    """A second, independent `d3 run --quiet --max-concurrency 2` of minimal_001, for the determinism tests
-    [RNG-7]: its own cache entry, computed apart from `standard_run("minimal_001")`, so comparing the two
-    compares two computations at two concurrencies (once per session for every test that asks)."""
-    return STANDARD_RUNS.get("minimal_001", "--quiet", "--max-concurrency", "2")
+    """A second, independent `d3 run --max-concurrency 64` of minimal_001, for the determinism tests [RNG-7]:
+    its own cache entry, computed apart from `standard_run("minimal_001")` (one worker, minimal_001's
+    run.max_concurrency), at every core this process may use, so comparing the two compares two computations at
+    two concurrencies on any machine of two cores or more (once per session for every test that asks). Not
+    `--quiet`: its `grid_built` event tells the workers it got (test_workers_cap)."""
+    return STANDARD_RUNS.get("minimal_001", "--max-concurrency", str(MANY_WORKERS))
+
+
+def copy_build(monkeypatch: Any, run: StandardRun) -> list[Path]:
+    """Make every `d3 run` of this test build its run by copying `run`'s published files into the staging folder
+    (what `pipeline.run._build` fills) instead of computing them, and return the staging folders it filled.
+
+    For tests of what happens around a build (reuse or not, --force, publishing, the ledger, the terminal
+    line): `run` must be a cached run of the same inputs and options, so the copy is what the build would write
+    (same run id, byte-identical artefacts [RNG-7]). The chaos driver's `fast_build` does the same in its
+    children. A test of the build itself never uses this."""
+    import d3_engine.pipeline.run as run_module
+
+    filled: list[Path] = []
+
+    def build(validated: Any, models: Any, options: Any, log: Any, staging: Path) -> int:
+        for item in run.run_dir.iterdir():
+            if item.name != ".d3-run":  # publish writes the marker
+                (shutil.copytree if item.is_dir() else shutil.copy2)(item, staging / item.name)
+        filled.append(staging)
+        summary = json.loads((staging / "run_summary.json").read_text(encoding="utf-8"))
+        return int(summary["exit_code"])
+
+    monkeypatch.setattr(run_module, "_build", build)
+    return filled
 
 
 # ------------------------------------------------------------------------------------------- input bundles

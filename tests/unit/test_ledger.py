@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness import StandardRun, copy_build
 
 from d3_engine.export.ledger import FIELDS, LEDGER_NAME, LedgerEntry, append, ledger_table, read, read_lines
 
@@ -104,7 +105,6 @@ def test_a_rerun_reuses_the_verified_run_and_points_latest_at_it(
     assert '"funding_gap_p50_eur":0.00' in read_lines(previous_out)[-1][0]  # [OUT-3] exact decimals
 
 
-@pytest.mark.e2e
 @pytest.mark.parametrize("tamper", ["artefact", "duckdb", "engine"])
 def test_a_run_that_does_not_verify_is_computed_again(
     tamper: str,
@@ -112,8 +112,11 @@ def test_a_run_that_does_not_verify_is_computed_again(
     previous_out: Path,
     d3: Callable[..., Any],
     monkeypatch: pytest.MonkeyPatch,
+    minimal_std: StandardRun,
 ) -> None:
-    """[OUT-15], [V12-6]: a changed artefact, an unreadable run.duckdb or another engine source ⇒ recompute."""
+    """[OUT-15], [V12-6]: a changed artefact, an unreadable run.duckdb or another engine source ⇒ recompute
+    (the build copies the session's run of the same inputs: what is tested is the decision and the publish)."""
+    built = copy_build(monkeypatch, minimal_std)
     run_id = _run_id(previous_out)
     run_dir = previous_out / run_id
     if tamper == "artefact":
@@ -126,20 +129,25 @@ def test_a_run_that_does_not_verify_is_computed_again(
         monkeypatch.setattr(reuse, "engine_source_sha256", lambda: "0" * 64)
     outcome = d3("run", "--inputs", minimal.root, "--out", previous_out)  # not --quiet: the INFO events count
     assert outcome.exit_code == 0, outcome.stderr
-    assert not outcome.of("run_reused")
+    assert not outcome.of("run_reused") and len(built) == 1
     assert len(outcome.of("run_not_reused")) == 1  # said once, not again after the compute
     from d3_engine.export.verify import verify_problem
 
     assert verify_problem(run_dir) is None and _ledger(previous_out)[-1]["reused"] is False
 
 
-@pytest.mark.e2e
 def test_force_recomputes_and_a_recorded_exit_4_is_reported_on_reuse(
-    minimal: Any, previous_out: Path, d3: Callable[..., Any]
+    minimal: Any,
+    previous_out: Path,
+    d3: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    minimal_std: StandardRun,
 ) -> None:
-    """[OUT-15]: `--force` computes again; a reused run that exited 4 prints `error` before `run_done`."""
+    """[OUT-15]: `--force` computes again (its build a copy of the session's run of the same inputs); a reused run
+    that exited 4 prints `error` before `run_done`."""
+    built = copy_build(monkeypatch, minimal_std)
     forced = d3("run", "--inputs", minimal.root, "--out", previous_out, "--force", "--quiet")
-    assert forced.exit_code == 0 and not forced.of("run_reused")
+    assert forced.exit_code == 0 and not forced.of("run_reused") and len(built) == 1
     run_id = _run_id(previous_out)
     import d3_engine.pipeline.reuse as reuse
 

@@ -5,8 +5,9 @@ The wheel test builds the wheel offline (no build isolation: setuptools is pinne
 installs it with `pip install --no-index --no-deps` into a new venv whose only other packages are the pinned
 dependencies of this venv (a .pth line, so the editable d3 of this venv is not seen), then runs `d3 validate`
 and `d3 run --out X` in an empty folder: no ./inputs, so the shipped bundle packed in the wheel is used. The run
-shrinks the shipped plan with `--set` (harness.SMALL_PLAN: what is packed, not how many paths, is the point) and
-must publish the same run id and bytes as the session's cached run of this checkout's inputs/ with the same sets.
+shrinks the shipped plan with `--set` (harness.SMALL_PLAN and NO_STRESS: what is packed, not how many paths or
+stressed plans, is the point; `d3 validate` reads every packed file) and must publish the same run id and bytes as
+the session's cached run of this checkout's inputs/ with the same sets.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from harness import ROOT, SMALL_PLAN, run_d3, small_shipped_run, tree_digest
+from harness import NO_STRESS, ROOT, SMALL_PLAN, run_d3, small_shipped_run, tree_digest
 
 from d3_engine.core.files import shipped_inputs_dir
 from d3_engine.pipeline.starter import START_HERE
@@ -59,13 +60,13 @@ def test_the_wheel_carries_its_data_and_runs_the_shipped_plan_from_any_folder(in
     validate = _sh(installed / "d3", "validate", "--quiet", cwd=tmp_path)
     assert '"exit_code": 0' in validate.stdout.splitlines()[-1]
     run = subprocess.run(
-        [str(installed / "d3"), "run", "--out", "X", "--quiet", *SMALL_PLAN],
+        [str(installed / "d3"), "run", "--out", "X", "--quiet", *SMALL_PLAN, *NO_STRESS],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         check=False,
     )
-    reference = small_shipped_run()  # this checkout's inputs/, in-process, with the same sets
+    reference = small_shipped_run(*NO_STRESS)  # this checkout's inputs/, in-process, with the same sets
     assert run.returncode == reference.exit_code == 0, run.stderr
     published = (tmp_path / "X" / "latest").resolve()
     assert published.name == reference.run_dir.name  # same inputs, same engine, same run id [OUT-1]
