@@ -35,39 +35,43 @@ GROUPS = {
     "tests/unit/test_stress_concurrency.py": "shipped runs",
 }
 
-#: Seconds of the heaviest units (≥ 3 s, twelfth session) on a 2-core machine with coverage, for a session with no
-#: cached timings (a fresh clone, CI). A unit missing here counts 0.1 s per test: a one-test module of 12 s would be
-#: handed out last and keep one worker busy while the other idles. Refresh from `.pytest_cache/v/d3/test_seconds`
-#: (summed per `unit_of`) when a unit's cost changes by several seconds.
+#: Seconds of the heaviest units (≥ 3 s; a fresh clone's `make test`, nineteenth session) on a 2-core machine with
+#: coverage, for a session with no cached timings (a fresh clone, CI). A unit missing here counts 0.1 s per test: a
+#: one-test module of 12 s would be handed out last and keep one worker busy while the other idles. Refresh from
+#: `.pytest_cache/v/d3/test_seconds` (summed per `unit_of`) when a unit's cost changes by several seconds.
 HINT_SECONDS = {
-    "tests/bdd/test_rng_determinism.py": 72.0,
-    "shipped runs": 72.0,
-    "tests/chaos/test_kills.py": 32.0,
-    "tests/unit/test_ledger.py": 15.0,
-    "tests/unit/test_dec_fast_path.py": 13.0,
-    "tests/chaos/test_fuzz.py": 11.0,
-    "tests/bdd/test_private_economics.py": 10.0,
+    "shipped runs": 56.0,
+    "tests/bdd/test_rng_determinism.py": 46.0,
+    "tests/chaos/test_kills.py": 29.0,
+    "tests/chaos/test_fuzz.py": 12.0,
+    "tests/bdd/test_private_economics.py": 9.0,
+    "tests/unit/test_dec_fast_path.py": 9.0,
+    "tests/bdd/test_acceptance.py": 9.0,
     "tests/unit/test_properties_finance.py": 9.0,
-    "tests/sql/test_growth_limits.py": 9.0,
-    "tests/unit/test_formats.py": 8.0,
-    "tests/sql/test_finance_paths.py": 8.0,
-    "tests/bdd/test_acceptance.py": 8.0,
-    "tests/unit/test_badinput.py": 8.0,
-    "tests/unit/test_batch_failure_message.py": 7.0,
+    "tests/unit/test_batch_failure_message.py": 8.0,
+    "tests/unit/test_badinput.py": 7.0,
+    "tests/sql/test_growth_limits.py": 7.0,
+    "tests/sql/test_finance_paths.py": 7.0,
     "tests/unit/test_optional_keys_run.py": 6.0,
+    "tests/unit/test_formats.py": 6.0,
     "tests/unit/test_row_group_appends.py": 6.0,
+    "tests/test_style.py": 5.0,
     "tests/unit/test_series_select.py": 5.0,
+    "tests/sql/test_finance_cash.py": 5.0,
+    "tests/unit/test_report_charts.py": 5.0,
     "tests/unit/test_properties_growth.py": 5.0,
-    "tests/unit/test_public_idle_models.py": 5.0,
-    "tests/sql/test_finance_cash.py": 4.0,
-    "tests/unit/test_one_path_batch.py": 4.0,
     "tests/browser/test_report_browser.py": 4.0,
+    "tests/sql/test_checks_sql.py": 4.0,
+    "tests/unit/test_public_idle_models.py": 4.0,
+    "tests/unit/test_ledger.py": 4.0,
+    "tests/unit/test_one_path_batch.py": 4.0,
     "tests/sql/test_public_demand_models.py": 4.0,
     "tests/unit/test_report_golden.py": 4.0,
-    "tests/chaos/test_signals.py": 4.0,
-    "tests/unit/test_cli.py": 4.0,
     "tests/unit/test_publish.py": 4.0,
-    "tests/unit/test_parse.py": 3.0,
+    "tests/bdd/test_report.py": 3.0,
+    "tests/unit/test_model_render.py": 3.0,
+    "tests/unit/test_cli.py": 3.0,
+    "tests/bdd/test_consolidation.py": 3.0,
 }
 CACHE_KEY = "d3/test_seconds"
 SECONDS_PER_TEST = 0.1

@@ -141,7 +141,8 @@ def _serve_one(request: dict[str, Any], work: Path) -> dict[str, Any]:
 
 
 def _serve_together(request: dict[str, Any], work: Path) -> list[dict[str, Any]]:
-    """Fork one child per argument list at the same moment; wait for all (concurrent runs)."""
+    """Fork one child per argument list at the same moment; wait for all (concurrent runs). With `fast_build`
+    every child builds by copying that run folder, so they reach publishing within milliseconds of each other."""
     children = []
     for index, args in enumerate(request["together"]):
         out_file, err_file = str(work / f"child-{index}.out"), str(work / f"child-{index}.err")
@@ -149,7 +150,7 @@ def _serve_together(request: dict[str, Any], work: Path) -> list[dict[str, Any]]
         if pid == 0:
             code = 70
             try:
-                _child({"args": args}, out_file, err_file)
+                _child({"args": args, "fast_build": request.get("fast_build")}, out_file, err_file)
             except SystemExit as done:
                 code = done.code if isinstance(done.code, int) else 0
             finally:

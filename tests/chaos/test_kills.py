@@ -260,13 +260,15 @@ def test_a_kill_at_any_instant_loses_nothing(stage: Stage, case: Kill) -> None:
 
 def test_two_runs_of_the_same_id_at_once_into_one_out(stage: Stage) -> None:
     """Issue 14: both end cleanly (no OSError): one publishes, the other reuses it (or exchanges in an identical
-    copy); the run verifies, `latest` points at it, nothing is left behind, the ledger has both lines."""
+    copy); the run verifies, `latest` points at it, nothing is left behind, the ledger has both lines. The race is
+    in publishing: both build by copying B's cached run (`fast_build`), so they reach it within milliseconds."""
     b = stage.out / stage.b_id
     if b.exists():
         shutil.rmtree(b)
     lines_before = len(read(stage.out))
     assert stage.driver.proc.stdin is not None
-    request = {"together": [stage.args(SEED_B, "--quiet"), stage.args(SEED_B, "--quiet")]}
+    together = [stage.args(SEED_B, "--quiet"), stage.args(SEED_B, "--quiet")]
+    request = {"together": together, "fast_build": str(stage.cache_b)}
     stage.driver.proc.stdin.write(json.dumps(request) + "\n")
     stage.driver.proc.stdin.flush()
     answers = json.loads(stage.driver._line())
