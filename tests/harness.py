@@ -274,6 +274,8 @@ def copy_build(monkeypatch: Any, run: StandardRun) -> list[Path]:
     filled: list[Path] = []
 
     def build(validated: Any, models: Any, options: Any, log: Any, staging: Path) -> int:
+        # publish.make_staging names the folder `.staging-<run id>-<pid>`: another run id is a wrong `run`
+        assert staging.name.startswith(f".staging-{run.run_dir.name}-"), (staging.name, run.run_dir)
         for item in run.run_dir.iterdir():
             if item.name != ".d3-run":  # publish writes the marker
                 (shutil.copytree if item.is_dir() else shutil.copy2)(item, staging / item.name)

@@ -9,7 +9,7 @@ Two modes, both started by tests/chaos as a subprocess:
   stderr go to files; the answer gives its wait status and both texts. Forking from a warm parent
   keeps 30 kills within the test budget ([ARCHITECTURE §3b]).
   `fast_build` swaps the (already tested) build for a copy of a run folder computed earlier, so the
-  kills aimed at publishing do not pay for a whole run each.
+  kills aimed at publishing, and the two concurrent runs of one id, do not pay for a whole run each.
   A request with `here` runs d3 in the serving process itself, unharmed: its caches (compiled SQL and
   report templates, Matplotlib's fonts) are then warm in every child forked after it.
 - `early SIGNAL MODULE ARGS…`: a fresh process that sends itself SIGNAL when MODULE is first imported

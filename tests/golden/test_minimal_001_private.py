@@ -2,9 +2,10 @@
 
 The real CLI runs the fixture (combined pipelines twice, private alone once): the combined and the
 private-only runs are the session's cached standard runs (tests/harness.py), the second combined run is the
-harness's independent second run (at every core: 2 workers on the 2-core machine). The private artefacts are read from the published run
-folder; while run.export_all does not yet call export_private, they are produced from that run's run.duckdb by
-the exporter itself, and `test_the_cli_publishes_the_private_artefacts` says what is missing.
+harness's independent second run (asked for 64 workers, capped at the cores: 2 on the 2-core machine). The
+private artefacts are read from the published run folder; while run.export_all does not yet call
+export_private, they are produced from that run's run.duckdb by the exporter itself, and
+`test_the_cli_publishes_the_private_artefacts` says what is missing.
 """
 
 from __future__ import annotations

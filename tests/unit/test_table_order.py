@@ -3,7 +3,8 @@
 The exports sort, so the CSVs never depended on it; a user reading `SELECT * FROM public_customers_path LIMIT 5`
 does. Twelve tables (plan-scope vendor and price tables, the customer tables, the representative path's rows)
 came out in a thread-dependent order at 10 000 paths before their models ended with `ORDER BY` (2026-12-04).
-Compared here: the session's minimal run at one worker and its independent rerun at two.
+Compared here: the session's minimal run at one worker and its independent rerun asked for 64 workers, capped
+at the cores (2 on the 2-core machine).
 """
 
 from __future__ import annotations
