@@ -242,9 +242,15 @@ SMALL_PLAN = (
 )
 
 
+#: The cached small runs of the shipped inputs run on one worker: their stress tests one at a time, the reference
+#: test_stress_concurrency compares two at once with (artefacts never depend on the workers [RNG-7]).
+ONE_WORKER = ("--max-concurrency", "1")
+
+
 def small_shipped_run(*extra: str) -> StandardRun:
-    """The session's cached `d3 run --quiet <SMALL_PLAN> <extra>` of the shipped inputs (see RunCache)."""
-    return STANDARD_RUNS.get("inputs", "--quiet", *SMALL_PLAN, *extra)
+    """The session's cached `d3 run --quiet <SMALL_PLAN> --max-concurrency 1 <extra>` of the shipped inputs (see
+    RunCache)."""
+    return STANDARD_RUNS.get("inputs", "--quiet", *SMALL_PLAN, *ONE_WORKER, *extra)
 
 
 #: The workers asked of the second run of minimal_001: more than any test machine has, so the run gets every core

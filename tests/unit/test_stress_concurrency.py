@@ -33,23 +33,6 @@ def _stress_rows(run_dir: Path) -> list[tuple[Any, ...]]:
         con.close()
 
 
-@pytest.mark.e2e
-@pytest.mark.parametrize("workers", ["1"])
-def test_stresses_at_once_give_the_bytes_of_one_at_a_time(tmp_path: Path, workers: str) -> None:
-    # the cached small run: the shipped max_concurrency 4, capped at the cores (2 here), so its stresses ran two
-    # at once on one worker each; with 1 they run one after the other, each waiting in the pool for the one before
-    reference = small_shipped_run().run_dir
-    result = _small_run(tmp_path / "out", "--max-concurrency", workers)
-    assert result.exit_code == 0, result.stdout + result.stderr
-    other = Path(result.events[-1]["run_dir"])
-    assert (other / "SHA256SUMS").read_bytes() == (reference / "SHA256SUMS").read_bytes()
-    rows = _stress_rows(other)
-    assert rows == _stress_rows(reference)
-    assert sorted({r[0] for r in rows}) == list(range(1, SHIPPED_STRESSES + 1))
-    done = [e for e in result.events if e["event"] == "stress_done"]
-    assert [e["scenario"] for e in done] == list(range(1, SHIPPED_STRESSES + 1))  # in input order
-
-
 class Staged:
     """Wraps the stress stage of pipeline/run.py: what its staging folder holds of the stresses when it ends."""
 
@@ -91,9 +74,12 @@ def _events() -> dict[int, threading.Event]:
 
 
 @pytest.mark.e2e
-def test_stresses_that_finish_out_of_order_are_appended_in_input_order(
+def test_stresses_at_once_that_finish_out_of_order_give_the_bytes_of_one_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Two stresses at once (two workers), the first finishing only after the second: stress_done and
+    stress_path_kpis in input order, and the artefacts and stress rows of the session's cached small run, whose
+    stresses ran one at a time on one worker (harness.small_shipped_run) [RNG-7]."""
     outcomes: dict[int, str] = {}
     finished = _events()
 
@@ -109,7 +95,11 @@ def test_stresses_that_finish_out_of_order_are_appended_in_input_order(
     assert done == list(range(1, SHIPPED_STRESSES + 1))
     assert outcomes == dict.fromkeys(range(1, SHIPPED_STRESSES + 1), "finished")
     other = Path(result.events[-1]["run_dir"])
-    assert _stress_rows(other) == _stress_rows(small_shipped_run().run_dir)
+    reference = small_shipped_run().run_dir
+    assert (other / "SHA256SUMS").read_bytes() == (reference / "SHA256SUMS").read_bytes()
+    rows = _stress_rows(other)
+    assert rows == _stress_rows(reference)
+    assert sorted({r[0] for r in rows}) == list(range(1, SHIPPED_STRESSES + 1))
     assert staged.leftovers == []
 
 
