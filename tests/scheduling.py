@@ -40,14 +40,14 @@ GROUPS = {
 #: one-test module of 12 s would be handed out last and keep one worker busy while the other idles. Refresh from
 #: `.pytest_cache/v/d3/test_seconds` (summed per `unit_of`) when a unit's cost changes by several seconds.
 HINT_SECONDS = {
-    "shipped runs": 56.0,
+    "shipped runs": 51.0,
     "tests/bdd/test_rng_determinism.py": 46.0,
     "tests/chaos/test_kills.py": 29.0,
     "tests/chaos/test_fuzz.py": 12.0,
     "tests/bdd/test_private_economics.py": 9.0,
     "tests/unit/test_dec_fast_path.py": 9.0,
     "tests/bdd/test_acceptance.py": 9.0,
-    "tests/unit/test_properties_finance.py": 9.0,
+    "tests/unit/test_properties_finance.py": 11.0,
     "tests/unit/test_batch_failure_message.py": 8.0,
     "tests/unit/test_badinput.py": 7.0,
     "tests/sql/test_growth_limits.py": 7.0,
