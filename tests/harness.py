@@ -242,8 +242,8 @@ SMALL_PLAN = (
 )
 
 
-#: The cached small runs of the shipped inputs run on one worker: their stress tests one at a time, the reference
-#: test_stress_concurrency compares two at once with (artefacts never depend on the workers [RNG-7]).
+#: The cached small runs of the shipped inputs run on one worker, their stress tests one at a time: the reference
+#: that test_stress_concurrency compares its two-worker run against (artefacts never depend on the workers [RNG-7]).
 ONE_WORKER = ("--max-concurrency", "1")
 
 
