@@ -271,10 +271,11 @@ def copy_build(monkeypatch: Any, run: StandardRun) -> list[Path]:
     """Make every `d3 run` of this test build its run by copying `run`'s published files into the staging folder
     (what `pipeline.run._build` fills) instead of computing them, and return the staging folders it filled.
 
-    For tests of what happens around a build (reuse or not, --force, publishing, the ledger, the terminal
-    line): `run` must be a cached run of the same inputs and options, so the copy is what the build would write
-    (same run id, byte-identical artefacts [RNG-7]). The chaos driver's `fast_build` does the same in its
-    children. A test of the build itself never uses this."""
+    For tests of what happens around a build (reuse or not, --force, publishing, the ledger): `run` must be a
+    cached run of the same inputs and options, so the copy is what the build would write (same run id,
+    byte-identical artefacts [RNG-7]). The build's own events (`model_done`, `acceptance_checked`, …) are not
+    emitted. The chaos driver's `fast_build` does the same in its children. A test of the build itself never
+    uses this."""
     import d3_engine.pipeline.run as run_module
 
     filled: list[Path] = []
