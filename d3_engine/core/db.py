@@ -22,8 +22,12 @@ if TYPE_CHECKING:
     import duckdb
 
 
-def connect(path: Path | None, threads: int = 1) -> duckdb.DuckDBPyConnection:
+def connect(path: Path | None, threads: int = 1, block_size: int | None = None) -> duckdb.DuckDBPyConnection:
     """Open (or create) a DuckDB database; None gives an in-memory one.
+
+    `block_size`: the block size of every database file this connection creates (the file at `path` when new,
+    and those it attaches later); None keeps DuckDB's 256 KiB. A small plan's run takes 16 KiB blocks
+    (pipeline/databases.database_block_size).
 
     `threads`: DuckDB's threads per query; a run gives its workers. One thread beside d3's own workers would cost
     ~12 % less CPU on a small run, but with 2 workers DuckDB 2.0.0 then fails finance_month's hash join in a batch
@@ -32,7 +36,10 @@ def connect(path: Path | None, threads: int = 1) -> duckdb.DuckDBPyConnection:
     """
     import duckdb
 
-    con = duckdb.connect(str(path) if path is not None else ":memory:")
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if block_size is not None:
+        config["default_block_size"] = str(int(block_size))
+    con = duckdb.connect(str(path) if path is not None else ":memory:", config=config)
     con.execute(f"SET threads TO {max(1, int(threads))}")
     # Insertion order is part of what we hand to ordered exports; keep it.
     con.execute("SET preserve_insertion_order = true")

@@ -46,6 +46,7 @@ from d3_engine.models.python.registry import all_models
 from d3_engine.models.render import model_variables
 from d3_engine.models.runner import ModelRun
 from d3_engine.pipeline.batches import PathsPlan, finish_scratch, run_plan
+from d3_engine.pipeline.databases import database_block_size
 from d3_engine.pipeline.reuse import expected_engine, note_identity, refuse_unsafe_out, reuse_published
 from d3_engine.pipeline.stresses import run_stresses
 from d3_engine.pipeline.validation import validation_stage
@@ -166,7 +167,7 @@ def _build(validated: Validated, models: list[Model], options: RunOptions, log: 
     plan = validated.plan
     workers = _workers(options, validated)
     progress = Progress(enabled=not options.quiet)
-    con = connect(staging / "run.duckdb", threads=workers)
+    con = connect(staging / "run.duckdb", threads=workers, block_size=database_block_size(plan))
     bound_memory(con, staging / SPILL_DIR)
     try:
         values, gpus = _write_plan(con, validated, log, workers)

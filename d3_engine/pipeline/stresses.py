@@ -38,7 +38,7 @@ from d3_engine.models.header import column_comment
 from d3_engine.models.python.registry import table_headers
 from d3_engine.models.scope import upstream_of
 from d3_engine.pipeline.batches import PathsPlan, finish_scratch, run_plan
-from d3_engine.pipeline.databases import BatchStopped, split_batch_size, stop_point
+from d3_engine.pipeline.databases import BatchStopped, database_block_size, split_batch_size, stop_point
 from d3_engine.plan.params import write_params, write_settings
 from d3_engine.plan.scenarios import ParamValues
 from d3_engine.plan.store import write_inputs
@@ -73,7 +73,7 @@ def run_stress(
     """Build one stressed run of the `scenario_path_kpis` model in the database file `scratch`.
 
     `stop`: set by the caller when the stage fails; the stress then ends at its next model (BatchStopped)."""
-    con = connect(scratch, threads=setup["workers"])
+    con = connect(scratch, threads=setup["workers"], block_size=database_block_size(validated.plan))
     spill = scratch.parent / f".stress-{stress.scenario}-spill"
     bound_memory(con, spill)
     paths = PathsPlan(

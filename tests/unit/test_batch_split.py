@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from d3_engine.pipeline.databases import MIN_SPLIT_PATH_MONTHS, split_batch_size
+from d3_engine.pipeline.databases import (
+    MIN_SPLIT_PATH_MONTHS,
+    SMALL_BLOCK_SIZE,
+    SMALL_FILE_PATH_MONTHS,
+    database_block_size,
+    split_batch_size,
+)
 from d3_engine.plan.scenarios import GridPoints, Plan
 
 
@@ -58,3 +64,20 @@ def test_batches_are_equal_within_one_path_and_split_for_the_workers_only_above_
                         assert size == batch_size
                     if parts > needed:  # more batches than --paths-per-batch asks for: split for the workers
                         assert paths * horizon >= parts * MIN_SPLIT_PATH_MONTHS, (paths, horizon, workers)
+
+
+@pytest.mark.parametrize(
+    ("paths", "horizon", "expected"),
+    [
+        (1, 3, SMALL_BLOCK_SIZE),  # minimal_001
+        (72, 6, SMALL_BLOCK_SIZE),  # grid_001
+        (1000, 50, SMALL_BLOCK_SIZE),  # 50 000 path-months: the last small plan
+        (1001, 50, None),
+        (5000, 60, None),  # the shipped plan (make run)
+        (100_000, 36, None),  # the benchmark plans keep DuckDB's 256 KiB
+    ],
+)
+def test_a_small_plan_writes_small_blocks(paths: int, horizon: int, expected: int | None) -> None:
+    """pipeline/databases.database_block_size: 16 KiB blocks up to SMALL_FILE_PATH_MONTHS, DuckDB's default above."""
+    assert paths * horizon <= SMALL_FILE_PATH_MONTHS or expected is None
+    assert database_block_size(plan(paths, horizon)) == expected

@@ -36,3 +36,26 @@ def test_the_full_size_run_database_has_no_free_blocks(shipped_run: Path) -> Non
         con.close()
     assert rows > 2 * 122_880, f"{database}: too few rows to span several row groups"
     assert free <= total // 50, f"{database}: {free} of {total} blocks free"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "block_size"),
+    [("minimal_run", 16_384), ("shipped_small_run", 16_384), ("shipped_run", 262_144)],
+)
+def test_a_small_plan_writes_a_small_run_database(
+    fixture: str, block_size: int, request: pytest.FixtureRequest
+) -> None:
+    """A plan of at most 50 000 path-months writes 16 KiB blocks (pipeline/databases.database_block_size): every
+    table takes at least a block, so minimal_001's run.duckdb is ~2 MB, not ~23 MB; the shipped plan (300 000
+    path-months) keeps DuckDB's 256 KiB."""
+    import duckdb
+
+    database: Path = request.getfixturevalue(fixture) / "run.duckdb"
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        (found,) = con.execute("SELECT block_size FROM pragma_database_size()").fetchall()[0]
+    finally:
+        con.close()
+    assert found == block_size
+    if fixture == "minimal_run":
+        assert database.stat().st_size < 4_000_000, database.stat().st_size
