@@ -46,7 +46,7 @@ def stop_point(stop: threading.Event | None) -> None:
 MIN_SPLIT_PATH_MONTHS = 50_000
 
 #: The block size of a small plan's database files, and the most path-months a plan may have to get it. DuckDB
-#: gives every table at least one block of its own: minimal_001's run.duckdb (1 path × 3 months, ~150 tables) is
+#: gives every non-empty table blocks of its own: minimal_001's run.duckdb (1 path × 3 months, ~110 tables) is
 #: 23 MB in 256 KiB blocks, 2.1 MB in 16 KiB ones; the test suite wrote 4.3 GB of run.duckdb files, 0.7 GB with
 #: 16 KiB (its system CPU 31.8 → 25 s). Larger plans keep DuckDB's 256 KiB (the benchmark plans: 300 000
 #: path-months and more), where each column segment then holds more rows.

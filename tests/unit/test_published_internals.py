@@ -46,7 +46,7 @@ def test_a_small_plan_writes_a_small_run_database(
     fixture: str, block_size: int, request: pytest.FixtureRequest
 ) -> None:
     """A plan of at most 50 000 path-months writes 16 KiB blocks (pipeline/databases.database_block_size): every
-    table takes at least a block, so minimal_001's run.duckdb is ~2 MB, not ~23 MB; the shipped plan (300 000
+    non-empty table takes blocks of its own, so minimal_001's run.duckdb is ~2 MB, not ~23 MB; the shipped plan (300 000
     path-months) keeps DuckDB's 256 KiB."""
     import duckdb
 
