@@ -10,6 +10,11 @@
   `.copy_to(tmp_path / ...)`; nobody recomputes it and nobody changes the cached folder.
 
 The cache holds exactly what the CLI published and printed; a copy relocates the printed paths, nothing else.
+
+- Inside `run_d3` (in-process), a chart whose drawing code and data equal those of a chart drawn before in this
+  process is that chart's PNG bytes (`charts_drawn_once`): a chart is a pure function of its data, which
+  tests/unit/test_report_charts.py proves by drawing for real (savefig's pixels, two processes byte-identical,
+  the user's rcParams ignored). The suite's ~50 runs would otherwise draw ~450 charts, 290 of them again.
 """
 
 from __future__ import annotations
@@ -89,6 +94,48 @@ class CliOutcome:
         return replace(self, stdout=stdout, stderr=stderr)
 
 
+_PLAIN = (str, int, float, bool, type(None))
+_DRAWN: dict[tuple[object, ...], bytes] = {}
+
+
+def chart_key(draw: Callable[..., Any]) -> tuple[object, ...] | None:
+    """What a chart's PNG is a function of: its drawing code and the values it closes over, by their `repr`
+    (exact: a float's repr round-trips). None when a value is not plain data (lists, tuples, str, numbers,
+    None): such a chart is always drawn."""
+
+    def plain(value: object) -> bool:
+        if isinstance(value, list | tuple):
+            return all(plain(item) for item in value)
+        return isinstance(value, _PLAIN)
+
+    values = [cell.cell_contents for cell in draw.__closure__ or ()]
+    if not all(plain(value) for value in values):
+        return None
+    return (draw.__code__, repr(values))
+
+
+@contextlib.contextmanager
+def charts_drawn_once() -> Iterator[None]:
+    """Inside the block, `charts.png_bytes` draws each distinct chart (`chart_key`) once in this process."""
+    from d3_engine.report import charts
+
+    draw_png = charts.png_bytes
+
+    def remembered(draw: Callable[..., Any]) -> bytes:
+        key = chart_key(draw)
+        if key is None:
+            return draw_png(draw)
+        if key not in _DRAWN:
+            _DRAWN[key] = draw_png(draw)
+        return _DRAWN[key]
+
+    charts.png_bytes = remembered  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        charts.png_bytes = draw_png  # type: ignore[assignment]
+
+
 def _in_process(args: list[str], cwd: Path | None) -> CliOutcome:
     """Run the real console entry point `d3_engine.cli.app.main` in this process, capturing both streams."""
     from d3_engine.cli.app import main
@@ -96,6 +143,7 @@ def _in_process(args: list[str], cwd: Path | None) -> CliOutcome:
     out, err = io.StringIO(), io.StringIO()
     code: int | str | None = 0
     with contextlib.ExitStack() as stack:
+        stack.enter_context(charts_drawn_once())
         if cwd is not None:
             stack.enter_context(contextlib.chdir(cwd))
         stack.enter_context(contextlib.redirect_stdout(out))

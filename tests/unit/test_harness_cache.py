@@ -1,4 +1,5 @@
-"""The session's cache of standard runs is one cache: every module reaches it through the module `harness`.
+"""The session's cache of standard runs is one cache: every module reaches it through the module `harness`;
+and the harness draws a chart again only for other data (`harness.chart_key`).
 
 A module that imported `tests.harness` got a second copy of the module, whose cache was never pointed at the
 session's shared folder: five modules recomputed runs the others had cached, on every xdist worker (found in
@@ -8,8 +9,11 @@ session's shared folder: five modules recomputed runs the others had cached, on 
 from __future__ import annotations
 
 import importlib.util
+import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import harness
 import pytest
@@ -25,3 +29,59 @@ def test_the_harness_cannot_be_imported_under_a_second_name() -> None:
 
 def test_the_cache_lives_in_the_session_folder_every_worker_shares(standard_runs_folder: Path) -> None:
     assert harness.STANDARD_RUNS._folder() == standard_runs_folder
+
+
+def _captured(make: Callable[[], bytes]) -> Callable[..., Any]:
+    """The drawing function a chart function hands to `charts.png_bytes`."""
+    from d3_engine.report import charts
+
+    drawn: list[Callable[..., Any]] = []
+    original = charts.png_bytes
+    charts.png_bytes = lambda draw: drawn.append(draw) or b""  # type: ignore[assignment]
+    try:
+        make()
+    finally:
+        charts.png_bytes = original  # type: ignore[assignment]
+    (draw,) = drawn
+    return draw
+
+
+def test_a_chart_is_remembered_by_its_code_and_exact_data() -> None:
+    """`charts_drawn_once` may hand out a PNG drawn before only for the same drawing of the same values: one ulp,
+    another title, or another chart kind over the same data is another key; a value that is not plain data
+    (whose repr would not say what is drawn) gives no key at all."""
+    from d3_engine.report import charts
+
+    def lines(y: float, title: str = "t") -> Callable[..., Any]:
+        return _captured(lambda: charts.lines_chart(title, [1, 2], ["a", "b"], [("l", [1.0, y])], [], "EUR"))
+
+    assert harness.chart_key(lines(2.0)) == harness.chart_key(lines(2.0))
+    assert harness.chart_key(lines(2.0)) != harness.chart_key(lines(math.nextafter(2.0, 3.0)))
+    assert harness.chart_key(lines(2.0)) != harness.chart_key(lines(2.0, title="u"))
+    bars = _captured(lambda: charts.grouped_bars("t", ["a", "b"], [("l", [1.0, 2.0])], "EUR", horizontal=False))
+    assert harness.chart_key(bars) != harness.chart_key(lines(2.0))
+    unknown = object()
+    assert harness.chart_key(lambda fig, ax: (fig, ax, unknown)) is None
+
+
+def test_inside_run_d3_each_distinct_chart_is_drawn_once() -> None:
+    from d3_engine.report import charts
+
+    draws: list[object] = []
+
+    def stand_in(draw: object) -> bytes:
+        draws.append(draw)
+        return repr(len(draws)).encode()
+
+    original = charts.png_bytes
+    charts.png_bytes = stand_in  # type: ignore[assignment]
+    try:
+        with harness.charts_drawn_once():
+            first = charts.tornado_chart("t", ["v"], [1.0], [3.0], 2.0)
+            again = charts.tornado_chart("t", ["v"], [1.0], [3.0], 2.0)
+            other = charts.tornado_chart("t", ["v"], [1.0], [3.5], 2.0)
+        assert charts.png_bytes is stand_in  # the block gives back what it found
+        after = charts.tornado_chart("t", ["v"], [1.0], [3.0], 2.0)
+    finally:
+        charts.png_bytes = original  # type: ignore[assignment]
+    assert first == again and other != first and len(draws) == 3 and after == b"3"
