@@ -26,24 +26,34 @@ unexport PYTHONDONTWRITEBYTECODE
 
 venv: $(BIN)/python
 
-$(BIN)/python:
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "d3 needs Python >= 3.11")'
-	$(PYTHON) -m venv $(VENV)
-
 # Exact versions from requirements.lock (RNG-7), then d3 itself without re-resolving. By default pip installs only
-# uv (its version pinned in the lock too) and uv the rest: the same wheels in ~15 s instead of pip's ~47 s. uv does
-# not read pip's settings (README: UV_DEFAULT_INDEX behind a mirror); `make install INSTALLER=pip` installs with pip.
+# uv (its version pinned in the lock too) and uv the rest, pip included: the same wheels in ~15 s instead of pip's
+# ~47 s. The venv starts without pip and PYTHON's own pip puts uv into it (`pip --python`, pip >= 22.3): ~2 s less
+# than ensurepip, which copies pip in first; without such a pip, ensurepip it is. uv does not read pip's settings
+# (README: UV_DEFAULT_INDEX behind a mirror); `make install INSTALLER=pip` installs with pip.
 INSTALLER ?= uv
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 UV_INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "d3 needs Python >= 3.11")'
+ifeq ($(INSTALLER),pip)
+	$(PYTHON) -m venv $(VENV)
+else
+	$(PYTHON) -m venv --without-pip $(VENV)
+endif
+
 $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 ifeq ($(INSTALLER),pip)
+	@$(BIN)/python -c 'import pip' 2>/dev/null || $(BIN)/python -m ensurepip --default-pip >/dev/null
 	$(PIP) -r requirements.lock
 	$(PIP) --no-deps --no-build-isolation -e .
 else
 	@pin=$$(grep -m1 -x 'uv==[0-9][0-9.]*' requirements.lock) || { echo "requirements.lock pins no uv (uv==X.Y.Z): restore it from git, or use make install INSTALLER=pip" >&2; exit 2; }; \
-	echo "$(PIP) $$pin"; $(PIP) "$$pin"
+	echo "$(PYTHON) -m pip --python $(BIN)/python install $$pin"; \
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check "$$pin" 2>/dev/null \
+	|| { echo "(no pip of $(PYTHON) installs into $(VENV): ensurepip first)"; \
+	     $(BIN)/python -m ensurepip --default-pip >/dev/null && $(PIP) "$$pin"; }
 	$(UV_INSTALL) --compile-bytecode -r requirements.lock
 	$(UV_INSTALL) --no-deps --no-build-isolation -e .
 endif
@@ -74,7 +84,7 @@ bench: install
 
 # From an installed venv (a bare one would lock nothing but setuptools), keeping the header comments.
 lock: $(STAMP)
-	{ grep '^#' requirements.lock; $(BIN)/python -m pip freeze --all --exclude-editable | grep -v -e '^d3-engine' -e '^pip=='; } > requirements.lock.new
+	{ grep '^#' requirements.lock; $(BIN)/python -m pip freeze --all --exclude-editable | grep -v '^d3-engine'; } > requirements.lock.new
 	@mv requirements.lock.new requirements.lock
 
 clean:
