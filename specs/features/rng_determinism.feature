@@ -46,14 +46,20 @@ Feature: Deterministic scenarios and random draws
     And variable_draws.csv reads "public_tap,target_margin_pct,pricing_policy.public_tap.target_margin_pct,5,3,60"
 
   @e2e
-  Scenario: Grid values hit the lattice endpoints exactly and discrete draws cover every value [IN-13] [RNG-4]
-    # Every grid point shares the replicates' draws [RNG-9], so coverage needs replicates, not grid points.
-    Given run.random_runs_per_simulation is set to 24
+  Scenario: Grid values hit the lattice endpoints exactly, discrete draws cover every value, a draw that breaks floor ≤ cap is clamped [IN-13] [RNG-4] [IN-16]
+    # Every grid point shares the replicates' draws [RNG-9], so coverage needs replicates, not grid points. One run
+    # of 24 replicates serves both checks: the added variable draws from a stream of its own [RNG-2], so every other
+    # variable keeps the values it has without it.
+    Given the public variable "floor_draw,public_tap,pricing_policy.public_tap.min_floor_eur_per_1k,numeric,EUR_per_1k,0,5,0.5,0,random,uniform,,clamp test" is added
+    And run.random_runs_per_simulation is set to 24
     When the fixture is run with concurrency 1 and 1000 paths per batch
-    Then the transcript values of "target_margin_pct" are exactly "50|55|60"
+    Then the run exits with code 0
+    And the transcript values of "target_margin_pct" are exactly "50|55|60"
     And the transcript values of "vendor_weight_cost" are exactly "0.5|0.7"
     And the transcript values of "repayment_type" are exactly "annuity|bullet|linear"
-    And every random variable has one value per parameter set, shared by its 3 MC paths
+    And each of the 5 random variables has one value per parameter set, shared by its 3 MC paths
+    And some transcript value of "floor_draw" exceeds 3
+    And params_public_tap.min_floor_eur_per_1k is the smaller of the draw and the cap 3 in every parameter set
 
   Scenario: A grid variable changes the parameter tables the models read [IN-16] [IN-17]
     When the fixture is run with concurrency 1 and 1000 paths per batch
@@ -116,15 +122,6 @@ Feature: Deterministic scenarios and random draws
     Then the run exits with code 2
     And a "too_many_paths" error says "72 paths, more than run.max_paths 71"
     And nothing is published
-
-  @e2e
-  Scenario: A random draw that breaks floor ≤ cap is clamped [IN-16]
-    Given the public variable "floor_draw,public_tap,pricing_policy.public_tap.min_floor_eur_per_1k,numeric,EUR_per_1k,0,5,0.5,0,random,uniform,,clamp test" is added
-    And run.random_runs_per_simulation is set to 24
-    When the fixture is run with concurrency 1 and 1000 paths per batch
-    Then the run exits with code 0
-    And some transcript value of "floor_draw" exceeds 3
-    And params_public_tap.min_floor_eur_per_1k is the smaller of the draw and the cap 3 in every parameter set
 
   Scenario Outline: The master seed comes from the first place that sets one [RNG-1]
     Given the seeds are "<seeds>"

@@ -324,8 +324,8 @@ def _transcript_values(world: World, variable: str, values: str) -> None:
     assert got == set(values.split("|"))
 
 
-@then(parsers.parse("every random variable has one value per parameter set, shared by its {m:d} MC paths"))
-def _one_value_per_set(world: World, m: int) -> None:
+@then(parsers.parse("each of the {k:d} random variables has one value per parameter set, shared by its {m:d} MC paths"))
+def _one_value_per_set(world: World, k: int, m: int) -> None:
     run = world.last
     paths = run.summary()["paths"]
     sets = paths["grid"] * paths["replicates"]
@@ -333,7 +333,7 @@ def _one_value_per_set(world: World, m: int) -> None:
         "SELECT variable_id, count(*), count(DISTINCT param_set_id) FROM params WHERE treatment = 'random' "
         "GROUP BY variable_id ORDER BY variable_id"
     )
-    assert len(per_set) == 4 and all(count == sets == distinct for _, count, distinct in per_set)
+    assert len(per_set) == k and all(count == sets == distinct for _, count, distinct in per_set)
     # Every MC path reads its set's row: path_id = (grid_index·R + replicate_index)·M + mc_index [GEN-2].
     assert paths["mc"] == m
     bad = run.query(
