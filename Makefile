@@ -1,14 +1,17 @@
 # d3 — the two commands a newcomer types: `make run` and `make test`.
 
 # The Python .venv is made from: the first of PYTHON_CANDIDATES that is Python >= 3.11 with venv and ensurepip.
-# The distribution's own interpreter comes first: Debian, Ubuntu and Fedora build it with profile-guided and
-# link-time optimisation, which a source build leaves out by default (pyenv's among them); here it runs d3's
-# Python a third faster (the same loop 0.99 s against 1.55 s; a fresh clone's `make test` 201 s → 184 s).
-# `make PYTHON=python3.12 …` (or PYTHON in the environment) chooses; an existing .venv is kept (`make clean`).
-PYTHON_CANDIDATES := /usr/bin/python3 python3
+# The distribution's own interpreter comes first: Debian and Ubuntu build it with profile-guided and
+# link-time optimisation and link libpython statically, which a source build leaves out by default (pyenv's among
+# them); here it runs d3's Python a third faster (the same loop 0.99 s against 1.55 s; a fresh clone's `make test`
+# 201 s → 184–191 s). Inside an activated virtualenv or conda environment, its python3 comes first. `make
+# PYTHON=python3.12 …` (or PYTHON in the environment) chooses; an existing .venv is kept (`rm -rf .venv` rebuilds it).
+# Looked up once, when a recipe first needs it.
+PYTHON_CANDIDATES := $(if $(VIRTUAL_ENV)$(CONDA_PREFIX),python3 /usr/bin/python3,/usr/bin/python3 python3)
+PYTHON_CHECK := import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))
 ifeq ($(origin PYTHON),undefined)
-PYTHON := $(or $(firstword $(foreach candidate,$(PYTHON_CANDIDATES),$(shell $(candidate) -c \
-	'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && echo $(candidate)))),python3)
+PYTHON = $(eval PYTHON := $(or $(shell for candidate in $(PYTHON_CANDIDATES); do \
+	$$candidate -c '$(PYTHON_CHECK)' >/dev/null 2>&1 && { echo $$candidate; break; }; done),python3))$(PYTHON)
 endif
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -27,13 +30,15 @@ unexport PYTHONDONTWRITEBYTECODE
 venv: $(BIN)/python
 
 # Exact versions from requirements.lock (RNG-7), then d3 itself without re-resolving. By default pip installs only
-# uv (its version pinned in the lock too) and uv the rest, pip included: the same wheels in ~15 s instead of pip's
-# ~47 s. The venv starts without pip and PYTHON's own pip puts uv into it (`pip --python`, pip >= 22.3): ~2 s less
-# than ensurepip, which copies pip in first; without such a pip, ensurepip it is. uv does not read pip's settings
-# (README: UV_DEFAULT_INDEX behind a mirror); `make install INSTALLER=pip` installs with pip.
+# uv (its version pinned in the lock too) and uv the rest, pip included: the same wheels in ~5 s with uv's cache
+# warm (~15 s downloading them) instead of pip's ~47 s. The venv starts without pip and PYTHON's own pip puts uv
+# into it (`pip --python`, pip >= 22.3): ~2 s less than ensurepip, which copies pip in first; without such a pip,
+# ensurepip it is. uv does not read pip's settings (README: UV_DEFAULT_INDEX behind a mirror); `make install
+# INSTALLER=pip` installs with pip.
 INSTALLER ?= uv
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 UV_INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
+PIP_WITH_PYTHON_OPTION := import sys, pip; sys.exit(tuple(int(p) for p in pip.__version__.split(".")[:2]) < (22, 3))
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "d3 needs Python >= 3.11")'
@@ -50,10 +55,13 @@ ifeq ($(INSTALLER),pip)
 	$(PIP) --no-deps --no-build-isolation -e .
 else
 	@pin=$$(grep -m1 -x 'uv==[0-9][0-9.]*' requirements.lock) || { echo "requirements.lock pins no uv (uv==X.Y.Z): restore it from git, or use make install INSTALLER=pip" >&2; exit 2; }; \
-	echo "$(PYTHON) -m pip --python $(BIN)/python install $$pin"; \
-	$(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check "$$pin" 2>/dev/null \
-	|| { echo "(no pip of $(PYTHON) installs into $(VENV): ensurepip first)"; \
-	     $(BIN)/python -m ensurepip --default-pip >/dev/null && $(PIP) "$$pin"; }
+	if $(PYTHON) -c '$(PIP_WITH_PYTHON_OPTION)' 2>/dev/null; then \
+	  echo "$(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check $$pin"; \
+	  $(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check "$$pin"; \
+	else \
+	  echo "($(PYTHON) has no pip >= 22.3 to install into $(VENV): ensurepip first)"; \
+	  $(BIN)/python -m ensurepip --default-pip >/dev/null && echo "$(PIP) $$pin" && $(PIP) "$$pin"; \
+	fi
 	$(UV_INSTALL) --compile-bytecode -r requirements.lock
 	$(UV_INSTALL) --no-deps --no-build-isolation -e .
 endif
@@ -82,7 +90,7 @@ lint: install
 bench: install
 	$(BIN)/python tools/bench.py $(PLANS)
 
-# From an installed venv (a bare one would lock nothing but setuptools), keeping the header comments.
+# From the installed venv (pip included: the lock pins it), keeping the header comments.
 lock: $(STAMP)
 	{ grep '^#' requirements.lock; $(BIN)/python -m pip freeze --all --exclude-editable | grep -v '^d3-engine'; } > requirements.lock.new
 	@mv requirements.lock.new requirements.lock

@@ -37,6 +37,8 @@ from typing import Any
 
 import yaml
 
+from d3_engine.report import charts as _charts
+
 if __name__ != "harness":  # `tests.harness` would be a second module with a second, unshared cache of the runs
     raise ImportError("import the test harness as `harness` (conftest puts tests/ on sys.path), not as " + __name__)
 
@@ -98,10 +100,15 @@ _PLAIN = (str, int, float, bool, type(None))
 _DRAWN: dict[tuple[object, ...], bytes] = {}
 
 
+ENGINE_PNG_BYTES = _charts.png_bytes
+"""The engine's own `charts.png_bytes`, taken when the harness is imported (before any test can patch it)."""
+
+
 def chart_key(draw: Callable[..., Any]) -> tuple[object, ...] | None:
     """What a chart's PNG is a function of: its drawing code and the values it closes over, by their `repr`
     (exact: a float's repr round-trips). None when a value is not plain data (lists, tuples, str, numbers,
-    None): such a chart is always drawn."""
+    None): such a chart is always drawn. The key leaves out what every chart shares (charts.py's STYLE and
+    helpers, matplotlib and Pillow): a test that patches those draws outside `run_d3`, as test_report_charts does."""
 
     def plain(value: object) -> bool:
         if isinstance(value, list | tuple):
@@ -116,10 +123,12 @@ def chart_key(draw: Callable[..., Any]) -> tuple[object, ...] | None:
 
 @contextlib.contextmanager
 def charts_drawn_once() -> Iterator[None]:
-    """Inside the block, `charts.png_bytes` draws each distinct chart (`chart_key`) once in this process."""
-    from d3_engine.report import charts
-
-    draw_png = charts.png_bytes
+    """Inside the block, `charts.png_bytes` draws each distinct chart (`chart_key`) once in this process. Only the
+    engine's own `png_bytes` is remembered: a test that put another in its place gets that one, called every time."""
+    draw_png = _charts.png_bytes
+    if draw_png is not ENGINE_PNG_BYTES:
+        yield
+        return
 
     def remembered(draw: Callable[..., Any]) -> bytes:
         key = chart_key(draw)
@@ -129,11 +138,11 @@ def charts_drawn_once() -> Iterator[None]:
             _DRAWN[key] = draw_png(draw)
         return _DRAWN[key]
 
-    charts.png_bytes = remembered  # type: ignore[assignment]
+    _charts.png_bytes = remembered  # type: ignore[assignment]
     try:
         yield
     finally:
-        charts.png_bytes = draw_png  # type: ignore[assignment]
+        _charts.png_bytes = draw_png  # type: ignore[assignment]
 
 
 def _in_process(args: list[str], cwd: Path | None) -> CliOutcome:

@@ -64,24 +64,38 @@ def test_a_chart_is_remembered_by_its_code_and_exact_data() -> None:
     assert harness.chart_key(lambda fig, ax: (fig, ax, unknown)) is None
 
 
-def test_inside_run_d3_each_distinct_chart_is_drawn_once() -> None:
+def test_inside_run_d3_each_distinct_chart_is_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's `png_bytes` draws (encodes) each distinct chart once inside the block, hands the same bytes
+    out again, and draws again outside it; the memo starts empty here, so the test can run any number of times."""
     from d3_engine.report import charts
 
-    draws: list[object] = []
+    monkeypatch.setattr(harness, "_DRAWN", {})
+    encoded: list[int] = []
+    encode = charts.encode_png
+    monkeypatch.setattr(charts, "encode_png", lambda rgba: encoded.append(1) or encode(rgba))
+    with harness.charts_drawn_once():
+        first = charts.tornado_chart("t", ["v"], [1.0], [3.0], 2.0)
+        again = charts.tornado_chart("t", ["v"], [1.0], [3.0], 2.0)
+        other = charts.tornado_chart("t", ["v"], [1.0], [3.5], 2.0)
+    assert charts.png_bytes is harness.ENGINE_PNG_BYTES  # the block gives back what it found
+    assert first == again and other != first and len(encoded) == 2 and len(harness._DRAWN) == 2
+    assert charts.tornado_chart("t", ["v"], [1.0], [3.0], 2.0) == first and len(encoded) == 3
+
+
+def test_a_png_bytes_a_test_put_in_place_is_never_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stand-in `png_bytes` (a test's) is called every time and leaves nothing behind for the runs that follow."""
+    from d3_engine.report import charts
+
+    monkeypatch.setattr(harness, "_DRAWN", {})
+    calls: list[object] = []
 
     def stand_in(draw: object) -> bytes:
-        draws.append(draw)
-        return repr(len(draws)).encode()
+        calls.append(draw)
+        return b"FAKE"
 
-    original = charts.png_bytes
-    charts.png_bytes = stand_in  # type: ignore[assignment]
-    try:
-        with harness.charts_drawn_once():
-            first = charts.tornado_chart("t", ["v"], [1.0], [3.0], 2.0)
-            again = charts.tornado_chart("t", ["v"], [1.0], [3.0], 2.0)
-            other = charts.tornado_chart("t", ["v"], [1.0], [3.5], 2.0)
-        assert charts.png_bytes is stand_in  # the block gives back what it found
-        after = charts.tornado_chart("t", ["v"], [1.0], [3.0], 2.0)
-    finally:
-        charts.png_bytes = original  # type: ignore[assignment]
-    assert first == again and other != first and len(draws) == 3 and after == b"3"
+    monkeypatch.setattr(charts, "png_bytes", stand_in)
+    with harness.charts_drawn_once():
+        charts.tornado_chart("t", ["v"], [1.0], [3.0], 2.0)
+        charts.tornado_chart("t", ["v"], [1.0], [3.0], 2.0)
+        assert charts.png_bytes is stand_in
+    assert len(calls) == 2 and harness._DRAWN == {}

@@ -213,7 +213,7 @@ def test_two_processes_render_byte_identical_reports(tmp_path: Path) -> None:
     lines = digests[0].splitlines()
     assert any(line.startswith("charts/public_price_vs_cost.png ") for line in lines)
     assert len(lines) >= 20
-    # the run was made in the test process, where the harness draws a chart once per data (harness.chart_key):
-    # the charts it published are those a fresh process draws
+    # the cached run was made in a test process (either worker), where run_d3 draws a chart once per data
+    # (harness.chart_key): the charts it published are those a fresh process draws
     fresh = dict(line.split(" ") for line in lines)
     assert published and {name: fresh[name] for name in published} == published
