@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
-from harness import STANDARD_RUNS
+from harness import STANDARD_RUNS, run_d3
 from pytest_bdd import given, parsers, scenarios, then, when
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,15 +110,9 @@ class World:
 
 
 def _invoke(args: list[str], out: Path | None = None) -> Outcome:
-    from typer.testing import CliRunner
-
-    from d3_engine.cli.app import app
-
-    result = CliRunner().invoke(app, args)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
+    result = run_d3(*args)
     events = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-    assert events and events[-1]["event"] == "run_done", result.stdout
+    assert events and events[-1]["event"] == "run_done", result.stdout + result.stderr
     return Outcome(result.exit_code, events, result.stderr, out)
 
 
