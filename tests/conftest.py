@@ -7,12 +7,14 @@ The fixtures are used by tests/unit and tests/bdd alike [IN-18, CLI-2, OUT-11].
 
 Markers (registered in pyproject.toml): `e2e` marks a test that runs a whole `d3 run` of its own (or builds
 the wheel); `pytest -m "not e2e"` is the fast loop. A test that only reads a cached standard run is not e2e.
+`draws_charts` marks a test of chart drawing itself: it draws every chart, where every other test draws each
+distinct chart once per process (`harness.charts_drawn_once`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from harness import (
     CliOutcome,
     InputsCopy,
     StandardRun,
+    charts_drawn_once,
     copy_bundle,
     run_d3,
     small_shipped_run,
@@ -46,6 +49,17 @@ def standard_runs_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         base = base.parent  # every worker's basetemp sits in the session's root
     STANDARD_RUNS.set_base(base / "d3-standard-runs")
     return base / "d3-standard-runs"
+
+
+@pytest.fixture(autouse=True)
+def charts_once(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each distinct chart is drawn once per test process (the report tests render the same runs again and
+    again); a test marked `draws_charts` draws for real every time."""
+    if request.node.get_closest_marker("draws_charts"):
+        yield
+        return
+    with charts_drawn_once():
+        yield
 
 
 @pytest.fixture

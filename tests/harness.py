@@ -11,10 +11,11 @@
 
 The cache holds exactly what the CLI published and printed; a copy relocates the printed paths, nothing else.
 
-- Inside `run_d3` (in-process), a chart whose drawing code and data equal those of a chart drawn before in this
-  process is that chart's PNG bytes (`charts_drawn_once`): a chart is a pure function of its data, which
-  tests/unit/test_report_charts.py proves by drawing for real (savefig's pixels, two processes byte-identical,
-  the user's rcParams ignored). The suite's ~50 runs would otherwise draw ~450 charts, 290 of them again.
+- Inside `run_d3` (in-process), and in every test not marked `draws_charts` (conftest's `charts_once`), a chart
+  whose drawing code and data equal those of a chart drawn before in this process is that chart's PNG bytes
+  (`charts_drawn_once`): a chart is a pure function of its data, which tests/unit/test_report_charts.py
+  (`draws_charts`) proves by drawing for real (savefig's pixels, two processes byte-identical, the user's
+  rcParams ignored). The suite's runs and reports would otherwise draw ~450 charts, 290 of them again.
 """
 
 from __future__ import annotations

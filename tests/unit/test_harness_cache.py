@@ -64,6 +64,7 @@ def test_a_chart_is_remembered_by_its_code_and_exact_data() -> None:
     assert harness.chart_key(lambda fig, ax: (fig, ax, unknown)) is None
 
 
+@pytest.mark.draws_charts  # starts without the conftest's memo in place
 def test_inside_run_d3_each_distinct_chart_is_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The engine's `png_bytes` draws (encodes) each distinct chart once inside the block, hands the same bytes
     out again, and draws again outside it; the memo starts empty here, so the test can run any number of times."""
@@ -82,6 +83,7 @@ def test_inside_run_d3_each_distinct_chart_is_drawn_once(monkeypatch: pytest.Mon
     assert charts.tornado_chart("t", ["v"], [1.0], [3.0], 2.0) == first and len(encoded) == 3
 
 
+@pytest.mark.draws_charts
 def test_a_png_bytes_a_test_put_in_place_is_never_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
     """A stand-in `png_bytes` (a test's) is called every time and leaves nothing behind for the runs that follow."""
     from d3_engine.report import charts

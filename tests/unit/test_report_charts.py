@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+pytestmark = pytest.mark.draws_charts  # these tests draw every chart (no `harness.charts_drawn_once`)
+
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
