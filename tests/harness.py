@@ -99,8 +99,6 @@ class CliOutcome:
 
 _PLAIN = (str, int, float, bool, type(None))
 _DRAWN: dict[tuple[object, ...], bytes] = {}
-
-
 ENGINE_PNG_BYTES = _charts.png_bytes
 """The engine's own `charts.png_bytes`, taken when the harness is imported (before any test can patch it)."""
 
@@ -109,7 +107,8 @@ def chart_key(draw: Callable[..., Any]) -> tuple[object, ...] | None:
     """What a chart's PNG is a function of: its drawing code and the values it closes over, by their `repr`
     (exact: a float's repr round-trips). None when a value is not plain data (lists, tuples, str, numbers,
     None): such a chart is always drawn. The key leaves out what every chart shares (charts.py's STYLE and
-    helpers, matplotlib and Pillow): a test that patches those draws outside `run_d3`, as test_report_charts does."""
+    helpers, matplotlib and Pillow): a test that patches those is marked `draws_charts`, as test_report_charts is,
+    and must not expect its patch inside `run_d3`."""
 
     def plain(value: object) -> bool:
         if isinstance(value, list | tuple):
