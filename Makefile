@@ -32,13 +32,14 @@ venv: $(BIN)/python
 # Exact versions from requirements.lock (RNG-7), then d3 itself without re-resolving. By default pip installs only
 # uv (its version pinned in the lock too) and uv the rest, pip included: the same wheels in ~5 s with uv's cache
 # warm (~15 s downloading them) instead of pip's ~47 s. The venv starts without pip and PYTHON's own pip puts uv
-# into it (`pip --python`, pip >= 22.3): ~2 s less than ensurepip, which copies pip in first; without such a pip,
-# ensurepip it is. uv does not read pip's settings (README: UV_DEFAULT_INDEX behind a mirror); `make install
+# into it (`pip --python`, pip >= 22.3, the venv's Python version): ~2 s less than ensurepip, which copies pip in
+# first; a venv that has pip (from the lock) uses its own, and without either, ensurepip it is. uv does not read pip's settings (README: UV_DEFAULT_INDEX behind a mirror); `make install
 # INSTALLER=pip` installs with pip.
 INSTALLER ?= uv
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 UV_INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 PIP_WITH_PYTHON_OPTION := import sys, pip; sys.exit(tuple(int(p) for p in pip.__version__.split(".")[:2]) < (22, 3))
+MAJOR_MINOR := import sys; print(*sys.version_info[:2])
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "d3 needs Python >= 3.11")'
@@ -55,11 +56,14 @@ ifeq ($(INSTALLER),pip)
 	$(PIP) --no-deps --no-build-isolation -e .
 else
 	@pin=$$(grep -m1 -x 'uv==[0-9][0-9.]*' requirements.lock) || { echo "requirements.lock pins no uv (uv==X.Y.Z): restore it from git, or use make install INSTALLER=pip" >&2; exit 2; }; \
-	if $(PYTHON) -c '$(PIP_WITH_PYTHON_OPTION)' 2>/dev/null; then \
+	if $(BIN)/python -c 'import pip' 2>/dev/null; then \
+	  echo "$(PIP) $$pin"; $(PIP) "$$pin"; \
+	elif $(PYTHON) -c '$(PIP_WITH_PYTHON_OPTION)' 2>/dev/null \
+	     && [ "$$($(PYTHON) -c '$(MAJOR_MINOR)')" = "$$($(BIN)/python -c '$(MAJOR_MINOR)')" ]; then \
 	  echo "$(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check $$pin"; \
 	  $(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check "$$pin"; \
 	else \
-	  echo "($(PYTHON) has no pip >= 22.3 to install into $(VENV): ensurepip first)"; \
+	  echo "(no pip >= 22.3 of $(VENV)'s Python version at $(PYTHON): ensurepip first)"; \
 	  $(BIN)/python -m ensurepip --default-pip >/dev/null && echo "$(PIP) $$pin" && $(PIP) "$$pin"; \
 	fi
 	$(UV_INSTALL) --compile-bytecode -r requirements.lock

@@ -104,21 +104,23 @@ ENGINE_PNG_BYTES = _charts.png_bytes
 
 
 def chart_key(draw: Callable[..., Any]) -> tuple[object, ...] | None:
-    """What a chart's PNG is a function of: its drawing code and the values it closes over, by their `repr`
-    (exact: a float's repr round-trips). None when a value is not plain data (lists, tuples, str, numbers,
-    None): such a chart is always drawn. The key leaves out what every chart shares (charts.py's STYLE and
-    helpers, matplotlib and Pillow): a test that patches those is marked `draws_charts`, as test_report_charts is,
-    and must not expect its patch inside `run_d3`."""
+    """What a chart's PNG is a function of: its drawing function (module, name, code) and the values it closes
+    over, by their `repr` (exact: a float's repr round-trips). None when a value is not plain data (lists,
+    tuples, str, numbers, None) or the function has defaults: such a chart is always drawn. The key leaves out
+    what every chart shares (charts.py's STYLE and helpers, matplotlib and Pillow): a test that patches those is
+    marked `draws_charts`, as test_report_charts is, and must not expect its patch inside `run_d3`."""
 
     def plain(value: object) -> bool:
         if isinstance(value, list | tuple):
             return all(plain(item) for item in value)
         return isinstance(value, _PLAIN)
 
+    if draw.__defaults__ or draw.__kwdefaults__:  # values the key would not see
+        return None
     values = [cell.cell_contents for cell in draw.__closure__ or ()]
     if not all(plain(value) for value in values):
         return None
-    return (draw.__code__, repr(values))
+    return (draw.__module__, draw.__qualname__, draw.__code__, repr(values))
 
 
 @contextlib.contextmanager

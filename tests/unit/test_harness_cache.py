@@ -62,6 +62,7 @@ def test_a_chart_is_remembered_by_its_code_and_exact_data() -> None:
     assert harness.chart_key(bars) != harness.chart_key(lines(2.0))
     unknown = object()
     assert harness.chart_key(lambda fig, ax: (fig, ax, unknown)) is None
+    assert harness.chart_key(lambda fig, ax, size=1.0: (fig, ax, size)) is None  # a default the key cannot see
 
 
 @pytest.mark.draws_charts  # starts without the conftest's memo in place
