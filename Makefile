@@ -33,8 +33,8 @@ venv: $(BIN)/python
 # uv (its version pinned in the lock too) and uv the rest, pip included: the same wheels in ~5 s with uv's cache
 # warm (~15 s downloading them) instead of pip's ~47 s. The venv starts without pip and PYTHON's own pip puts uv
 # into it (`pip --python`, pip >= 22.3, the venv's Python version): ~2 s less than ensurepip, which copies pip in
-# first; a venv that has pip (from the lock) uses its own, and without either, ensurepip it is. uv does not read pip's settings (README: UV_DEFAULT_INDEX behind a mirror); `make install
-# INSTALLER=pip` installs with pip.
+# first; a venv that has pip (from the lock) uses its own, and without either, ensurepip it is. uv does not read
+# pip's settings (README: UV_DEFAULT_INDEX behind a mirror); `make install INSTALLER=pip` installs with pip.
 INSTALLER ?= uv
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 UV_INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
